@@ -1,0 +1,2 @@
+//! The `palfa` command-line tool.
+fn main() {}

@@ -1,0 +1,167 @@
+//! `[jobpooler]`: how jobs are made, submitted and retried, and the queue backends.
+
+use std::path::PathBuf;
+
+use super::reader::{PathKind, Section};
+
+/// Which queue manager runs the jobs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum QueueManagerKind {
+    /// Child processes on this machine (the default).
+    Local,
+    /// Slurm (`sbatch`, `squeue`, `sacct`, `scancel`).
+    Slurm(SlurmSettings),
+    /// Torque / OpenPBS (`qsub`, `qstat`, `qdel`).
+    Pbs(PbsSettings),
+}
+
+impl QueueManagerKind {
+    /// The name used in the configuration file.
+    pub fn name(&self) -> &'static str {
+        match self {
+            QueueManagerKind::Local => "local",
+            QueueManagerKind::Slurm(_) => "slurm",
+            QueueManagerKind::Pbs(_) => "pbs",
+        }
+    }
+}
+
+/// `[jobpooler.slurm]`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SlurmSettings {
+    /// `--account` (empty: not given).
+    pub account: String,
+    /// `--partition` (empty: the cluster's default).
+    pub partition: String,
+    /// `--time` limit, e.g. `"24:00:00"`.
+    pub time: String,
+    /// `--mem`, e.g. `"4G"` (empty: not given).
+    pub mem: String,
+    /// `--cpus-per-task`.
+    pub cpus_per_task: u32,
+    /// Extra arguments passed to `sbatch` as they are.
+    pub extra_args: Vec<String>,
+}
+
+/// `[jobpooler.pbs]`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PbsSettings {
+    /// Queue (`-q`; empty: the server's default).
+    pub queue: String,
+    /// Resource list (`-l`), e.g. `"nodes=1:ppn=2,walltime=24:00:00"`.
+    pub resources: String,
+    /// Extra arguments passed to `qsub` as they are.
+    pub extra_args: Vec<String>,
+}
+
+/// `[jobpooler]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobPooler {
+    /// Directory under which each job's results directory is made.
+    pub base_results_directory: PathBuf,
+    /// Most jobs running at once.
+    pub max_jobs_running: usize,
+    /// Most jobs waiting in the queue at once (at least 1).
+    pub max_jobs_queue: usize,
+    /// Submissions of one job before it is a terminal failure.
+    pub max_attempts: usize,
+    /// Which queue runs the jobs.
+    pub queue_manager: QueueManagerKind,
+    /// Command a job runs (`{palfa} search …`); empty: this `palfa` executable.
+    pub worker_command: String,
+    /// Seconds a lone half of a Mock pair waits for its partner before it is reported.
+    pub lone_file_wait_s: f64,
+}
+
+impl JobPooler {
+    pub(crate) fn read(s: &mut Section<'_>) -> Self {
+        let max_jobs_running = s.int("max_jobs_running", 2, 1, 100_000) as usize;
+        let max_jobs_queue = s.int("max_jobs_queue", 1, 1, 100_000) as usize;
+        let kind = s.choice("queue_manager", "local", &["local", "slurm", "pbs"]);
+        let slurm_t = s.sub_table("slurm");
+        let pbs_t = s.sub_table("pbs");
+        let base_results_directory = s
+            .path("base_results_directory", "results", PathKind::WritableDir, false)
+            .unwrap_or_default();
+        let max_attempts = s.int("max_attempts", 2, 1, 1000) as usize;
+        let worker_command = s.string("worker_command", "");
+        let lone_file_wait_s = s.f64("lone_file_wait_s", 3600.0, 0.0, 1e9);
+        let ctx = &mut *s.ctx;
+        let slurm = {
+            let mut t = Section::nested(slurm_t, "jobpooler.slurm", ctx);
+            let v = SlurmSettings {
+                account: t.string("account", ""),
+                partition: t.string("partition", ""),
+                time: t.string("time", "24:00:00"),
+                mem: t.string("mem", "4G"),
+                cpus_per_task: t.int("cpus_per_task", 2, 1, 1024) as u32,
+                extra_args: t.string_list("extra_args"),
+            };
+            if !valid_slurm_time(&v.time) {
+                let k = t.key("time");
+                t.ctx.problem(
+                    &k,
+                    format!("{:?} is not a Slurm time (minutes, or [D-]HH:MM:SS)", v.time),
+                );
+            }
+            t.finish();
+            v
+        };
+        let pbs = {
+            let mut t = Section::nested(pbs_t, "jobpooler.pbs", ctx);
+            let v = PbsSettings {
+                queue: t.string("queue", ""),
+                resources: t.string("resources", "nodes=1:ppn=1,walltime=24:00:00"),
+                extra_args: t.string_list("extra_args"),
+            };
+            t.finish();
+            v
+        };
+        let queue_manager = match kind.as_str() {
+            "slurm" => QueueManagerKind::Slurm(slurm),
+            "pbs" => QueueManagerKind::Pbs(pbs),
+            _ => QueueManagerKind::Local,
+        };
+        Self {
+            base_results_directory,
+            max_jobs_running,
+            max_jobs_queue,
+            max_attempts,
+            queue_manager,
+            worker_command,
+            lone_file_wait_s,
+        }
+    }
+}
+
+/// Slurm accepts `MM`, `MM:SS`, `HH:MM:SS`, `D-HH`, `D-HH:MM`, `D-HH:MM:SS`.
+fn valid_slurm_time(t: &str) -> bool {
+    let (days, rest) = match t.split_once('-') {
+        Some((d, r)) => (Some(d), r),
+        None => (None, t),
+    };
+    if let Some(d) = days {
+        if d.is_empty() || !d.chars().all(|c| c.is_ascii_digit()) {
+            return false;
+        }
+    }
+    let parts: Vec<&str> = rest.split(':').collect();
+    !rest.is_empty()
+        && parts.len() <= 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn slurm_times() {
+        for ok in ["60", "24:00:00", "1-00:00:00", "2-12", "30:00"] {
+            assert!(super::valid_slurm_time(ok), "{ok}");
+        }
+        for bad in ["", "1h", "a-10", "1:2:3:4", "10:"] {
+            assert!(!super::valid_slurm_time(bad), "{bad}");
+        }
+    }
+}

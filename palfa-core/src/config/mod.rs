@@ -1,0 +1,281 @@
+//! The palfa configuration: one TOML file, checked on load.
+//!
+//! The file has the sections of the original pipeline's configuration groups:
+//! `[basic]`, `[background]`, `[commondb]`, `[download]`, `[email]`,
+//! `[jobpooler]`, `[processing]`, `[searching]` and `[upload]`. Every key has a
+//! documented default (see `palfa.example.toml`), so an empty file is a valid
+//! configuration; relative paths are relative to the file's directory.
+//!
+//! Loading checks everything at once — wrong types, values out of range, unknown
+//! keys, directories that do not exist or cannot be written, keys required by
+//! another setting — and [`ConfigError::Invalid`] lists every problem with the
+//! file and the key. Passwords can come from environment variables
+//! (`PALFA_COMMONDB_PASSWORD`, `PALFA_API_PASSWORD`, `PALFA_FTP_PASSWORD`,
+//! `PALFA_SMTP_PASSWORD`) instead of the file; a file that holds a password and
+//! is readable by others gives a warning. Secrets never appear in `Debug` output.
+//!
+//! ```
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let dir = tempfile::tempdir()?;
+//! for d in ["logs", "qsublog", "rawdata", "work", "results"] {
+//!     std::fs::create_dir(dir.path().join(d))?;
+//! }
+//! let path = dir.path().join("palfa.toml");
+//! std::fs::write(&path, "[jobpooler]\nmax_jobs_running = 4\n")?;
+//! let cfg = palfa_core::config::Config::load(&path)?;
+//! assert_eq!(cfg.jobpooler.max_jobs_running, 4);
+//! assert_eq!(cfg.searching.lo_accel.numharm, 16);
+//!
+//! std::fs::write(&path, "[jobpooler]\nmax_jobs_queue = 0\nmax_attempts = \"two\"\n")?;
+//! let err = palfa_core::config::Config::load(&path).unwrap_err();
+//! let text = err.to_string();
+//! assert!(text.contains("jobpooler.max_jobs_queue") && text.contains("jobpooler.max_attempts"));
+//! # Ok(()) }
+//! ```
+
+mod jobpooler;
+mod reader;
+mod searching;
+mod secret;
+mod sections;
+
+use std::path::{Path, PathBuf};
+
+pub use jobpooler::{JobPooler, PbsSettings, QueueManagerKind, SlurmSettings};
+pub use searching::{
+    AccelParams, DdplanChoice, DedispParams, DynamicZapParams, RedNoiseParams, RfiParams, Searching, SiftParams,
+    SinglePulseParams,
+};
+pub use secret::Secret;
+pub use sections::{Background, Basic, CommonDb, CommonDbBackend, Download, Email, Processing, SmtpSecurity, Upload};
+
+use reader::{Ctx, Section};
+
+/// Environment variable naming the configuration file.
+pub const CONFIG_ENV: &str = "PALFA_CONFIG";
+/// File name looked for in the current directory.
+pub const DEFAULT_FILE: &str = "palfa.toml";
+
+/// The names of the sections, in file order.
+pub const SECTIONS: &[&str] = &[
+    "basic",
+    "background",
+    "commondb",
+    "download",
+    "email",
+    "jobpooler",
+    "processing",
+    "searching",
+    "upload",
+];
+
+/// One thing wrong with a configuration file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigProblem {
+    /// The file.
+    pub file: PathBuf,
+    /// The key, as `section.key`.
+    pub key: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}: {}", self.file.display(), self.key, self.message)
+    }
+}
+
+/// Why a configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("{}: cannot read the configuration file: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML.
+    #[error("{}: not valid TOML: {message}", path.display())]
+    Syntax {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message, with line and column.
+        message: String,
+    },
+    /// The file parses, but has problems; all of them are listed.
+    #[error("{} problem(s) in the configuration:\n{}", problems.len(), problems.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
+    Invalid {
+        /// Every problem found.
+        problems: Vec<ConfigProblem>,
+    },
+}
+
+/// The whole, checked configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// The file it was loaded from (`None`: built-in defaults).
+    pub source: Option<PathBuf>,
+    /// `[basic]`.
+    pub basic: Basic,
+    /// `[background]`.
+    pub background: Background,
+    /// `[commondb]`.
+    pub commondb: CommonDb,
+    /// `[download]`.
+    pub download: Download,
+    /// `[email]`.
+    pub email: Email,
+    /// `[jobpooler]`.
+    pub jobpooler: JobPooler,
+    /// `[processing]`.
+    pub processing: Processing,
+    /// `[searching]`.
+    pub searching: Searching,
+    /// `[upload]`.
+    pub upload: Upload,
+    /// Things worth telling the operator that do not stop loading.
+    pub warnings: Vec<String>,
+}
+
+impl Config {
+    /// Loads and checks the file at `path`.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, ConfigError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let base = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        let base = std::fs::canonicalize(&base).unwrap_or(base);
+        let mut cfg = Self::parse(&text, path, &base)?;
+        cfg.source = Some(path.to_path_buf());
+        Ok(cfg)
+    }
+
+    /// Parses configuration text; `path` names it in messages and relative
+    /// paths are resolved against `base_dir`.
+    pub fn parse(text: &str, path: &Path, base_dir: &Path) -> Result<Self, ConfigError> {
+        Self::parse_with(text, path, base_dir).0
+    }
+
+    /// Parses, and also returns every key the readers know (for tests of the example file).
+    fn parse_with(text: &str, path: &Path, base_dir: &Path) -> (Result<Self, ConfigError>, Vec<String>) {
+        let doc: toml::Table = match text.parse() {
+            Ok(d) => d,
+            Err(e) => {
+                let e: toml::de::Error = e;
+                let err = ConfigError::Syntax {
+                    path: path.to_path_buf(),
+                    message: e.to_string().trim().to_string(),
+                };
+                return (Err(err), Vec::new());
+            }
+        };
+        let mut ctx = Ctx::new(path, base_dir);
+        for key in doc.keys() {
+            if !SECTIONS.contains(&key.as_str()) {
+                ctx.problem(
+                    key,
+                    format!(
+                        "unknown section or top-level key (sections are {})",
+                        SECTIONS.join(", ")
+                    ),
+                );
+            }
+        }
+        macro_rules! section {
+            ($name:literal, $ty:ty) => {{
+                let mut s = Section::new(&doc, $name, &mut ctx);
+                let v = <$ty>::read(&mut s);
+                s.finish();
+                v
+            }};
+        }
+        let basic = section!("basic", Basic);
+        let background = section!("background", Background);
+        let commondb = section!("commondb", CommonDb);
+        let download = section!("download", Download);
+        let email = section!("email", Email);
+        let jobpooler = section!("jobpooler", JobPooler);
+        let processing = section!("processing", Processing);
+        let searching = section!("searching", Searching);
+        let upload = section!("upload", Upload);
+        if !ctx.secrets_in_file.is_empty() {
+            if let Some(mode) = world_or_group_readable(path) {
+                ctx.warnings.push(format!(
+                    "{} holds a password ({}) and is readable by others (mode {mode:o}): `chmod 600` it, or give the password in an environment variable",
+                    path.display(),
+                    ctx.secrets_in_file.join(", ")
+                ));
+            }
+        }
+        if !ctx.problems.is_empty() {
+            return (Err(ConfigError::Invalid { problems: ctx.problems }), ctx.known_keys);
+        }
+        let cfg = Self {
+            source: None,
+            basic,
+            background,
+            commondb,
+            download,
+            email,
+            jobpooler,
+            processing,
+            searching,
+            upload,
+            warnings: ctx.warnings,
+        };
+        (Ok(cfg), ctx.known_keys)
+    }
+
+    /// Finds the configuration file: `explicit` if given, else `$PALFA_CONFIG`,
+    /// else `./palfa.toml` if it exists.
+    pub fn locate(explicit: Option<&Path>) -> Option<PathBuf> {
+        if let Some(p) = explicit {
+            return Some(p.to_path_buf());
+        }
+        if let Some(p) = std::env::var_os(CONFIG_ENV).filter(|p| !p.is_empty()) {
+            return Some(PathBuf::from(p));
+        }
+        let local = PathBuf::from(DEFAULT_FILE);
+        local.exists().then_some(local)
+    }
+
+    /// The built-in defaults with every directory under `root`, creating the
+    /// directories. This is the configuration of a fresh self-contained set-up.
+    pub fn defaults_in(root: &Path) -> Result<Self, ConfigError> {
+        for d in DEFAULT_DIRS {
+            std::fs::create_dir_all(root.join(d)).map_err(|source| ConfigError::Io {
+                path: root.join(d),
+                source,
+            })?;
+        }
+        let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+        Self::parse("", &root.join(DEFAULT_FILE), &root)
+    }
+}
+
+/// Directories the defaults name, relative to the configuration's directory.
+pub const DEFAULT_DIRS: &[&str] = &["logs", "qsublog", "rawdata", "work", "results"];
+
+#[cfg(unix)]
+fn world_or_group_readable(path: &Path) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+    (mode & 0o044 != 0).then_some(mode)
+}
+
+#[cfg(not(unix))]
+fn world_or_group_readable(_path: &Path) -> Option<u32> {
+    None
+}
+
+#[cfg(test)]
+mod tests;

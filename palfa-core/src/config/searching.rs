@@ -1,0 +1,272 @@
+//! `[searching]`: every parameter of the per-beam search. Defaults are PALFA's
+//! (pipeline2.0 `searching_example.py`) so results compare with the survey's.
+
+use std::path::PathBuf;
+
+use super::reader::{PathKind, Section};
+
+/// RFI excision (rfifind) settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RfiParams {
+    /// Length of one interval \[s\] (PALFA: 2^15 × 64 µs).
+    pub chunk_time_s: f64,
+    /// Time-domain threshold \[σ\] on the mean and standard deviation of a cell.
+    pub timesig: f64,
+    /// Frequency-domain threshold \[σ\] on the peak Fourier power of a cell.
+    pub freqsig: f64,
+    /// Fraction of bad intervals that flags a whole channel.
+    pub intfrac: f64,
+    /// Fraction of bad channels that flags a whole interval.
+    pub chanfrac: f64,
+    /// Clip level \[σ\] of the band-summed series for impulsive RFI (0: off).
+    pub clip_sigma: f64,
+    /// Channels always masked (lowest frequency = 0).
+    pub zap_chans: Vec<usize>,
+    /// Intervals always masked.
+    pub zap_ints: Vec<usize>,
+}
+
+/// Which dedispersion plan to use.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DdplanChoice {
+    /// The PALFA survey's own plan for Mock data (6276 DMs from 0 to 5087.4), used
+    /// when the beam has the PALFA Mock set-up, the planner otherwise.
+    Palfa,
+    /// Always the planner (DDplan equivalent) up to `max_dm`.
+    Auto,
+}
+
+/// Dedispersion settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DedispParams {
+    /// Plan choice.
+    pub ddplan: DdplanChoice,
+    /// Largest DM searched by the planner \[pc cm⁻³\].
+    pub max_dm: f64,
+    /// Lowest DM searched by the planner.
+    pub min_dm: f64,
+    /// Subbands for two-stage dedispersion.
+    pub nsub: usize,
+    /// Time resolution the planner aims for \[s\] (0: the sample time).
+    pub resolution_s: f64,
+}
+
+/// Single-pulse search settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SinglePulseParams {
+    /// Detection threshold \[σ\].
+    pub threshold: f64,
+    /// Events above this are plotted \[σ\].
+    pub plot_snr: f64,
+    /// Widest boxcar \[s\].
+    pub maxwidth_s: f64,
+}
+
+/// One acceleration-search pass.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccelParams {
+    /// Harmonics summed (1, 2, 4, 8, 16 or 32).
+    pub numharm: usize,
+    /// Candidate threshold \[σ\].
+    pub sigma: f64,
+    /// Largest |z| \[Fourier bins\] (0: no acceleration).
+    pub zmax: u32,
+    /// Lowest frequency searched \[Hz\] (of the highest summed harmonic).
+    pub flo_hz: f64,
+    /// Highest frequency searched \[Hz\].
+    pub fhi_hz: f64,
+}
+
+/// Candidate sifting settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SiftParams {
+    /// Lowest sigma kept.
+    pub sigma_threshold: f64,
+    /// Coherent-power threshold for single-harmonic candidates.
+    pub c_pow_threshold: f64,
+    /// Fourier bins within which two candidates are the same.
+    pub r_err: f64,
+    /// Shortest period kept \[s\].
+    pub short_period_s: f64,
+    /// Longest period kept \[s\].
+    pub long_period_s: f64,
+    /// Power needed in at least one harmonic.
+    pub harm_pow_cutoff: f64,
+}
+
+/// Red-noise whitening settings (PRESTO rednoise).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RedNoiseParams {
+    /// Bins in the first block.
+    pub startwidth: usize,
+    /// Largest block.
+    pub endwidth: usize,
+    /// Frequency \[Hz\] beyond which blocks are `endwidth`.
+    pub endfreq_hz: f64,
+}
+
+/// Dynamic birdie zapping settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DynamicZapParams {
+    /// Find periodic RFI in this beam and zap it.
+    pub enabled: bool,
+    /// Threshold \[σ\] on a DM-0 peak to call it a birdie.
+    pub sigma: f64,
+    /// Fraction of the searched DMs in which the peak must also appear.
+    pub min_dm_fraction: f64,
+    /// Most birdies added per beam.
+    pub max_birds: usize,
+}
+
+/// `[searching]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Searching {
+    /// Dedisperse through subbands (two-stage) rather than brute force.
+    pub use_subbands: bool,
+    /// Fold from the raw data (else from the dedispersed series).
+    pub fold_rawdata: bool,
+    /// Subtract the band mean from every spectrum (zero-DM filter).
+    pub use_zerodm: bool,
+    /// RFI excision.
+    pub rfi: RfiParams,
+    /// Dedispersion.
+    pub dedisp: DedispParams,
+    /// Single pulses.
+    pub singlepulse: SinglePulseParams,
+    /// Lowest sigma of a sifted candidate that is folded.
+    pub to_prepfold_sigma: f64,
+    /// Most candidates folded per beam.
+    pub max_cands_to_fold: usize,
+    /// DMs in which a candidate must be found to be folded.
+    pub numhits_to_fold: usize,
+    /// Candidates whose best DM is at or below this are dropped.
+    pub low_dm_cutoff: f64,
+    /// Observations shorter than this \[s\] are not searched.
+    pub low_t_to_search_s: f64,
+    /// The low-acceleration pass.
+    pub lo_accel: AccelParams,
+    /// The high-acceleration pass.
+    pub hi_accel: AccelParams,
+    /// Sifting.
+    pub sifting: SiftParams,
+    /// Red-noise whitening.
+    pub rednoise: RedNoiseParams,
+    /// Dynamic zapping.
+    pub dynamic_zap: DynamicZapParams,
+    /// Fast scratch directory for the working files (`None`: the processing directory).
+    pub base_tmp_dir: Option<PathBuf>,
+}
+
+impl Searching {
+    pub(crate) fn read(s: &mut Section<'_>) -> Self {
+        let rfi = RfiParams {
+            chunk_time_s: s.f64("rfifind_chunk_time", 2.097152, 1e-3, 3600.0),
+            timesig: s.f64("rfifind_timesig", 10.0, 0.1, 1e3),
+            freqsig: s.f64("rfifind_freqsig", 4.0, 0.1, 1e3),
+            intfrac: s.f64("rfifind_intfrac", 0.3, 0.0, 1.0),
+            chanfrac: s.f64("rfifind_chanfrac", 0.7, 0.0, 1.0),
+            clip_sigma: s.f64("rfifind_clip", 6.0, 0.0, 1e3),
+            zap_chans: s.usize_list("rfifind_zap_chans"),
+            zap_ints: s.usize_list("rfifind_zap_ints"),
+        };
+        let ddplan = match s.choice("ddplan", "palfa", &["palfa", "auto"]).as_str() {
+            "auto" => DdplanChoice::Auto,
+            _ => DdplanChoice::Palfa,
+        };
+        let dedisp = DedispParams {
+            ddplan,
+            max_dm: s.f64("max_dm", 1000.0, 0.0, 1e5),
+            min_dm: s.f64("min_dm", 0.0, 0.0, 1e5),
+            nsub: s.int("nsub", 96, 1, 4096) as usize,
+            resolution_s: s.f64("dedisp_resolution", 0.0, 0.0, 1.0),
+        };
+        if dedisp.min_dm >= dedisp.max_dm && s.has("min_dm") {
+            let k = s.key("min_dm");
+            s.ctx
+                .problem(&k, format!("must be below searching.max_dm ({})", dedisp.max_dm));
+        }
+        let singlepulse = SinglePulseParams {
+            threshold: s.f64("singlepulse_threshold", 5.0, 0.0, 1e3),
+            plot_snr: s.f64("singlepulse_plot_SNR", 6.0, 0.0, 1e3),
+            maxwidth_s: s.f64("singlepulse_maxwidth", 0.1, 0.0, 100.0),
+        };
+        let fhi = s.f64("accel_fhi", 10_000.0, 1e-3, 1e7);
+        let lo_accel = read_accel(s, "lo", 16, 2.0, 0, 2.0, fhi);
+        let hi_accel = read_accel(s, "hi", 8, 3.0, 50, 1.0, fhi);
+        let to_prepfold_sigma = s.f64("to_prepfold_sigma", 6.0, 0.0, 1e3);
+        let sifting = SiftParams {
+            sigma_threshold: s.f64("sifting_sigma_threshold", to_prepfold_sigma - 1.0, 0.0, 1e3),
+            c_pow_threshold: s.f64("sifting_c_pow_threshold", 100.0, 0.0, 1e9),
+            r_err: s.f64("sifting_r_err", 1.1, 0.0, 1e3),
+            short_period_s: s.f64("sifting_short_period", 0.0005, 0.0, 1e4),
+            long_period_s: s.f64("sifting_long_period", 15.0, 0.0, 1e5),
+            harm_pow_cutoff: s.f64("sifting_harm_pow_cutoff", 8.0, 0.0, 1e6),
+        };
+        if sifting.short_period_s >= sifting.long_period_s {
+            let k = s.key("sifting_short_period");
+            s.ctx.problem(
+                &k,
+                format!(
+                    "must be shorter than searching.sifting_long_period ({} s)",
+                    sifting.long_period_s
+                ),
+            );
+        }
+        let rednoise = RedNoiseParams {
+            startwidth: s.int("rednoise_startwidth", 6, 1, 1 << 20) as usize,
+            endwidth: s.int("rednoise_endwidth", 100, 1, 1 << 24) as usize,
+            endfreq_hz: s.f64("rednoise_endfreq", 6.0, 0.0, 1e6),
+        };
+        if rednoise.startwidth > rednoise.endwidth {
+            let k = s.key("rednoise_startwidth");
+            s.ctx.problem(&k, "must not exceed searching.rednoise_endwidth");
+        }
+        let dynamic_zap = DynamicZapParams {
+            enabled: s.bool("dynamic_zap", true),
+            sigma: s.f64("dynamic_zap_sigma", 8.0, 1.0, 1e3),
+            min_dm_fraction: s.f64("dynamic_zap_min_dm_fraction", 0.5, 0.0, 1.0),
+            max_birds: s.int("dynamic_zap_max_birds", 200, 0, 100_000) as usize,
+        };
+        Self {
+            use_subbands: s.bool("use_subbands", true),
+            fold_rawdata: s.bool("fold_rawdata", true),
+            use_zerodm: s.bool("use_zerodm", false),
+            rfi,
+            dedisp,
+            singlepulse,
+            to_prepfold_sigma,
+            max_cands_to_fold: s.int("max_cands_to_fold", 100, 0, 100_000) as usize,
+            numhits_to_fold: s.int("numhits_to_fold", 2, 1, 100_000) as usize,
+            low_dm_cutoff: s.f64("low_DM_cutoff", 2.0, 0.0, 1e5),
+            low_t_to_search_s: s.f64("low_T_to_search", 20.0, 0.0, 1e7),
+            lo_accel,
+            hi_accel,
+            sifting,
+            rednoise,
+            dynamic_zap,
+            base_tmp_dir: s.path("base_tmp_dir", "", PathKind::WritableDir, true),
+        }
+    }
+}
+
+fn read_accel(s: &mut Section<'_>, pass: &str, numharm: i64, sigma: f64, zmax: i64, flo: f64, fhi: f64) -> AccelParams {
+    let nh_key = format!("{pass}_accel_numharm");
+    let numharm = s.int(&nh_key, numharm, 1, 32) as usize;
+    if !numharm.is_power_of_two() {
+        let k = s.key(&nh_key);
+        s.ctx.problem(&k, format!("{numharm} is not one of 1, 2, 4, 8, 16, 32"));
+    }
+    let flo_hz = s.f64(&format!("{pass}_accel_flo"), flo, 1e-4, 1e6);
+    if flo_hz >= fhi {
+        let k = s.key(&format!("{pass}_accel_flo"));
+        s.ctx
+            .problem(&k, format!("must be below searching.accel_fhi ({fhi} Hz)"));
+    }
+    AccelParams {
+        numharm: if numharm.is_power_of_two() { numharm } else { 8 },
+        sigma: s.f64(&format!("{pass}_accel_sigma"), sigma, 0.0, 1e3),
+        zmax: s.int(&format!("{pass}_accel_zmax"), zmax, 0, 1200) as u32,
+        flo_hz,
+        fhi_hz: fhi,
+    }
+}

@@ -1,0 +1,325 @@
+//! The sections `basic`, `background`, `commondb`, `download`, `email`,
+//! `processing` and `upload` (sections 4.5.1-4.5.9 of the pipeline2.0 manual).
+
+use std::path::PathBuf;
+
+use super::reader::{PathKind, Section};
+use super::Secret;
+
+/// `[basic]`: who runs the pipeline and where its logs go.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Basic {
+    /// Institution reported in the results database.
+    pub institution: String,
+    /// Pipeline name reported in the results database.
+    pub pipeline: String,
+    /// Survey name.
+    pub survey: String,
+    /// Delete raw data after a successful upload or a terminal failure.
+    pub delete_rawdata: bool,
+    /// Directory of the daemons' log files.
+    pub log_dir: PathBuf,
+    /// Directory where the queue writes each job's stdout/stderr.
+    pub qsublog_dir: PathBuf,
+    /// Optional table of corrected coordinates (`name ra dec` per line).
+    pub coords_table: Option<PathBuf>,
+}
+
+impl Basic {
+    pub(crate) fn read(s: &mut Section<'_>) -> Self {
+        let institution = s.string("institution", "palfa");
+        if institution.trim().is_empty() {
+            let k = s.key("institution");
+            s.ctx.problem(&k, "must not be empty");
+        }
+        Self {
+            institution,
+            pipeline: s.string("pipeline", "palfa"),
+            survey: s.string("survey", "PALFA2.0"),
+            delete_rawdata: s.bool("delete_rawdata", false),
+            log_dir: s
+                .path("log_dir", "logs", PathKind::WritableDir, false)
+                .unwrap_or_default(),
+            qsublog_dir: s
+                .path("qsublog_dir", "qsublog", PathKind::WritableDir, false)
+                .unwrap_or_default(),
+            coords_table: s.path("coords_table", "", PathKind::ReadableFile, true),
+        }
+    }
+}
+
+/// `[background]`: settings shared by the downloader, pooler and uploader daemons.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Background {
+    /// Copy log lines to the terminal too.
+    pub screen_output: bool,
+    /// The SQLite job-tracker database.
+    pub jobtracker_db: PathBuf,
+    /// Seconds to sleep between iterations of a daemon's loop.
+    pub sleep_s: f64,
+}
+
+impl Background {
+    pub(crate) fn read(s: &mut Section<'_>) -> Self {
+        Self {
+            screen_output: s.bool("screen_output", true),
+            jobtracker_db: s
+                .path("jobtracker_db", "jobtracker.db", PathKind::FileInWritableDir, false)
+                .unwrap_or_default(),
+            sleep_s: s.f64("sleep", 60.0, 0.01, 86_400.0),
+        }
+    }
+}
+
+/// Which results database backend to use.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CommonDbBackend {
+    /// An embedded SQLite file.
+    Sqlite {
+        /// The database file.
+        path: PathBuf,
+    },
+    /// Any database reachable through ODBC (PostgreSQL is tested).
+    Odbc {
+        /// ODBC connection string, without the password (e.g. `Driver={PostgreSQL Unicode};Server=…;Database=…`).
+        connection_string: String,
+    },
+}
+
+/// `[commondb]`: the shared results database.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommonDb {
+    /// Backend and its location.
+    pub backend: CommonDbBackend,
+    /// User name (ODBC), added to the connection string as `UID`.
+    pub username: String,
+    /// Password (ODBC); from `PALFA_COMMONDB_PASSWORD` if set.
+    pub password: Secret,
+}
+
+impl CommonDb {
+    pub(crate) fn read(s: &mut Section<'_>) -> Self {
+        let kind = s.choice("backend", "sqlite", &["sqlite", "odbc"]);
+        let sqlite_path = s.path(
+            "sqlite_path",
+            "results.db",
+            PathKind::FileInWritableDir,
+            kind != "sqlite",
+        );
+        let connection_string = s.string("odbc_connection_string", "");
+        let backend = if kind == "odbc" {
+            if connection_string.trim().is_empty() {
+                let k = s.key("odbc_connection_string");
+                s.ctx.problem(&k, "missing: required when commondb.backend = \"odbc\"");
+            }
+            CommonDbBackend::Odbc { connection_string }
+        } else {
+            CommonDbBackend::Sqlite {
+                path: sqlite_path.unwrap_or_default(),
+            }
+        };
+        Self {
+            backend,
+            username: s.string("username", ""),
+            password: s.secret("password", "PALFA_COMMONDB_PASSWORD"),
+        }
+    }
+}
+
+/// `[download]`: the data archive's restore API and FTP server, and the download budget.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Download {
+    /// Base URL of the archive's HTTP restore API (empty: downloader not used).
+    pub api_service_url: String,
+    /// API user name.
+    pub api_username: String,
+    /// API password; from `PALFA_API_PASSWORD` if set.
+    pub api_password: Secret,
+    /// FTP server host.
+    pub ftp_host: String,
+    /// FTP server port.
+    pub ftp_port: u16,
+    /// FTP user name.
+    pub ftp_username: String,
+    /// FTP password; from `PALFA_FTP_PASSWORD` if set.
+    pub ftp_password: Secret,
+    /// Use explicit FTPS (AUTH TLS).
+    pub ftp_tls: bool,
+    /// Directory where raw data are downloaded.
+    pub temp: PathBuf,
+    /// Bytes of disk the downloaded files may take.
+    pub space_to_use: u64,
+    /// Downloads run at once.
+    pub numdownloads: usize,
+    /// Restore requests active at once.
+    pub numrestores: usize,
+    /// Attempts per file before it is a terminal failure.
+    pub numretries: usize,
+    /// Files asked for per restore request.
+    pub files_per_restore: usize,
+    /// Bit depth of the data to request (PALFA Mock: 4).
+    pub request_numbits: u32,
+    /// Data type to request (e.g. "mock").
+    pub request_datatype: String,
+}
+
+impl Download {
+    pub(crate) fn read(s: &mut Section<'_>) -> Self {
+        let api_service_url = s.string("api_service_url", "");
+        let is_url = api_service_url.starts_with("http://") || api_service_url.starts_with("https://");
+        if !api_service_url.is_empty() && !is_url {
+            let k = s.key("api_service_url");
+            s.ctx
+                .problem(&k, format!("{api_service_url:?} is not an http:// or https:// URL"));
+        }
+        let ftp_host = s.string("ftp_host", "");
+        if !api_service_url.is_empty() && ftp_host.trim().is_empty() {
+            let k = s.key("ftp_host");
+            s.ctx
+                .problem(&k, "missing: required when download.api_service_url is set");
+        }
+        Self {
+            api_service_url,
+            api_username: s.string("api_username", ""),
+            api_password: s.secret("api_password", "PALFA_API_PASSWORD"),
+            ftp_host,
+            ftp_port: s.int("ftp_port", 21, 1, 65_535) as u16,
+            ftp_username: s.string("ftp_username", "anonymous"),
+            ftp_password: s.secret("ftp_password", "PALFA_FTP_PASSWORD"),
+            ftp_tls: s.bool("ftp_tls", false),
+            temp: s
+                .path("temp", "rawdata", PathKind::WritableDir, false)
+                .unwrap_or_default(),
+            space_to_use: s.int("space_to_use", 200 << 30, 1, i64::MAX) as u64,
+            numdownloads: s.int("numdownloads", 2, 1, 64) as usize,
+            numrestores: s.int("numrestores", 2, 1, 64) as usize,
+            numretries: s.int("numretries", 3, 0, 100) as usize,
+            files_per_restore: s.int("files_per_restore", 20, 1, 10_000) as usize,
+            request_numbits: s.int("request_numbits", 4, 1, 32) as u32,
+            request_datatype: s.string("request_datatype", "mock"),
+        }
+    }
+}
+
+/// How to secure the SMTP connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    /// Plain SMTP (a local relay or a test sink).
+    None,
+    /// STARTTLS after connecting.
+    StartTls,
+    /// TLS from the start (SMTPS).
+    Tls,
+}
+
+/// `[email]`: failure notifications.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Email {
+    /// Send mail at all.
+    pub enabled: bool,
+    /// SMTP server.
+    pub smtp_host: String,
+    /// SMTP port.
+    pub smtp_port: u16,
+    /// SMTP user (empty: no authentication).
+    pub smtp_username: String,
+    /// SMTP password; from `PALFA_SMTP_PASSWORD` if set.
+    pub smtp_password: Secret,
+    /// Connection security.
+    pub smtp_security: SmtpSecurity,
+    /// Who receives the notifications.
+    pub recipient: String,
+    /// The `From` address.
+    pub sender: String,
+    /// Mail on every failed job.
+    pub send_on_failures: bool,
+    /// Mail when a job fails for good (implied by `send_on_failures`).
+    pub send_on_terminal_failures: bool,
+}
+
+impl Email {
+    pub(crate) fn read(s: &mut Section<'_>) -> Self {
+        let enabled = s.bool("enabled", false);
+        let security = match s.choice("smtp_security", "none", &["none", "starttls", "tls"]).as_str() {
+            "starttls" => SmtpSecurity::StartTls,
+            "tls" => SmtpSecurity::Tls,
+            _ => SmtpSecurity::None,
+        };
+        let mut e = Self {
+            enabled,
+            smtp_host: s.string("smtp_host", "localhost"),
+            smtp_port: s.int("smtp_port", 25, 1, 65_535) as u16,
+            smtp_username: s.string("smtp_username", ""),
+            smtp_password: s.secret("smtp_password", "PALFA_SMTP_PASSWORD"),
+            smtp_security: security,
+            recipient: s.string("recipient", ""),
+            sender: s.string("sender", ""),
+            send_on_failures: s.bool("send_on_failures", true),
+            send_on_terminal_failures: s.bool("send_on_terminal_failures", true),
+        };
+        if enabled {
+            for (key, value) in [("recipient", &e.recipient), ("sender", &e.sender)] {
+                let k = s.key(key);
+                if value.trim().is_empty() {
+                    s.ctx.problem(&k, "missing: required when email.enabled = true");
+                } else if !value.contains('@') {
+                    s.ctx.problem(&k, format!("{value:?} is not an email address"));
+                }
+            }
+            if e.smtp_host.trim().is_empty() {
+                let k = s.key("smtp_host");
+                s.ctx.problem(&k, "missing: required when email.enabled = true");
+            }
+        }
+        if e.send_on_failures {
+            e.send_on_terminal_failures = true;
+        }
+        e
+    }
+}
+
+/// `[processing]`: where a worker works and which zaplists it uses.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Processing {
+    /// Directory on the worker under which each job's working directory is made.
+    pub base_working_directory: PathBuf,
+    /// Zaplist used when no MJD-specific one exists (`None`: palfa's built-in list).
+    pub default_zaplist: Option<PathBuf>,
+    /// Directory of MJD- or beam-specific zaplists (`None`: not used).
+    pub zaplistdir: Option<PathBuf>,
+    /// Worker threads (0: all cores).
+    pub num_threads: usize,
+}
+
+impl Processing {
+    pub(crate) fn read(s: &mut Section<'_>) -> Self {
+        Self {
+            base_working_directory: s
+                .path("base_working_directory", "work", PathKind::WritableDir, false)
+                .unwrap_or_default(),
+            default_zaplist: s.path("default_zaplist", "", PathKind::ReadableFile, true),
+            zaplistdir: s.path("zaplistdir", "", PathKind::ReadableDir, true),
+            num_threads: s.int("num_threads", 0, 0, 4096) as usize,
+        }
+    }
+}
+
+/// `[upload]`: what the uploader records about the software.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Upload {
+    /// Version string stored with every result (default: `palfa:<crate version>`).
+    pub version_num: String,
+}
+
+impl Upload {
+    pub(crate) fn read(s: &mut Section<'_>) -> Self {
+        let v = s.string("version_num", "");
+        Self {
+            version_num: if v.trim().is_empty() {
+                format!("palfa:{}", env!("CARGO_PKG_VERSION"))
+            } else {
+                v
+            },
+        }
+    }
+}
