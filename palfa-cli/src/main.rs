@@ -5,6 +5,7 @@
 
 mod cmd;
 mod logging;
+mod progress;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -40,6 +41,8 @@ pub enum Command {
     Config(cmd::config::ConfigCommand),
     /// Print the header and a summary of data files.
     Inspect(cmd::inspect::InspectArgs),
+    /// Write a synthetic beam with injected pulsars, single pulses and RFI (truth as JSON beside it).
+    Simulate(Box<cmd::simulate::SimulateArgs>),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +51,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Config(c) => cmd::config::run(&cli, c),
         Command::Inspect(a) => cmd::inspect::run(&cli, a),
+        Command::Simulate(a) => cmd::simulate::run(&cli, a),
     };
     match result {
         Ok(code) => code,

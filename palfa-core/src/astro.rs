@@ -135,6 +135,28 @@ pub fn value_to_sigproc_angle(value: f64) -> f64 {
     }
 }
 
+/// Gregorian calendar date `(year, month, day)` of the UTC day holding `mjd`.
+///
+/// ```
+/// assert_eq!(palfa_core::astro::mjd_to_date(60000.7), (2023, 2, 25));
+/// assert_eq!(palfa_core::astro::mjd_to_date(51544.0), (2000, 1, 1));
+/// ```
+pub fn mjd_to_date(mjd: f64) -> (i64, u32, u32) {
+    // Fliegel & Van Flandern (1968), on the Julian day number.
+    let jdn = mjd.floor() as i64 + 2_400_001;
+    let mut l = jdn + 68_569;
+    let n = 4 * l / 146_097;
+    l -= (146_097 * n + 3) / 4;
+    let i = 4000 * (l + 1) / 1_461_001;
+    l = l - 1461 * i / 4 + 31;
+    let j = 80 * l / 2447;
+    let day = l - 2447 * j / 80;
+    l = j / 11;
+    let month = j + 2 - 12 * l;
+    let year = 100 * (n - 49) + i + l;
+    (year, month as u32, day as u32)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -59,7 +59,11 @@ pub fn run(cli: &Cli, cmd: &ConfigCommand) -> anyhow::Result<ExitCode> {
             }
             std::fs::write(&file, EXAMPLE).with_context(|| format!("writing {}", file.display()))?;
             let cfg = Config::load(&file)?;
-            println!("created {} with directories {}", file.display(), DEFAULT_DIRS.join(", "));
+            println!(
+                "created {} with directories {}",
+                file.display(),
+                DEFAULT_DIRS.join(", ")
+            );
             tracing::debug!(?cfg.jobpooler.base_results_directory, "set-up ready");
             Ok(ExitCode::SUCCESS)
         }

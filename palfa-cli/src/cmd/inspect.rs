@@ -113,12 +113,22 @@ fn print_text(s: &Summary) {
     println!("start MJD          {:.10}", h.start_mjd);
     println!("sample time        {} us", h.tsamp_s * 1e6);
     println!("spectra            {} ({:.3} s)", h.nsamples, s.duration_s);
-    println!("channels           {} x {:.6} MHz, {:.4} to {:.4} MHz (centre {:.4})", h.nchans, h.chan_bw_mhz, h.lofreq_mhz, h.hifreq_mhz(), s.fctr_mhz);
+    println!(
+        "channels           {} x {:.6} MHz, {:.4} to {:.4} MHz (centre {:.4})",
+        h.nchans,
+        h.chan_bw_mhz,
+        h.lofreq_mhz,
+        h.hifreq_mhz(),
+        s.fctr_mhz
+    );
     println!("bits / pols        {} / {}", h.nbits, h.npol);
     if let Some(b) = h.beam_id {
         println!("beam               {b}");
     }
     println!("file size          {} bytes", h.file_size);
     println!("zero-weight chans  {}", s.zero_weight_channels);
-    println!("first {} spectra:  mean {:.4} rms {:.4} min {} max {}", s.spectra_read, s.mean, s.rms, s.min, s.max);
+    println!(
+        "first {} spectra:  mean {:.4} rms {:.4} min {} max {}",
+        s.spectra_read, s.mean, s.rms, s.min, s.max
+    );
 }

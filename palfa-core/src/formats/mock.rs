@@ -7,7 +7,7 @@
 //!
 //! 1. **Which is which** is decided by frequency, not by file name: the file with
 //!    the lower centre frequency is the lower band.
-//! 2. **The grids must agree**: same sample time, same channel width (to 1e-6),
+//! 2. **The grids must agree**: same sample time, same channel width (to 1e-4),
 //!    channel centres on a common grid (to 1 % of a channel), start times within
 //!    half a sample. The merged beam is as long as the shorter file.
 //! 3. **Overlap**: the `k` channels of the upper band at or below the lower band's
@@ -123,7 +123,7 @@ impl MockMerger {
             )));
         }
         let bw = lh.chan_bw_mhz;
-        if (bw - uh.chan_bw_mhz).abs() > 1e-6 * bw {
+        if (bw - uh.chan_bw_mhz).abs() > 1e-4 * bw {
             return Err(bad(format!(
                 "the Mock halves have different channel widths ({bw} and {} MHz)",
                 uh.chan_bw_mhz

@@ -181,35 +181,55 @@ impl FilterbankReader {
     /// Turns `n` raw spectra in `self.bytes` into `out`.
     fn convert(&mut self, n: usize, out: &mut [f32]) {
         let nchans = self.header.nchans;
-        let vals_per_spec = nchans * self.nifs;
-        let nifs_used = self.nifs.min(2);
+        let vals = nchans * self.nifs;
         let nbits = self.header.nbits;
         let bytes = &self.bytes[..n * self.bytes_per_spectrum()];
-        let sample = |raw: &[u8], unpacked: &[u8], i: usize| -> f32 {
-            match nbits {
-                16 => u16::from_le_bytes([raw[2 * i], raw[2 * i + 1]]) as f32,
-                32 => f32::from_le_bytes([raw[4 * i], raw[4 * i + 1], raw[4 * i + 2], raw[4 * i + 3]]),
-                _ => unpacked[i] as f32,
-            }
-        };
         if nbits <= 8 {
-            self.unpacked.resize(n * vals_per_spec, 0);
+            self.unpacked.resize(n * vals, 0);
             bits::unpack(bytes, nbits, BitOrder::LsbFirst, &mut self.unpacked);
             if self.signed && nbits == 8 {
+                // Signed bytes: shift to 0..255 so all depths read as unsigned levels.
                 for v in self.unpacked.iter_mut() {
-                    *v = (*v as i8 as i16 + 128) as u8;
+                    *v ^= 0x80;
                 }
             }
         }
-        for s in 0..n {
-            let o = &mut out[s * nchans..(s + 1) * nchans];
-            let base = s * vals_per_spec;
-            for (c, oc) in o.iter_mut().enumerate() {
-                let mut v = 0.0;
-                for f in 0..nifs_used {
-                    v += sample(bytes, &self.unpacked, base + f * nchans + c);
+        let unpacked = &self.unpacked;
+        // Raw values of IF `f` of spectrum `s`, as f32, written or added into `o`.
+        let add_if = |o: &mut [f32], s: usize, f: usize, first: bool| {
+            let base = s * vals + f * nchans;
+            match nbits {
+                16 => {
+                    let raw = &bytes[2 * base..2 * (base + nchans)];
+                    for (d, b) in o.iter_mut().zip(raw.chunks_exact(2)) {
+                        let v = u16::from_le_bytes([b[0], b[1]]) as f32;
+                        *d = if first { v } else { *d + v };
+                    }
                 }
-                *oc = v;
+                32 => {
+                    let raw = &bytes[4 * base..4 * (base + nchans)];
+                    for (d, b) in o.iter_mut().zip(raw.chunks_exact(4)) {
+                        let v = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+                        *d = if first { v } else { *d + v };
+                    }
+                }
+                _ => {
+                    let raw = &unpacked[base..base + nchans];
+                    if first {
+                        for (d, &v) in o.iter_mut().zip(raw) {
+                            *d = v as f32;
+                        }
+                    } else {
+                        for (d, &v) in o.iter_mut().zip(raw) {
+                            *d += v as f32;
+                        }
+                    }
+                }
+            }
+        };
+        for (s, o) in out[..n * nchans].chunks_exact_mut(nchans).enumerate() {
+            for f in 0..self.nifs.min(2) {
+                add_if(o, s, f, f == 0);
             }
             if self.descending {
                 o.reverse();

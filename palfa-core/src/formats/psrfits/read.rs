@@ -152,12 +152,7 @@ impl PsrfitsReader {
         if reader.descending {
             weights.reverse();
         }
-        let (lo, hi) = (freqs[0].min(freqs[nchan - 1]), freqs[0].max(freqs[nchan - 1]));
-        let chan_bw = if nchan > 1 {
-            (hi - lo) / (nchan as f64 - 1.0)
-        } else {
-            primary.get_f64("OBSBW").map_err(err)?.unwrap_or(1.0).abs()
-        };
+        let (lo, chan_bw) = band_from(primary, &freqs).map_err(err)?;
         let offs_sub = reader
             .layout
             .offs_sub
@@ -318,37 +313,32 @@ impl PsrfitsReader {
         }
         let data = &self.row_bytes[dcol.offset..dcol.offset + dcol.len];
         let nvals = nsblk * npol * nchan;
-        self.scratch.resize(nvals, 0.0);
-        match self.nbits {
-            1 | 2 | 4 | 8 => {
-                self.raw_u8.resize(nvals, 0);
-                bits::unpack(data, self.nbits, BitOrder::MsbFirst, &mut self.raw_u8);
-                for (o, &r) in self.scratch.iter_mut().zip(&self.raw_u8) {
-                    *o = r as f32;
-                }
-            }
-            16 => {
+        // Sub-byte and byte samples are unpacked to one byte each; deeper ones to f32.
+        let wide = self.nbits > 8;
+        if wide {
+            self.scratch.resize(nvals, 0.0);
+            if self.nbits == 16 {
                 for (o, b) in self.scratch.iter_mut().zip(data.chunks_exact(2)) {
                     *o = i16::from_be_bytes([b[0], b[1]]) as f32;
                 }
+            } else {
+                be_f32s(data, &mut self.scratch);
             }
-            _ => be_f32s(data, &mut self.scratch),
+        } else {
+            self.raw_u8.resize(nvals, 0);
+            bits::unpack(data, self.nbits, BitOrder::MsbFirst, &mut self.raw_u8);
         }
         self.row_values.resize(nsblk * nchan, 0.0);
         for s in 0..nsblk {
             let out = &mut self.row_values[s * nchan..(s + 1) * nchan];
             for p in 0..npol_used {
-                let raw = &self.scratch[(s * npol + p) * nchan..(s * npol + p + 1) * nchan];
+                let at = (s * npol + p) * nchan;
                 let g = &self.gain[p * nchan..(p + 1) * nchan];
                 let b = &self.bias[p * nchan..(p + 1) * nchan];
-                if p == 0 {
-                    for c in 0..nchan {
-                        out[c] = raw[c] * g[c] + b[c];
-                    }
+                if wide {
+                    apply(out, &self.scratch[at..at + nchan], g, b, p == 0);
                 } else {
-                    for c in 0..nchan {
-                        out[c] += raw[c] * g[c] + b[c];
-                    }
+                    apply(out, &self.raw_u8[at..at + nchan], g, b, p == 0);
                 }
             }
             if self.descending {
@@ -390,6 +380,46 @@ impl SpectraSource for PsrfitsReader {
     fn seek(&mut self, index: u64) -> FormatResult<()> {
         self.pos = index.min(self.header.nsamples);
         Ok(())
+    }
+}
+
+/// Lowest channel centre and channel width \[MHz\]. DAT_FREQ is only single
+/// precision, so where OBSFREQ / OBSBW / OBSNCHAN describe the same channels
+/// (to a hundredth of a channel) the exact header values are used.
+fn band_from(primary: &FitsHeader, freqs: &[f64]) -> Result<(f64, f64), FormatErrorKind> {
+    let n = freqs.len();
+    let (lo, hi) = (freqs[0].min(freqs[n - 1]), freqs[0].max(freqs[n - 1]));
+    let obs = (
+        primary.get_f64("OBSFREQ")?,
+        primary.get_f64("OBSBW")?,
+        primary.get_i64("OBSNCHAN")?,
+    );
+    if let (Some(fctr), Some(bw), Some(nobs)) = obs {
+        let df = bw.abs() / n as f64;
+        let lo_hdr = fctr - 0.5 * bw.abs() + 0.5 * df;
+        let spacing_ok = n == 1 || ((hi - lo) / (n as f64 - 1.0) - df).abs() < 1e-3 * df;
+        if nobs as usize == n && df > 0.0 && spacing_ok && (lo_hdr - lo).abs() < 0.01 * df {
+            return Ok((lo_hdr, df));
+        }
+    }
+    let bw = if n > 1 {
+        (hi - lo) / (n as f64 - 1.0)
+    } else {
+        primary.get_f64("OBSBW")?.unwrap_or(1.0).abs()
+    };
+    Ok((lo, bw))
+}
+
+/// `out = raw · gain + bias` (or `+=` when not `first`), channel by channel.
+fn apply<T: Copy + Into<f32>>(out: &mut [f32], raw: &[T], gain: &[f32], bias: &[f32], first: bool) {
+    if first {
+        for c in 0..out.len() {
+            out[c] = raw[c].into() * gain[c] + bias[c];
+        }
+    } else {
+        for c in 0..out.len() {
+            out[c] += raw[c].into() * gain[c] + bias[c];
+        }
     }
 }
 

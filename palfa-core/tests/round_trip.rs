@@ -1,0 +1,144 @@
+//! Write then read filterbank and PSRFITS at every bit depth, both channel orders.
+
+mod common;
+
+use common::spec;
+use palfa_core::beam::{open_beam, read_range};
+use palfa_core::formats::filterbank::FilterbankWriter;
+use palfa_core::formats::psrfits::{PsrfitsWriter, RawRow};
+
+/// Integer test pattern that uses the full range of `nbits`.
+fn pattern(nspec: usize, nchans: usize, nbits: u32) -> Vec<f32> {
+    let max = if nbits >= 32 { 1000u64 } else { (1u64 << nbits) - 1 };
+    (0..nspec * nchans)
+        .map(|i| ((i as u64 * 2_654_435_761 + 12_345) % (max + 1)) as f32 + if nbits == 32 { 0.25 } else { 0.0 })
+        .collect()
+}
+
+#[test]
+fn filterbank_round_trip_every_depth_is_bit_exact() {
+    let dir = tempfile::tempdir().unwrap();
+    for nbits in [1u32, 2, 4, 8, 16, 32] {
+        for descending in [false, true] {
+            let nchans = 24;
+            let sp = spec(nchans, nbits, descending);
+            let data = pattern(301, nchans, nbits);
+            let path = dir.path().join(format!("rt{nbits}{descending}.fil"));
+            let mut w = FilterbankWriter::create(&path, &sp).unwrap();
+            w.write_spectra(&data[..100 * nchans]).unwrap();
+            w.write_spectra(&data[100 * nchans..]).unwrap();
+            assert_eq!(w.finish().unwrap(), 301);
+            let mut beam = open_beam(&[&path]).unwrap();
+            let h = beam.header().clone();
+            assert_eq!((h.nchans, h.nbits, h.nsamples), (nchans, nbits, 301));
+            assert!((h.lofreq_mhz - sp.lofreq_mhz).abs() < 1e-9);
+            assert!((h.chan_bw_mhz - sp.chan_bw_mhz).abs() < 1e-12);
+            assert_eq!(h.start_mjd, sp.start_mjd);
+            assert_eq!(h.tsamp_s, sp.tsamp_s);
+            assert!((h.ra_deg - sp.ra_deg).abs() < 1e-7 && (h.dec_deg - sp.dec_deg).abs() < 1e-7);
+            assert_eq!(h.source_name, sp.source_name);
+            assert_eq!(h.beam_id, Some(3));
+            assert_eq!(
+                read_range(beam.as_mut(), 0, 301).unwrap(),
+                data,
+                "{nbits} bits, descending {descending}"
+            );
+            // Seeking lands on the right spectrum.
+            assert_eq!(
+                read_range(beam.as_mut(), 250, 3).unwrap(),
+                data[250 * nchans..253 * nchans]
+            );
+        }
+    }
+}
+
+#[test]
+fn psrfits_round_trip_every_depth_is_bit_exact() {
+    let dir = tempfile::tempdir().unwrap();
+    for nbits in [1u32, 2, 4, 8, 16, 32] {
+        for descending in [false, true] {
+            let nchans = 32;
+            let nsblk = 64;
+            let nrows = 5;
+            let sp = spec(nchans, nbits, descending);
+            let data = pattern(nrows * nsblk, nchans, nbits);
+            let path = dir.path().join(format!("rt{nbits}{descending}.fits"));
+            let mut w = PsrfitsWriter::create(&path, &sp, nsblk).unwrap();
+            let ones = vec![1f32; nchans];
+            let zeros = vec![0f32; nchans];
+            for row in data.chunks(nsblk * nchans) {
+                if nbits == 32 {
+                    w.write_row_raw(RawRow::Float(row), &ones, &zeros, &ones).unwrap();
+                } else {
+                    let raw: Vec<u16> = row.iter().map(|&v| v as u16).collect();
+                    w.write_row_raw(RawRow::Int(&raw), &ones, &zeros, &ones).unwrap();
+                }
+            }
+            assert_eq!(w.finish().unwrap(), nrows as u64);
+            let mut beam = open_beam(&[&path]).unwrap();
+            let h = beam.header().clone();
+            assert_eq!((h.nchans, h.nbits, h.nsamples), (nchans, nbits, (nrows * nsblk) as u64));
+            assert!(
+                (h.lofreq_mhz - sp.lofreq_mhz).abs() < 1e-4,
+                "{} vs {}",
+                h.lofreq_mhz,
+                sp.lofreq_mhz
+            );
+            assert!((h.chan_bw_mhz - sp.chan_bw_mhz).abs() < 1e-5);
+            assert!((h.start_mjd - sp.start_mjd).abs() * 86400.0 < 1e-6);
+            assert_eq!(h.tsamp_s, sp.tsamp_s);
+            assert_eq!(h.source_name, sp.source_name);
+            let back = read_range(beam.as_mut(), 0, nrows * nsblk).unwrap();
+            assert_eq!(back, data, "{nbits} bits, descending {descending}");
+        }
+    }
+}
+
+#[test]
+fn psrfits_scales_offsets_and_weights_are_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    let (nchans, nsblk) = (8, 16);
+    let sp = spec(nchans, 8, true);
+    let path = dir.path().join("scaled.fits");
+    let mut w = PsrfitsWriter::create(&path, &sp, nsblk).unwrap();
+    let raw: Vec<u16> = (0..nsblk * nchans).map(|i| (i % 200) as u16).collect();
+    let scl: Vec<f32> = (0..nchans).map(|c| 0.5 + c as f32).collect();
+    let offs: Vec<f32> = (0..nchans).map(|c| -10.0 * c as f32).collect();
+    let mut wts = vec![1f32; nchans];
+    wts[2] = 0.0;
+    w.write_row_raw(RawRow::Int(&raw), &scl, &offs, &wts).unwrap();
+    w.finish().unwrap();
+    let mut beam = open_beam(&[&path]).unwrap();
+    assert_eq!(beam.header().chan_weights[2], 0.0);
+    let got = read_range(beam.as_mut(), 0, nsblk).unwrap();
+    for s in 0..nsblk {
+        for c in 0..nchans {
+            let want = (raw[s * nchans + c] as f32 * scl[c] + offs[c]) * wts[c];
+            assert_eq!(got[s * nchans + c], want);
+        }
+    }
+}
+
+#[test]
+fn psrfits_quantising_writer_stays_within_half_a_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let (nchans, nsblk) = (16, 128);
+    for nbits in [2u32, 4, 8] {
+        let sp = spec(nchans, nbits, true);
+        let path = dir.path().join(format!("q{nbits}.fits"));
+        let mut w = PsrfitsWriter::create(&path, &sp, nsblk).unwrap();
+        let data: Vec<f32> = (0..3 * nsblk * nchans + 5 * nchans)
+            .map(|i| ((i * 37) % 101) as f32 * 0.731 - 20.0)
+            .collect();
+        w.write_spectra(&data).unwrap();
+        w.finish().unwrap();
+        let mut beam = open_beam(&[&path]).unwrap();
+        let n = data.len() / nchans;
+        assert_eq!(beam.header().nsamples, 4 * nsblk as u64, "last partial row is padded");
+        let back = read_range(beam.as_mut(), 0, n).unwrap();
+        let step = (100.0 * 0.731) / ((1u32 << nbits) - 1) as f32;
+        for (a, b) in back.iter().zip(&data) {
+            assert!((a - b).abs() <= 0.5 * step + 1e-3, "{nbits} bits: {a} vs {b}");
+        }
+    }
+}
