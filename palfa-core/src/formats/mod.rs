@@ -6,6 +6,7 @@
 pub mod filterbank;
 pub mod fits;
 pub mod mock;
+pub mod presto;
 pub mod psrfits;
 
 use serde::{Deserialize, Serialize};
