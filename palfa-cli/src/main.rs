@@ -43,6 +43,18 @@ pub enum Command {
     Inspect(cmd::inspect::InspectArgs),
     /// Write a synthetic beam with injected pulsars, single pulses and RFI (truth as JSON beside it).
     Simulate(Box<cmd::simulate::SimulateArgs>),
+    /// Create or migrate the job-tracker database.
+    #[command(subcommand)]
+    Db(cmd::db::DbCommand),
+    /// Run the job pooler: make jobs from downloaded beams, submit them, follow and retry them.
+    Jobpool(cmd::jobpool::JobpoolArgs),
+    /// Track data files that arrived without the downloader.
+    AddFiles(cmd::add_files::AddFilesArgs),
+    /// Stop or kill jobs.
+    #[command(subcommand)]
+    Jobs(cmd::jobs::JobsCommand),
+    /// Show the survey's state: counts by state, running jobs, recent failures.
+    Status(cmd::status::StatusArgs),
 }
 
 fn main() -> ExitCode {
@@ -52,6 +64,11 @@ fn main() -> ExitCode {
         Command::Config(c) => cmd::config::run(&cli, c),
         Command::Inspect(a) => cmd::inspect::run(&cli, a),
         Command::Simulate(a) => cmd::simulate::run(&cli, a),
+        Command::Db(c) => cmd::db::run(&cli, c),
+        Command::Jobpool(a) => cmd::jobpool::run(&cli, a),
+        Command::AddFiles(a) => cmd::add_files::run(&cli, a),
+        Command::Jobs(c) => cmd::jobs::run(&cli, c),
+        Command::Status(a) => cmd::status::run(&cli, a),
     };
     match result {
         Ok(code) => code,
