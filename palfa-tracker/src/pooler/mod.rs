@@ -274,3 +274,6 @@ mod tests {
         crate::queue::check_token(&a).unwrap();
     }
 }
+
+#[cfg(test)]
+mod crash_tests;

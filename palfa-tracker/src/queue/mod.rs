@@ -21,7 +21,7 @@ mod error;
 mod local;
 mod pbs;
 mod runner;
-mod script;
+pub(crate) mod script;
 mod slurm;
 
 use std::path::{Path, PathBuf};

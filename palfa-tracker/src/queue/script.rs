@@ -199,7 +199,7 @@ mod tests {
         let argv = vec![
             "sh".to_string(),
             "-c".to_string(),
-            "echo \"$1\" it's; echo to-err >&2; exit 4".to_string(),
+            "echo \"$1\" \"it's\"; echo to-err >&2; exit 4".to_string(),
             "arg0".to_string(),
             "a b'c".to_string(),
         ];

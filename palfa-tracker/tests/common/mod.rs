@@ -16,6 +16,7 @@ use palfa_tracker::{Failure, JobPool, Notifier, PoolSettings, RunOptions, Tracke
 
 /// A worker that writes `results.json` and logs its run to `<root>/runs.log`.
 pub const GOOD_WORKER: &str = r#"#!/bin/sh
+[ "$1" = "search" ] && shift
 [ "$1" = "--outdir" ] || { echo "bad arguments: $*" >&2; exit 2; }
 out="$2"; shift 2
 mkdir -p "$out" || exit 3
