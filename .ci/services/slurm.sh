@@ -44,6 +44,22 @@ palfa_slurm_setup() {
     munge -n | unmunge >/dev/null || { echo "slurm.sh: munged does not answer" >&2; return 1; }
   fi
 
+  # A cluster started by an earlier run on this machine: use it.
+  local pid conf
+  pid="$(pgrep -x slurmctld | head -n 1 || true)"
+  if [ -n "$pid" ]; then
+    conf="$(tr '\0' '\n' </proc/"$pid"/cmdline | sed -n '/^-f$/{n;p;}')"
+    if [ -n "$conf" ] && [ -f "$conf" ] && SLURM_CONF="$conf" sinfo -h -n localhost -o %t 2>/dev/null | grep -q idle; then
+      export SLURM_CONF="$conf"
+      export PALFA_SLURM_DIR="$(dirname "$conf")"
+      export PALFA_TEST_SLURM=1
+      echo "slurm.sh: one-node Slurm already up (SLURM_CONF=$SLURM_CONF)"
+      return 0
+    fi
+    echo "slurm.sh: a slurmctld (pid $pid) runs but its cluster is not usable; stop it first" >&2
+    return 1
+  fi
+
   # slurm.conf and the daemons' directories under one temporary directory.
   local dir
   dir="$(mktemp -d /tmp/palfa-slurm.XXXXXX)"

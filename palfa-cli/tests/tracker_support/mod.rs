@@ -11,13 +11,13 @@ use palfa_core::formats::filterbank::FilterbankWriter;
 use palfa_core::formats::psrfits::PsrfitsWriter;
 use palfa_core::formats::ObservationSpec;
 
-/// A worker: sleeps a little (0.1 to 0.3 s, by its pid), writes
+/// A worker: sleeps a little (0.2 to 0.4 s, by its pid), writes
 /// `results.json` and appends its output directory to `bin/runs.log`.
 pub const WORKER: &str = r#"#!/bin/sh
 [ "$1" = "--outdir" ] || { echo "bad arguments: $*" >&2; exit 2; }
 out="$2"; shift 2
 for f in "$@"; do [ -r "$f" ] || { echo "cannot read $f" >&2; exit 3; }; done
-sleep 0.$(( $$ % 3 + 1 ))
+sleep 0.$(( $$ % 3 + 2 ))
 mkdir -p "$out" && printf '{"files": %d}\n' "$#" > "$out/results.json"
 echo "$out" >> "$(dirname "$0")/runs.log"
 "#;

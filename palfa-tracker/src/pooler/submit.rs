@@ -114,6 +114,8 @@ impl JobPool {
                     .map(|_| ())
             })?;
             r.terminal += 1;
+            self.notifier
+                .notice("job given up", &format!("job {} ({}): {note}", job.id, job.beam));
             return Ok(true);
         }
         let kind = self.queue.kind();
