@@ -1,11 +1,11 @@
 //! One module per subcommand (or group of subcommands).
 
-pub mod config;
-pub mod inspect;
-pub mod simulate;
-pub mod db;
-pub mod jobpool;
 pub mod add_files;
+pub mod config;
+pub mod db;
+pub mod inspect;
+pub mod jobpool;
 pub mod jobs;
 pub mod setup;
+pub mod simulate;
 pub mod status;
