@@ -101,7 +101,7 @@ EOF
 
   # -D: stay in the foreground (we background them); -i: ignore stale state.
   # setsid, so that the daemons are not in this shell's process group.
-  setsid /usr/sbin/slurmctld -D -i -f "$SLURM_CONF" >"$dir/log/slurmctld.stdout" 2>&1 </dev/null &
+  $sudo setsid /usr/sbin/slurmctld -D -i -f "$SLURM_CONF" >"$dir/log/slurmctld.stdout" 2>&1 </dev/null &
   local i
   for i in $(seq 100); do scontrol ping 2>/dev/null | grep -q UP && break; sleep 0.2; done
   scontrol ping | grep -q UP || {
@@ -109,7 +109,7 @@ EOF
     tail -n 30 "$dir/log/slurmctld.log" "$dir/log/slurmctld.stdout" >&2 || true
     return 1
   }
-  setsid /usr/sbin/slurmd -D -N localhost -f "$SLURM_CONF" >"$dir/log/slurmd.stdout" 2>&1 </dev/null &
+  $sudo setsid /usr/sbin/slurmd -D -N localhost -f "$SLURM_CONF" >"$dir/log/slurmd.stdout" 2>&1 </dev/null &
   local state=""
   for i in $(seq 150); do
     state="$(sinfo -h -n localhost -o %t 2>/dev/null || true)"

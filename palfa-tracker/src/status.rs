@@ -191,7 +191,5 @@ fn counts_as_map<S: serde::Serializer>(counts: &[(&'static str, usize)], s: S) -
 
 /// The first line of the last change recorded in a history.
 fn failure_line(details: &str) -> String {
-    let last_entry = details.lines().rfind(|l| !l.starts_with("    ")).unwrap_or("");
-    // `<time> <from> -> <to>: <note>`: keep the note.
-    last_entry.split_once(": ").map_or(last_entry, |(_, n)| n).to_string()
+    crate::db::last_note(details).lines().next().unwrap_or("").to_string()
 }

@@ -73,6 +73,17 @@ fn a_failing_job_is_retried_then_given_up_with_its_log_and_files_deleted() {
     assert!(!s0.exists() && !s1.exists());
     assert_eq!(notes.count("failed job"), 6);
     assert_eq!(notes.count("terminal job"), 2);
+    let terminal: Vec<String> = notes
+        .events()
+        .into_iter()
+        .filter(|e| e.starts_with("terminal"))
+        .collect();
+    assert!(
+        terminal
+            .iter()
+            .all(|e| e.contains("exited with status 3") && e.contains("boom")),
+        "{terminal:?}"
+    );
 }
 
 #[test]

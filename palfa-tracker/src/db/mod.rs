@@ -22,7 +22,7 @@ pub use files::{FileOrigin, FileRow, NewFile};
 pub use jobs::{JobRow, SubmitRow};
 pub use requests::{AttemptRow, RequestRow};
 pub use schema::SCHEMA_VERSION;
-pub use tx::{Tx, MAX_NOTE_BYTES};
+pub use tx::{last_note, Tx, MAX_NOTE_BYTES};
 
 use crate::error::{is_busy, Result, TrackerError};
 

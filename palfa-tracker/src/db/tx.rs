@@ -108,6 +108,27 @@ pub(crate) fn history_line(now: &str, change: &str, note: &str) -> String {
     s
 }
 
+/// The note of the last entry of a history (`details`), its later lines
+/// un-indented; empty if there is none.
+pub fn last_note(details: &str) -> String {
+    let mut entry: Vec<&str> = Vec::new();
+    for line in details.lines() {
+        match line.strip_prefix("    ") {
+            Some(cont) if !entry.is_empty() => entry.push(cont),
+            _ => entry = vec![line],
+        }
+    }
+    let Some(first) = entry.first() else {
+        return String::new();
+    };
+    // `<time> <change>: <note>`: keep the note.
+    let head = first.split_once(": ").map_or("", |(_, n)| n);
+    std::iter::once(head)
+        .chain(entry[1..].iter().copied())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// The last `max` bytes of `text` (on a character boundary), marked if cut.
 pub(crate) fn clip(text: &str, max: usize) -> String {
     if text.len() <= max {
@@ -118,4 +139,21 @@ pub(crate) fn clip(text: &str, max: usize) -> String {
         start += 1;
     }
     format!("[… {start} bytes cut …]\n{}", &text[start..])
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn history_lines_and_last_note() {
+        let mut d = super::history_line("T1", "created as new", "made");
+        d.push_str(&super::history_line("T2", "running -> failed", "exit 3\nboom: x\n"));
+        assert_eq!(
+            d,
+            "T1 created as new: made\nT2 running -> failed: exit 3\n    boom: x\n"
+        );
+        assert_eq!(super::last_note(&d), "exit 3\nboom: x");
+        assert_eq!(super::last_note(""), "");
+        let cut = super::clip("abcdef", 3);
+        assert!(cut.ends_with("\ndef") && cut.contains("3 bytes cut"), "{cut}");
+    }
 }

@@ -140,17 +140,7 @@ fn last_error(tracker: &Tracker, job_id: i64) -> Result<String> {
         .iter()
         .rev()
         .find(|s| matches!(s.status, SubmitStatus::Failed | SubmitStatus::Stopped))
-        .map(|s| {
-            s.details
-                .lines()
-                .rev()
-                .take(40)
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect::<Vec<_>>()
-                .join("\n")
-        })
+        .map(|s| crate::db::last_note(&s.details))
         .unwrap_or_default())
 }
 
