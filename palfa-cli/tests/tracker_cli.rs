@@ -161,6 +161,7 @@ fn pooler_and_add_files_processes_with_a_writer_share_the_database() {
                         .map_err(|e| e.to_string())?;
                     n += 1;
                 }
+                std::thread::sleep(Duration::from_millis(2));
             }
             Ok(n)
         })

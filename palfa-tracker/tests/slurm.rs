@@ -83,18 +83,24 @@ fn slurm_submits_polls_cancels_and_reads_errors() {
         })
         .unwrap_or_else(|e| panic!("sbatch failed: {e}"))
     };
-    let good = ("palfa_1_1_aaaaaa", submit("palfa_1_1_aaaaaa", "/data/good.fil"));
-    let bad = ("palfa_2_1_bbbbbb", submit("palfa_2_1_bbbbbb", "/data/fail.fil"));
-    let slow = ("palfa_3_1_cccccc", submit("palfa_3_1_cccccc", "/data/slow.fil"));
-    fn r<'a>(j: &'a (&'static str, String)) -> JobRef<'a> {
+    // Slurm remembers finished jobs for a while: tokens unique to this run.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    let nonce = (now.as_nanos() as u64 ^ std::process::id() as u64) & 0xff_ffff;
+    let token = |n: u32| format!("palfa_{n}_1_{nonce:06x}");
+    let good = (token(1), submit(&token(1), "/data/good.fil"));
+    let bad = (token(2), submit(&token(2), "/data/fail.fil"));
+    let slow = (token(3), submit(&token(3), "/data/slow.fil"));
+    fn r(j: &(String, String)) -> JobRef<'_> {
         JobRef {
             queue_id: &j.1,
-            token: j.0,
+            token: &j.0,
         }
     }
 
     // The token finds the job (what a restarted pooler asks).
-    assert_eq!(q.lookup(good.0).unwrap().as_deref(), Some(good.1.as_str()));
+    assert_eq!(q.lookup(&good.0).unwrap().as_deref(), Some(good.1.as_str()));
     assert_eq!(q.lookup("palfa_9_9_ffffff").unwrap(), None);
     let st = q.status().unwrap();
     assert!(st.running + st.queued >= 1, "{st:?}");
@@ -104,14 +110,14 @@ fn slurm_submits_polls_cancels_and_reads_errors() {
     });
     assert!(!q.had_errors(r(&good)).unwrap());
     assert_eq!(q.get_errors(r(&good)).unwrap(), "");
-    assert!(dir.path().join("results/palfa_1_1_aaaaaa/results.json").is_file());
+    assert!(dir.path().join("results").join(&good.0).join("results.json").is_file());
     assert!(q.had_errors(r(&bad)).unwrap());
     let err = q.get_errors(r(&bad)).unwrap();
     assert!(err.contains("deliberate failure") && err.contains("status 5"), "{err}");
 
     // Cancel the slow one.
     wait_until("slow job starts", Duration::from_secs(60), || {
-        Path::new(&dir.path().join("qsublog/palfa_3_1_cccccc/jobid")).exists()
+        Path::new(&dir.path().join("qsublog").join(&slow.0).join("jobid")).exists()
     });
     assert!(q.is_running(r(&slow)).unwrap());
     q.delete(r(&slow)).unwrap();

@@ -276,7 +276,14 @@ impl QueueManager for SlurmQueue {
             "%i".into(),
         ];
         let out = run_ok(self.runner.as_ref(), "squeue", &args)?;
-        if let Some(id) = out.stdout.lines().map(str::trim).find(|l| !l.is_empty()) {
+        // Tokens are unique, but take the newest job should a name recur.
+        let newest = out
+            .stdout
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .max_by_key(|id| (id.len(), id.to_string()));
+        if let Some(id) = newest {
             return Ok(Some(id.to_string()));
         }
         // Forgotten by Slurm, but it ran: its script wrote the id.
