@@ -127,6 +127,63 @@ pub fn open_beam<P: AsRef<Path>>(paths: &[P]) -> FormatResult<Box<dyn SpectraSou
     }
 }
 
+/// A beam held in memory (time-major, lowest frequency first): for tests, for
+/// small beams and for data made by other programs (e.g. through the Python bindings).
+#[derive(Debug, Clone)]
+pub struct MemorySource {
+    header: BeamHeader,
+    data: Vec<f32>,
+    pos: u64,
+}
+
+impl MemorySource {
+    /// Wraps `data_tc` (`header.nchans` values per spectrum); `header.nsamples`
+    /// is set from the data.
+    ///
+    /// # Panics
+    /// If `data_tc.len()` is not a multiple of `header.nchans`.
+    pub fn new(mut header: BeamHeader, data_tc: Vec<f32>) -> Self {
+        assert!(
+            header.nchans > 0 && data_tc.len() % header.nchans == 0,
+            "MemorySource: not whole spectra"
+        );
+        header.nsamples = (data_tc.len() / header.nchans) as u64;
+        if header.chan_weights.len() != header.nchans {
+            header.chan_weights = vec![1.0; header.nchans];
+        }
+        Self {
+            header,
+            data: data_tc,
+            pos: 0,
+        }
+    }
+}
+
+impl SpectraSource for MemorySource {
+    fn header(&self) -> &BeamHeader {
+        &self.header
+    }
+
+    fn read_spectra(&mut self, out: &mut [f32]) -> FormatResult<usize> {
+        let n = self.header.nchans;
+        assert_eq!(out.len() % n, 0, "read_spectra: buffer is not whole spectra");
+        let k = (out.len() / n).min((self.header.nsamples - self.pos) as usize);
+        let start = self.pos as usize * n;
+        out[..k * n].copy_from_slice(&self.data[start..start + k * n]);
+        self.pos += k as u64;
+        Ok(k)
+    }
+
+    fn position(&self) -> u64 {
+        self.pos
+    }
+
+    fn seek(&mut self, index: u64) -> FormatResult<()> {
+        self.pos = index.min(self.header.nsamples);
+        Ok(())
+    }
+}
+
 /// Reads `nspec` spectra starting at `start` into a new time-major buffer
 /// (fewer if the beam ends first). Convenient for small beams and tests.
 pub fn read_range(src: &mut dyn SpectraSource, start: u64, nspec: usize) -> FormatResult<Vec<f32>> {

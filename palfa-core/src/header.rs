@@ -78,6 +78,33 @@ pub struct BeamHeader {
 }
 
 impl BeamHeader {
+    /// A header for in-memory data: the band and sampling given, everything else
+    /// empty (no files, MJD 0, 32-bit samples, one polarisation, unit weights).
+    pub fn for_band(nchans: usize, lofreq_mhz: f64, chan_bw_mhz: f64, tsamp_s: f64) -> Self {
+        Self {
+            files: Vec::new(),
+            format: DataFormat::Filterbank,
+            source_name: "memory".into(),
+            telescope: String::new(),
+            backend: String::new(),
+            project_id: String::new(),
+            observer: String::new(),
+            ra_deg: 0.0,
+            dec_deg: 0.0,
+            start_mjd: 0.0,
+            tsamp_s,
+            nsamples: 0,
+            nchans,
+            lofreq_mhz,
+            chan_bw_mhz,
+            nbits: 32,
+            npol: 1,
+            beam_id: None,
+            chan_weights: vec![1.0; nchans],
+            file_size: 0,
+        }
+    }
+
     /// Centre frequency of channel `chan` \[MHz\].
     pub fn freq_mhz(&self, chan: usize) -> f64 {
         self.lofreq_mhz + chan as f64 * self.chan_bw_mhz

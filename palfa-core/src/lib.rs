@@ -42,6 +42,6 @@ pub mod formats;
 pub mod header;
 pub mod simulate;
 
-pub use beam::{open_beam, SpectraSource};
+pub use beam::{open_beam, MemorySource, SpectraSource};
 pub use error::{FormatError, FormatErrorKind, FormatResult};
 pub use header::{BeamHeader, DataFormat};

@@ -10,6 +10,8 @@
 //! contract with other tools.
 
 pub mod candidate;
+pub mod ddplan;
+pub mod dedisp;
 pub mod error;
 pub mod plot;
 pub mod series;

@@ -1,0 +1,293 @@
+//! The streaming two-stage dedispersion engine.
+//!
+//! A channel-major window of raw samples `[a, a + B + L1)` slides over the beam
+//! in steps of `B` spectra (`L1` = the largest stage-1 shift). Each step adds
+//! `B / ds` samples to every pass's subband window; whenever a subband window
+//! holds `L2` samples beyond what has been output (`L2` = the pass's largest
+//! stage-2 shift), the trial DMs' outputs advance. Both stages add contiguous
+//! slices, which the compiler vectorises; rayon spreads subbands and DMs over
+//! the cores.
+
+use rayon::prelude::*;
+
+use palfa_core::beam::SpectraSource;
+
+use super::delays::{intra_subband_shifts, subband_shifts, ChannelLayout};
+use super::{ChannelScaling, DedispConfig};
+use crate::error::{SearchError, SearchResult};
+use crate::series::TimeSeries;
+
+/// What one pass computes.
+pub(super) struct PassSpec {
+    pub nsub: usize,
+    pub subdm: f64,
+    pub dms: Vec<f64>,
+}
+
+/// Stage-2 samples summed per inner tile (keeps the subband slices in cache).
+const TILE: usize = 1024;
+
+struct PassState {
+    layout: ChannelLayout,
+    /// Stage-1 shift of each channel \[raw samples\].
+    s1: Vec<usize>,
+    /// Stage-2 shift of each subband, per DM \[output samples\].
+    s2: Vec<Vec<usize>>,
+    l2: usize,
+    /// Subband windows (one Vec per subband), `len` valid samples each.
+    sub: Vec<Vec<f32>>,
+    len: usize,
+    /// Next output sample.
+    out_pos: usize,
+    outputs: Vec<Vec<f32>>,
+}
+
+pub(super) fn run(
+    src: &mut dyn SpectraSource,
+    specs: &[PassSpec],
+    ds: usize,
+    scaling: &ChannelScaling,
+    cfg: &DedispConfig,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> SearchResult<Vec<Vec<TimeSeries>>> {
+    let h = src.header().clone();
+    let nchan = h.nchans;
+    let ds = ds.max(1);
+    let n_in = h.nsamples as usize;
+    let n_out = n_in / ds;
+    if n_out == 0 {
+        return Err(SearchError::Params(format!(
+            "{} spectra cannot be downsampled by {ds}",
+            h.nsamples
+        )));
+    }
+    if scaling.offset.len() != nchan {
+        return Err(SearchError::Params("channel scaling does not match the beam".into()));
+    }
+    let freqs: Vec<f64> = (0..nchan).map(|c| h.freq_mhz(c)).collect();
+    let dt = h.tsamp_s;
+    let dt_out = dt * ds as f64;
+    let block = cfg.block.max(ds).div_ceil(ds) * ds;
+    let bo = block / ds;
+
+    let mut states: Vec<PassState> = specs
+        .iter()
+        .map(|p| {
+            let layout = ChannelLayout::new(freqs.clone(), p.nsub);
+            let s1 = intra_subband_shifts(&layout, p.subdm, dt);
+            let s2: Vec<Vec<usize>> = p.dms.iter().map(|&dm| subband_shifts(&layout, dm, dt_out)).collect();
+            let l2 = s2.iter().flatten().copied().max().unwrap_or(0);
+            let nsub = layout.subbands.len();
+            PassState {
+                layout,
+                s1,
+                s2,
+                l2,
+                sub: vec![vec![0f32; l2 + 2 * bo]; nsub],
+                len: 0,
+                out_pos: 0,
+                outputs: vec![vec![0f32; n_out]; p.dms.len()],
+            }
+        })
+        .collect();
+    let l1 = states.iter().flat_map(|s| s.s1.iter().copied()).max().unwrap_or(0);
+    let width = block + l1;
+
+    src.seek(0)?;
+    let mut raw = vec![0f32; nchan * width];
+    let mut blk = vec![0f32; block.max(l1) * nchan];
+    // Fill the whole first window.
+    read_into(src, &mut raw, width, 0, width, &mut blk, scaling, cfg)?;
+    let mut a = 0usize; // first raw sample of the window
+    while states.iter().any(|s| s.out_pos < n_out) {
+        // Stage 1: B/ds new subband samples for every unfinished pass.
+        stage1(&mut states, &raw, width, block, ds, n_out);
+        // Stage 2: outputs that the subband windows now allow.
+        for st in states.iter_mut().filter(|s| s.out_pos < n_out) {
+            st.len += bo;
+            let ready = st.len.saturating_sub(st.l2).min(n_out - st.out_pos);
+            if ready > 0 {
+                stage2(st, ready);
+                for v in st.sub.iter_mut() {
+                    v.copy_within(ready..st.len, 0);
+                }
+                st.len -= ready;
+                st.out_pos += ready;
+            }
+        }
+        progress((a + block).min(n_in) as u64, n_in as u64);
+        // Slide the raw window by one block.
+        a += block;
+        for c in 0..nchan {
+            raw.copy_within(c * width + block..(c + 1) * width, c * width);
+        }
+        read_into(src, &mut raw, width, l1, block, &mut blk, scaling, cfg)?;
+    }
+
+    let lo_freq = freqs[0];
+    let f_top = *freqs.last().expect("channels");
+    Ok(states
+        .into_iter()
+        .zip(specs)
+        .map(|(st, spec)| {
+            st.outputs
+                .into_iter()
+                .zip(&spec.dms)
+                .map(|(data, &dm)| {
+                    let mut info = TimeSeries::info_for(&h, dm, dt_out, n_out as u64);
+                    // Samples after this one lack the lowest channels' data.
+                    let delay = palfa_core::astro::relative_delay_s(dm, lo_freq, f_top);
+                    let valid = ((n_in as f64 - delay / dt) / ds as f64).floor().max(0.0) as u64;
+                    if valid < n_out as u64 {
+                        info.onoff = vec![(0, valid.saturating_sub(1))];
+                    }
+                    if cfg.zerodm {
+                        info.notes = "zero-DM filtered".into();
+                    }
+                    TimeSeries { info, data }
+                })
+                .collect()
+        })
+        .collect())
+}
+
+/// Reads `count` spectra into window positions `[at, at + count)`, normalised;
+/// positions past the end of the beam become 0 (the normalised mean).
+#[allow(clippy::too_many_arguments)]
+fn read_into(
+    src: &mut dyn SpectraSource,
+    raw: &mut [f32],
+    width: usize,
+    at: usize,
+    count: usize,
+    blk: &mut Vec<f32>,
+    scaling: &ChannelScaling,
+    cfg: &DedispConfig,
+) -> SearchResult<()> {
+    let nchan = scaling.offset.len();
+    if blk.len() < count * nchan {
+        blk.resize(count * nchan, 0.0);
+    }
+    let mut got = 0;
+    while got < count {
+        let n = src.read_spectra(&mut blk[got * nchan..count * nchan])?;
+        if n == 0 {
+            break;
+        }
+        got += n;
+    }
+    let used = scaling.scale.iter().filter(|&&s| s != 0.0).count().max(1) as f32;
+    blk[..count * nchan]
+        .par_chunks_mut(nchan)
+        .enumerate()
+        .for_each(|(s, spec)| {
+            if s >= got {
+                spec.fill(0.0);
+                return;
+            }
+            if cfg.normalise {
+                for ((v, &o), &k) in spec.iter_mut().zip(&scaling.offset).zip(&scaling.scale) {
+                    *v = (*v - o) * k;
+                }
+            }
+            if cfg.zerodm {
+                let mean = spec.iter().sum::<f32>() / used;
+                for (v, &k) in spec.iter_mut().zip(&scaling.scale) {
+                    if k != 0.0 {
+                        *v -= mean;
+                    }
+                }
+            }
+        });
+    // Transpose into the channel-major window, in tiles of TC channels × TS
+    // spectra (reads along a spectrum, writes one cache line per channel row),
+    // channel groups in parallel.
+    const TC: usize = 32;
+    const TS: usize = 16;
+    let blk = &blk[..count * nchan];
+    raw.par_chunks_mut(width * TC).enumerate().for_each(|(ci, rows)| {
+        let c0 = ci * TC;
+        let nc = rows.len() / width;
+        let mut tile = [[0f32; TS]; TC];
+        for s0 in (0..count).step_by(TS) {
+            let ns = TS.min(count - s0);
+            for (k, spec) in blk[s0 * nchan..(s0 + ns) * nchan].chunks_exact(nchan).enumerate() {
+                for (dc, &v) in spec[c0..c0 + nc].iter().enumerate() {
+                    tile[dc][k] = v;
+                }
+            }
+            for (dc, t) in tile.iter().enumerate().take(nc) {
+                rows[dc * width + at + s0..dc * width + at + s0 + ns].copy_from_slice(&t[..ns]);
+            }
+        }
+    });
+    Ok(())
+}
+
+/// Adds `bo = block / ds` new samples to every subband window of every pass.
+fn stage1(states: &mut [PassState], raw: &[f32], width: usize, block: usize, ds: usize, n_out: usize) {
+    let bo = block / ds;
+    let mut jobs: Vec<(&ChannelLayout, &[usize], usize, &mut [f32])> = Vec::new();
+    for st in states.iter_mut().filter(|s| s.out_pos < n_out) {
+        let len = st.len;
+        for (j, sub) in st.sub.iter_mut().enumerate() {
+            jobs.push((&st.layout, &st.s1, j, &mut sub[len..len + bo]));
+        }
+    }
+    jobs.into_par_iter().for_each_init(
+        || vec![0f32; block],
+        |acc, (layout, s1, j, out)| {
+            let (c0, c1) = layout.subbands[j];
+            acc.fill(0.0);
+            for c in c0..c1 {
+                let row = &raw[c * width + s1[c]..c * width + s1[c] + block];
+                for (x, &v) in acc.iter_mut().zip(row) {
+                    *x += v;
+                }
+            }
+            if ds == 1 {
+                out.copy_from_slice(&acc[..bo]);
+            } else {
+                for (o, grp) in out.iter_mut().zip(acc.chunks_exact(ds)) {
+                    *o = grp.iter().sum();
+                }
+            }
+        },
+    );
+}
+
+/// Writes `ready` output samples of every DM of a pass.
+fn stage2(st: &mut PassState, ready: usize) {
+    let pos = st.out_pos;
+    let sub = &st.sub;
+    st.outputs
+        .par_iter_mut()
+        .zip(st.s2.par_iter())
+        .for_each(|(out, shifts)| {
+            let out = &mut out[pos..pos + ready];
+            out.fill(0.0);
+            for t0 in (0..ready).step_by(TILE) {
+                let n = TILE.min(ready - t0);
+                let o = &mut out[t0..t0 + n];
+                let mut j = 0;
+                // Four subbands at a time: one store per four loads.
+                while j + 4 <= sub.len() {
+                    let a = &sub[j][t0 + shifts[j]..t0 + shifts[j] + n];
+                    let b = &sub[j + 1][t0 + shifts[j + 1]..t0 + shifts[j + 1] + n];
+                    let c = &sub[j + 2][t0 + shifts[j + 2]..t0 + shifts[j + 2] + n];
+                    let d = &sub[j + 3][t0 + shifts[j + 3]..t0 + shifts[j + 3] + n];
+                    for i in 0..n {
+                        o[i] += (a[i] + b[i]) + (c[i] + d[i]);
+                    }
+                    j += 4;
+                }
+                while j < sub.len() {
+                    let a = &sub[j][t0 + shifts[j]..t0 + shifts[j] + n];
+                    for i in 0..n {
+                        o[i] += a[i];
+                    }
+                    j += 1;
+                }
+            }
+        });
+}

@@ -1,0 +1,162 @@
+//! Incoherent dedispersion: two-stage subband dedispersion (like PRESTO's
+//! prepsubband) and brute force, streaming over the beam in blocks.
+//!
+//! **Stage 1** forms `nsub` subbands at the pass's subband DM: each channel is
+//! shifted by its delay relative to its subband's highest channel, summed, and
+//! downsampled. **Stage 2** shifts each subband by the delay of its reference
+//! frequency relative to the top of the band at every trial DM and sums them.
+//! Brute force is the same machinery with one subband holding every channel,
+//! dedispersed at the trial DM itself. Delays use the dispersion constant
+//! 4.148808e3 s MHz² pc⁻¹ cm³ and are rounded to whole samples; every output is
+//! **referenced to the highest channel**, so an event's time in a dedispersed
+//! series is its arrival time at the top of the band.
+//!
+//! Before dedispersion each channel is normalised to zero mean and unit variance
+//! from the statistics of the first [`SCALING_SPECTRA`] spectra (channels with no
+//! variance or zero weight are dropped), so a bandpass does not weight the sum.
+//! With `zerodm` the mean of each normalised spectrum is subtracted.
+//!
+//! Memory: one block of raw data per read, one window of subbands per pass, and
+//! the output series. The series of one call all have `N / downsamp` samples;
+//! the last samples, where the lowest channels ran past the end of the data, are
+//! filled with zeros (the normalised mean) and recorded as the `.inf` on/off range.
+
+mod delays;
+mod engine;
+
+pub use delays::ChannelLayout;
+
+use palfa_core::beam::SpectraSource;
+
+use crate::ddplan::DmPass;
+use crate::error::{SearchError, SearchResult};
+use crate::series::TimeSeries;
+
+/// Spectra used to measure each channel's level and spread.
+pub const SCALING_SPECTRA: usize = 32_768;
+
+/// Dedispersion settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DedispConfig {
+    /// Subtract each spectrum's mean after normalisation (zero-DM filter).
+    pub zerodm: bool,
+    /// Normalise channels to zero mean and unit variance (recommended).
+    pub normalise: bool,
+    /// Raw spectra read per block (rounded up to a multiple of the downsampling).
+    pub block: usize,
+}
+
+impl Default for DedispConfig {
+    fn default() -> Self {
+        Self {
+            zerodm: false,
+            normalise: true,
+            block: 16_384,
+        }
+    }
+}
+
+/// Per-channel normalisation: `x' = (x − offset) · scale`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChannelScaling {
+    /// Subtracted from each channel.
+    pub offset: Vec<f32>,
+    /// Multiplies each channel (0 drops the channel).
+    pub scale: Vec<f32>,
+}
+
+impl ChannelScaling {
+    /// No change.
+    pub fn identity(nchans: usize) -> Self {
+        Self {
+            offset: vec![0.0; nchans],
+            scale: vec![1.0; nchans],
+        }
+    }
+
+    /// Measures mean and standard deviation of each channel over the first
+    /// [`SCALING_SPECTRA`] spectra, then seeks back to the start.
+    pub fn measure(src: &mut dyn SpectraSource) -> SearchResult<Self> {
+        let h = src.header().clone();
+        let n = (h.nsamples as usize).min(SCALING_SPECTRA);
+        src.seek(0)?;
+        let data = palfa_core::beam::read_range(src, 0, n)?;
+        src.seek(0)?;
+        let nchans = h.nchans;
+        let mut sum = vec![0f64; nchans];
+        let mut sum2 = vec![0f64; nchans];
+        for spec in data.chunks_exact(nchans) {
+            for c in 0..nchans {
+                let v = spec[c] as f64;
+                sum[c] += v;
+                sum2[c] += v * v;
+            }
+        }
+        let count = (data.len() / nchans).max(1) as f64;
+        let mut offset = vec![0f32; nchans];
+        let mut scale = vec![0f32; nchans];
+        for c in 0..nchans {
+            let mean = sum[c] / count;
+            let var = (sum2[c] / count - mean * mean).max(0.0);
+            offset[c] = mean as f32;
+            let weight_ok = h.chan_weights.get(c).map_or(true, |&w| w != 0.0);
+            if var > 1e-12 * mean.abs().max(1.0).powi(2) && weight_ok {
+                scale[c] = (1.0 / var.sqrt()) as f32;
+            }
+        }
+        Ok(Self { offset, scale })
+    }
+}
+
+/// Dedisperses several passes (all with the same downsampling) in one read of
+/// `src`. Returns, per pass, one series per trial DM.
+pub fn dedisperse_passes(
+    src: &mut dyn SpectraSource,
+    passes: &[DmPass],
+    scaling: &ChannelScaling,
+    cfg: &DedispConfig,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> SearchResult<Vec<Vec<TimeSeries>>> {
+    let Some(first) = passes.first() else {
+        return Ok(Vec::new());
+    };
+    if passes.iter().any(|p| p.downsamp != first.downsamp) {
+        return Err(SearchError::Params(
+            "passes dedispersed together must share their downsampling".into(),
+        ));
+    }
+    let specs: Vec<engine::PassSpec> = passes
+        .iter()
+        .map(|p| engine::PassSpec {
+            nsub: p.nsub,
+            subdm: p.subdm,
+            dms: p.dms.clone(),
+        })
+        .collect();
+    engine::run(src, &specs, first.downsamp, scaling, cfg, progress)
+}
+
+/// Dedisperses `dms` by brute force (every channel shifted to the trial DM
+/// directly), in one read of `src`.
+pub fn dedisperse_brute(
+    src: &mut dyn SpectraSource,
+    dms: &[f64],
+    downsamp: usize,
+    scaling: &ChannelScaling,
+    cfg: &DedispConfig,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> SearchResult<Vec<TimeSeries>> {
+    let specs: Vec<engine::PassSpec> = dms
+        .iter()
+        .map(|&dm| engine::PassSpec {
+            nsub: 1,
+            subdm: dm,
+            dms: vec![dm],
+        })
+        .collect();
+    let out = engine::run(src, &specs, downsamp, scaling, cfg, progress)?;
+    Ok(out.into_iter().flatten().collect())
+}
+
+#[cfg(test)]
+mod tests;
