@@ -135,6 +135,24 @@ pub fn value_to_sigproc_angle(value: f64) -> f64 {
     }
 }
 
+/// Galactic longitude and latitude \[deg\] of a J2000 position \[deg\].
+///
+/// ```
+/// // The Galactic centre: RA 266.405, Dec -28.936 → (l, b) ≈ (0, 0).
+/// let (l, b) = palfa_core::astro::galactic(266.40499, -28.93617);
+/// assert!((l.min(360.0 - l)).abs() < 0.01 && b.abs() < 0.01);
+/// ```
+pub fn galactic(ra_deg: f64, dec_deg: f64) -> (f64, f64) {
+    let (ra_gp, dec_gp, l_ncp) = (192.859_48f64.to_radians(), 27.128_25f64.to_radians(), 122.931_92f64);
+    let (ra, dec) = (ra_deg.to_radians(), dec_deg.to_radians());
+    let sin_b = dec.sin() * dec_gp.sin() + dec.cos() * dec_gp.cos() * (ra - ra_gp).cos();
+    let b = sin_b.clamp(-1.0, 1.0).asin();
+    let y = dec.cos() * (ra - ra_gp).sin();
+    let x = dec.sin() * dec_gp.cos() - dec.cos() * dec_gp.sin() * (ra - ra_gp).cos();
+    let l = (l_ncp - y.atan2(x).to_degrees()).rem_euclid(360.0);
+    (l, b.to_degrees())
+}
+
 /// Gregorian calendar date `(year, month, day)` of the UTC day holding `mjd`.
 ///
 /// ```

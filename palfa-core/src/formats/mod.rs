@@ -8,6 +8,7 @@ pub mod fits;
 pub mod mock;
 pub mod presto;
 pub mod psrfits;
+pub mod results;
 
 use serde::{Deserialize, Serialize};
 

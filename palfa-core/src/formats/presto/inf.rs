@@ -326,7 +326,10 @@ mod tests {
             ..InfFile::default()
         };
         let text = inf.to_text();
-        assert!(text.contains(" Epoch of observation (MJD)             =  60000.123456789"));
+        assert!(
+            text.contains(" Epoch of observation (MJD)             =  60000.1234567"),
+            "{text}"
+        );
         let back = InfFile::parse(&text, Path::new("x.inf")).unwrap();
         assert_eq!(back.n, inf.n);
         assert_eq!(back.dt, inf.dt);

@@ -1,0 +1,338 @@
+//! The results directory of one searched beam: the contract between the worker
+//! (`palfa search`) and the uploader.
+//!
+//! A results directory holds `results.json` ([`SearchResults`]) and the files it
+//! names (plots, fold files, text diagnostics), all by paths relative to the
+//! directory. The worker writes the directory only when the search has finished,
+//! so a directory with a `results.json` is complete. `docs/results-format.md`
+//! describes every field.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{FormatError, FormatErrorKind, FormatResult};
+
+/// Name of the summary file in a results directory.
+pub const RESULTS_FILE: &str = "results.json";
+/// Version of the layout described here.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// What the worker did with the beam.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SearchStatus {
+    /// The beam was searched.
+    Searched,
+    /// The beam was too short to search (`low_T_to_search`).
+    SkippedTooShort {
+        /// Its length \[s\].
+        duration_s: f64,
+        /// The shortest length searched \[s\].
+        min_s: f64,
+    },
+}
+
+/// The observation (the uploader's "header").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ObservationHeader {
+    /// Name of the observation (merged beam base name, e.g. `p2030.20120101.G45.07+00.11.b3.00100`).
+    pub obs_name: String,
+    /// Beam number, if known.
+    pub beam_id: Option<u32>,
+    /// The raw data files (names only).
+    pub original_files: Vec<String>,
+    /// Their total size \[bytes\].
+    pub file_size: u64,
+    /// Source name.
+    pub source_name: String,
+    /// Telescope.
+    pub telescope: String,
+    /// Backend.
+    pub backend: String,
+    /// Project identifier.
+    pub project_id: String,
+    /// Observers.
+    pub observers: String,
+    /// MJD of the first sample (topocentric UTC).
+    pub timestamp_mjd: f64,
+    /// Observation length \[s\].
+    pub observation_time_s: f64,
+    /// Sample time \[s\].
+    pub sample_time_s: f64,
+    /// Number of spectra.
+    pub num_samples: u64,
+    /// Centre frequency of the band \[MHz\].
+    pub center_freq_mhz: f64,
+    /// Channel width \[MHz\].
+    pub channel_bandwidth_mhz: f64,
+    /// Number of channels.
+    pub num_channels: usize,
+    /// Total bandwidth \[MHz\].
+    pub bandwidth_mhz: f64,
+    /// Bits per sample in the raw data.
+    pub nbits: u32,
+    /// Polarisation products in the raw data.
+    pub num_ifs: usize,
+    /// Right ascension `hh:mm:ss.ssss` (J2000).
+    pub right_ascension: String,
+    /// Declination `±dd:mm:ss.ssss` (J2000).
+    pub declination: String,
+    /// Right ascension \[deg\].
+    pub ra_deg: f64,
+    /// Declination \[deg\].
+    pub dec_deg: f64,
+    /// Galactic longitude \[deg\].
+    pub galactic_longitude: f64,
+    /// Galactic latitude \[deg\].
+    pub galactic_latitude: f64,
+}
+
+/// One folded periodicity candidate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PeriodicityCandidate {
+    /// Rank (1 = best).
+    pub cand_num: u32,
+    /// Best folded topocentric period \[s\].
+    pub period_s: f64,
+    /// Best folded topocentric frequency \[Hz\].
+    pub frequency_hz: f64,
+    /// Best folded period derivative \[s/s\].
+    pub pdot: f64,
+    /// Best folded frequency derivative \[Hz/s\].
+    pub fdot_hz_s: f64,
+    /// Best folded DM.
+    pub dm: f64,
+    /// Significance from the acceleration search (with trials).
+    pub presto_sigma: f64,
+    /// Single-trial significance used by sifting.
+    pub sifting_sigma: f64,
+    /// Significance of the folded profile: χ² of `proflen − 1` degrees of freedom.
+    pub prepfold_sigma: f64,
+    /// Reduced χ² of the best folded profile.
+    pub reduced_chi2: f64,
+    /// Summed S/N of the harmonics from sifting.
+    pub snr: f64,
+    /// Coherent power of the harmonics.
+    pub coherent_power: f64,
+    /// Incoherent (summed) power.
+    pub incoherent_power: f64,
+    /// DM trials in which it was found.
+    pub num_hits: u32,
+    /// Harmonics summed.
+    pub num_harmonics: u32,
+    /// Fourier-frequency derivative z of the search candidate \[bins\].
+    pub z: f64,
+    /// Acceleration implied by z \[m/s²\].
+    pub accel_m_s2: f64,
+    /// Period found by the search, before folding \[s\].
+    pub sifting_period_s: f64,
+    /// DM found by the search, before folding.
+    pub sifting_dm: f64,
+    /// The fold looked impulsive (signal in one or two sub-integrations), not periodic.
+    pub impulsive: bool,
+    /// The diagnostic plot (PNG), relative to the results directory.
+    pub plot_file: String,
+    /// The fold file (PRESTO `.pfd` layout).
+    pub pfd_file: String,
+    /// The fold summary (PRESTO `.bestprof` layout).
+    pub bestprof_file: String,
+}
+
+/// One group of single-pulse events (a pulse seen across neighbouring DMs).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SinglePulseGroup {
+    /// DM of the strongest event.
+    pub dm: f64,
+    /// Time of the strongest event \[s\] (arrival at the top of the band).
+    pub time_s: f64,
+    /// Its significance.
+    pub sigma: f64,
+    /// Its boxcar width \[samples of its series\].
+    pub downfact: u32,
+    /// Events in the group.
+    pub num_events: u32,
+    /// DM range of the group.
+    pub dm_range: (f64, f64),
+}
+
+/// Single-pulse search results.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct SinglePulseResults {
+    /// Detection threshold \[σ\].
+    pub threshold: f64,
+    /// Events above the threshold, all DMs.
+    pub num_events: u64,
+    /// Groups, strongest first.
+    pub groups: Vec<SinglePulseGroup>,
+    /// Archive of the `.singlepulse` files (tar), relative path.
+    pub events_archive: String,
+    /// Plots (PNG), relative paths.
+    pub plots: Vec<String>,
+}
+
+/// The per-beam diagnostics of the original pipeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Diagnostics {
+    /// "RFI mask percentage".
+    pub rfi_mask_percentage: f64,
+    /// "Num cands folded".
+    pub num_cands_folded: u32,
+    /// "Num cands produced" (by the acceleration search, all DMs).
+    pub num_cands_produced: u32,
+    /// "Min sigma folded" (0 if none).
+    pub min_sigma_folded: f64,
+    /// "Num cands above threshold" (sifted candidates at or above `to_prepfold_sigma`).
+    pub num_cands_above_threshold: u32,
+    /// "Sigma threshold" (`to_prepfold_sigma`).
+    pub sigma_threshold: f64,
+    /// "Max cands allowed to fold".
+    pub max_cands_allowed_to_fold: u32,
+    /// "Percent zapped total" (of the Fourier spectrum).
+    pub percent_zapped_total: f64,
+    /// "Percent zapped below 10 Hz".
+    pub percent_zapped_below_10hz: f64,
+    /// "Percent zapped below 1 Hz".
+    pub percent_zapped_below_1hz: f64,
+    /// "RFIfind png".
+    pub rfifind_png: String,
+    /// "Periodicty summary plot" (sic, the name the original uploaded).
+    pub periodicity_summary_png: String,
+    /// "Rejected cands plot".
+    pub rejected_cands_png: String,
+    /// "Sifting summary".
+    pub sifting_summary: String,
+    /// "Sifting report".
+    pub sifting_report: String,
+    /// "Accelcands list".
+    pub accelcands_list: String,
+    /// "Zaplist used".
+    pub zaplist_used: String,
+    /// "Search parameters".
+    pub search_params: String,
+}
+
+/// Time spent in one stage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StageTiming {
+    /// Stage name.
+    pub stage: String,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+}
+
+/// `results.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchResults {
+    /// [`FORMAT_VERSION`].
+    pub format_version: u32,
+    /// What was done.
+    pub status: SearchStatus,
+    /// Software version string.
+    pub version: String,
+    /// When the search finished (UTC, RFC 3339).
+    pub processed_at: String,
+    /// The observation.
+    pub header: ObservationHeader,
+    /// Folded candidates, best first.
+    pub candidates: Vec<PeriodicityCandidate>,
+    /// Single pulses.
+    pub single_pulses: SinglePulseResults,
+    /// Per-beam diagnostics.
+    pub diagnostics: Diagnostics,
+    /// DM trials searched.
+    pub num_dm_trials: u32,
+    /// Time per stage.
+    pub timing: Vec<StageTiming>,
+}
+
+impl SearchResults {
+    /// Every file the results name, relative to the directory.
+    pub fn referenced_files(&self) -> Vec<&str> {
+        let d = &self.diagnostics;
+        let mut v: Vec<&str> = [
+            &d.rfifind_png,
+            &d.periodicity_summary_png,
+            &d.rejected_cands_png,
+            &d.sifting_summary,
+            &d.sifting_report,
+            &d.accelcands_list,
+            &d.zaplist_used,
+            &d.search_params,
+            &self.single_pulses.events_archive,
+        ]
+        .into_iter()
+        .map(String::as_str)
+        .filter(|s| !s.is_empty())
+        .collect();
+        v.extend(self.single_pulses.plots.iter().map(String::as_str));
+        for c in &self.candidates {
+            v.extend([c.plot_file.as_str(), c.pfd_file.as_str(), c.bestprof_file.as_str()]);
+        }
+        v.retain(|s| !s.is_empty());
+        v
+    }
+
+    /// Reads `results.json` from `dir` and checks that every file it names is there.
+    pub fn read_dir(dir: impl AsRef<Path>) -> FormatResult<Self> {
+        let dir = dir.as_ref();
+        let path = dir.join(RESULTS_FILE);
+        let text = std::fs::read_to_string(&path).map_err(|e| FormatError::io(&path, e))?;
+        let r: SearchResults = serde_json::from_str(&text).map_err(|e| {
+            FormatError::new(
+                &path,
+                FormatErrorKind::Inconsistent(format!("not a palfa results file: {e}")),
+            )
+        })?;
+        if r.format_version != FORMAT_VERSION {
+            return Err(FormatError::new(
+                &path,
+                FormatErrorKind::Unsupported(format!(
+                    "results format version {} (this palfa reads {FORMAT_VERSION})",
+                    r.format_version
+                )),
+            ));
+        }
+        for f in r.referenced_files() {
+            let p = safe_join(dir, f).ok_or_else(|| {
+                FormatError::new(
+                    &path,
+                    FormatErrorKind::Inconsistent(format!("{f:?} leaves the results directory")),
+                )
+            })?;
+            if !p.is_file() {
+                return Err(FormatError::new(
+                    &path,
+                    FormatErrorKind::Inconsistent(format!("names {f}, which is missing")),
+                ));
+            }
+        }
+        Ok(r)
+    }
+
+    /// Writes `results.json` into `dir`.
+    pub fn write_dir(&self, dir: impl AsRef<Path>) -> FormatResult<()> {
+        let path = dir.as_ref().join(RESULTS_FILE);
+        let text = serde_json::to_string_pretty(self).expect("results serialise");
+        std::fs::write(&path, text).map_err(|e| FormatError::io(&path, e))
+    }
+}
+
+/// `dir/rel` if `rel` is a plain relative path that stays inside `dir`.
+pub fn safe_join(dir: &Path, rel: &str) -> Option<PathBuf> {
+    let p = Path::new(rel);
+    let ok = p.components().all(|c| matches!(c, std::path::Component::Normal(_)));
+    ok.then(|| dir.join(p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_must_stay_inside() {
+        assert!(safe_join(Path::new("/r"), "plots/a.png").is_some());
+        assert!(safe_join(Path::new("/r"), "../etc/passwd").is_none());
+        assert!(safe_join(Path::new("/r"), "/etc/passwd").is_none());
+    }
+}
