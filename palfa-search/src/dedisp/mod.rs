@@ -21,9 +21,11 @@
 //! the last samples, where the lowest channels ran past the end of the data, are
 //! filled with zeros (the normalised mean) and recorded as the `.inf` on/off range.
 
+mod batches;
 mod delays;
 mod engine;
 
+pub use batches::{dedisperse_plan, group_passes};
 pub use delays::ChannelLayout;
 
 use palfa_core::beam::SpectraSource;
