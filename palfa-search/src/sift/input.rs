@@ -24,17 +24,10 @@ pub struct CandidateFile {
     pub candidates: Vec<AccelCandidate>,
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum OnDisk {
-    Full(CandidateFile),
-    Bare(Vec<AccelCandidate>),
-}
-
 impl CandidateFile {
     /// Parses the JSON text of a candidate file; `path` names it in errors.
     pub fn parse(text: &str, path: &Path) -> SearchResult<Self> {
-        let parsed: OnDisk = serde_json::from_str(text).map_err(|e| {
+        let bad = |e: serde_json::Error| {
             SearchError::Format(FormatError::new(
                 path,
                 FormatErrorKind::BadMagic {
@@ -42,14 +35,18 @@ impl CandidateFile {
                     reason: e.to_string(),
                 },
             ))
-        })?;
-        Ok(match parsed {
-            OnDisk::Full(f) => f,
-            OnDisk::Bare(candidates) => Self {
+        };
+        // The first non-blank character tells the two forms apart, so that a
+        // parse error names the field at fault.
+        if text.trim_start().starts_with('[') {
+            let candidates = serde_json::from_str(text).map_err(bad)?;
+            Ok(Self {
                 searched_dms: Vec::new(),
                 candidates,
-            },
-        })
+            })
+        } else {
+            serde_json::from_str(text).map_err(bad)
+        }
     }
 
     /// Reads a candidate file.

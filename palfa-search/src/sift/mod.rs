@@ -314,13 +314,17 @@ fn sift_pass(
 /// The identity of each candidate: its number within its DM by decreasing
 /// search sigma (ties: higher power), as accelsearch numbers its output.
 fn number_candidates(cands: &[AccelCandidate], pass: AccelPass) -> Vec<CandId> {
-    let mut order: Vec<usize> = (0..cands.len()).collect();
-    order.sort_by(|&a, &b| {
-        let (x, y) = (&cands[a], &cands[b]);
-        candidate::dm_key(x.dm)
-            .cmp(&candidate::dm_key(y.dm))
-            .then(y.sigma.total_cmp(&x.sigma))
-            .then(y.power.total_cmp(&x.power))
+    // Keys computed once; the index last makes the order total, as a stable sort's.
+    let mut keyed: Vec<(i64, f64, f64, usize)> = cands
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (candidate::dm_key(c.dm), c.sigma, c.power, i))
+        .collect();
+    keyed.par_sort_unstable_by(|x, y| {
+        x.0.cmp(&y.0)
+            .then(y.1.total_cmp(&x.1))
+            .then(y.2.total_cmp(&x.2))
+            .then(x.3.cmp(&y.3))
     });
     let mut ids = vec![
         CandId {
@@ -332,8 +336,7 @@ fn number_candidates(cands: &[AccelCandidate], pass: AccelPass) -> Vec<CandId> {
     ];
     let mut prev_key = None;
     let mut num = 0;
-    for i in order {
-        let key = candidate::dm_key(cands[i].dm);
+    for (key, _, _, i) in keyed {
         num = if prev_key == Some(key) { num + 1 } else { 1 };
         prev_key = Some(key);
         ids[i] = CandId {

@@ -241,13 +241,13 @@ impl fmt::Display for NoteFor<'_> {
                 if c.numharm == 1 {
                     write!(
                         f,
-                        "Only 1 harmonic and both sigma ({:.2} < {sigma_threshold}) and coherent power ({:.1} < {c_pow_threshold}) are too low",
+                        "Only 1 harmonic and both sigma ({:.3} < {sigma_threshold}) and coherent power ({:.1} < {c_pow_threshold}) are too low",
                         c.stats.sigma, c.cpow
                     )
                 } else {
                     write!(
                         f,
-                        "{} harmonics and sigma ({:.2} < {sigma_threshold}) is too low",
+                        "{} harmonics and sigma ({:.3} < {sigma_threshold}) is too low",
                         c.numharm, c.stats.sigma
                     )
                 }
