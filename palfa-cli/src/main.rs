@@ -41,6 +41,9 @@ pub enum Command {
     Config(cmd::config::ConfigCommand),
     /// Print the header and a summary of data files.
     Inspect(cmd::inspect::InspectArgs),
+    /// Sift acceleration-search candidates: merge each signal's DM hits, drop RFI and
+    /// harmonics, rank by sigma (writes .accelcands, its summary, report and plots).
+    Sift(cmd::sift::SiftArgs),
     /// Write a synthetic beam with injected pulsars, single pulses and RFI (truth as JSON beside it).
     Simulate(Box<cmd::simulate::SimulateArgs>),
     /// Create or migrate the job-tracker database.
@@ -63,6 +66,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Config(c) => cmd::config::run(&cli, c),
         Command::Inspect(a) => cmd::inspect::run(&cli, a),
+        Command::Sift(a) => cmd::sift::run(&cli, a),
         Command::Simulate(a) => cmd::simulate::run(&cli, a),
         Command::Db(c) => cmd::db::run(&cli, c),
         Command::Jobpool(a) => cmd::jobpool::run(&cli, a),

@@ -15,6 +15,7 @@ pub mod dedisp;
 pub mod error;
 pub mod plot;
 pub mod series;
+pub mod sift;
 pub mod stats;
 
 pub use candidate::{AccelCandidate, AccelPass};

@@ -7,5 +7,6 @@ pub mod inspect;
 pub mod jobpool;
 pub mod jobs;
 pub mod setup;
+pub mod sift;
 pub mod simulate;
 pub mod status;

@@ -1,6 +1,8 @@
 //! PRESTO's file formats, so that palfa's products can be read by PRESTO's tools
 //! and PRESTO's products by palfa.
 
+pub mod accelcands;
 pub mod inf;
 
+pub use accelcands::{read_accelcands, write_accelcands, AccelcandsEntry, AccelcandsHit};
 pub use inf::{read_dat, read_series, write_dat, InfFile};
