@@ -13,6 +13,7 @@ pub mod candidate;
 pub mod error;
 pub mod plot;
 pub mod series;
+pub mod singlepulse;
 pub mod stats;
 
 pub use candidate::{AccelCandidate, AccelPass};

@@ -2,5 +2,7 @@
 //! and PRESTO's products by palfa.
 
 pub mod inf;
+pub mod singlepulse;
 
 pub use inf::{read_dat, read_series, write_dat, InfFile};
+pub use singlepulse::{read_singlepulse, write_singlepulse, SinglePulseEvent};
