@@ -21,14 +21,14 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 const FWHM_PER_SIGMA: f64 = 2.354_820_045;
 
 /// `n` samples of unit-variance white noise.
-fn noise(n: usize, seed: u64) -> Vec<f32> {
+pub(crate) fn noise(n: usize, seed: u64) -> Vec<f32> {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     (0..n).map(|_| StandardNormal.sample(&mut rng)).collect()
 }
 
 /// Adds a Gaussian pulse centred at `t0` \[s\] of FWHM `fwhm_s` and matched-filter
 /// S/N `snr` (noise of unit σ), averaged over each sample's duration.
-fn inject(data: &mut [f32], dt: f64, t0: f64, fwhm_s: f64, snr: f64) {
+pub(crate) fn inject(data: &mut [f32], dt: f64, t0: f64, fwhm_s: f64, snr: f64) {
     let sig = fwhm_s / FWHM_PER_SIGMA;
     let peak = snr / (sig * std::f64::consts::PI.sqrt() / dt).sqrt();
     let k = 1.0 / (sig * std::f64::consts::SQRT_2);
@@ -43,7 +43,7 @@ fn inject(data: &mut [f32], dt: f64, t0: f64, fwhm_s: f64, snr: f64) {
     }
 }
 
-fn series(data: Vec<f32>, dt: f64, dm: f64) -> TimeSeries {
+pub(crate) fn series(data: Vec<f32>, dt: f64, dm: f64) -> TimeSeries {
     let info = InfFile {
         basename: format!("test_DM{dm:.2}"),
         n: data.len() as u64,

@@ -20,11 +20,11 @@
 //! of a few tens of samples, palfa does not. RFI bursts and dropouts widen or
 //! narrow both halves and are still caught.
 //!
-//! Extremes and quantiles are found by selection, not by sorting.
-
-use std::cmp::Ordering;
+//! Extremes and quantiles are found by selection, not by sorting (see
+//! [`residuals`](super::residuals)).
 
 use super::config::{Detrend, SinglePulseConfig, BAD_BLOCK_NSIGMA, MIN_DETREND_LEN, NOISE_TRIM};
+use super::residuals::{moments, residual, residual_stats, ResidualScratch};
 use crate::stats::equivalent_gaussian_sigma;
 
 /// How a block's noise level is measured: a trimmed RMS, scaled to a Gaussian σ.
@@ -89,6 +89,26 @@ impl Block {
     pub fn searched(&self) -> bool {
         self.inv_std > 0.0
     }
+
+    /// The baseline as used in `f32` arithmetic: (offset, slope, position of
+    /// sample `first` of the block relative to its centre).
+    pub fn baseline_f32(&self, first: usize) -> (f32, f32, f32) {
+        (
+            self.offset as f32,
+            self.slope as f32,
+            (first as f64 - self.centre()) as f32,
+        )
+    }
+
+    /// The normalised residuals `(x − baseline)/std` of `x`, which are samples
+    /// `first..` of this block, into `out`.
+    pub fn residuals_into(&self, x: &[f32], first: usize, out: &mut [f32]) {
+        let (off, slope, t0) = self.baseline_f32(first);
+        let inv = self.inv_std as f32;
+        for (i, (o, &v)) in out.iter_mut().zip(x).enumerate() {
+            *o = residual(v, off, slope, t0 + i as i32 as f32) * inv;
+        }
+    }
 }
 
 /// The blocks of a series and what the bad-block test found.
@@ -117,8 +137,8 @@ impl BlockStats {
 /// Reusable work space of the statistics pass.
 #[derive(Debug, Default)]
 pub(crate) struct BlockScratch {
-    resid: Vec<f32>,
-    tail: Vec<f32>,
+    resid: ResidualScratch,
+    copy: Vec<f32>,
     stds: Vec<f64>,
 }
 
@@ -152,7 +172,7 @@ pub(crate) fn block_statistics(data: &[f32], cfg: &SinglePulseConfig, scratch: &
     }
 }
 
-/// Baseline and robust noise level of one block.
+/// Baseline and robust noise levels of one block.
 fn fit_block(x: &[f32], start: usize, detrend: Detrend, est: &TrimmedStd, scratch: &mut BlockScratch) -> Block {
     let len = x.len();
     let mut block = Block {
@@ -167,176 +187,74 @@ fn fit_block(x: &[f32], start: usize, detrend: Detrend, est: &TrimmedStd, scratc
     if len < MIN_DETREND_LEN {
         return block;
     }
-    let resid = &mut scratch.resid;
-    resid.clear();
+    let mom = moments(x);
+    let mut var0 = mom.var_about_line;
     match detrend {
         Detrend::Linear => {
-            let (offset, slope) = line_fit(x);
-            block.offset = offset;
-            block.slope = slope;
+            block.offset = mom.mean;
+            block.slope = mom.slope;
         }
         Detrend::Median => {
-            resid.extend_from_slice(x);
-            if resid.iter().any(|v| !v.is_finite()) {
-                return block;
-            }
-            let mid = len / 2;
-            let (_, med, _) = resid.select_nth_unstable_by(mid, f32::total_cmp);
+            let copy = &mut scratch.copy;
+            copy.clear();
+            copy.extend_from_slice(x);
+            let (_, med, _) = copy.select_nth_unstable_by(len / 2, f32::total_cmp);
             block.offset = f64::from(*med);
-            resid.clear();
+            // Variance about the mean, plus the offset of the median from it.
+            var0 += mom.slope * mom.slope * (len as f64 * len as f64 - 1.0) / 12.0
+                + (block.offset - mom.mean) * (block.offset - mom.mean);
         }
     }
     if !(block.offset.is_finite() && block.slope.is_finite()) {
         return block;
     }
-    let c = block.centre();
-    let mut sumsq = [0f64; 4];
-    resid.extend(x.iter().enumerate().map(|(i, &v)| {
-        let r = f64::from(v) - block.offset - block.slope * (i as f64 - c);
-        r as f32
-    }));
-    let chunks = resid.chunks_exact(4);
-    let rem = chunks.remainder();
-    for ch in chunks {
-        for l in 0..4 {
-            let r = f64::from(ch[l]);
-            sumsq[l] += r * r;
-        }
-    }
-    let total: f64 = sumsq.iter().sum::<f64>() + rem.iter().map(|&r| f64::from(r) * f64::from(r)).sum::<f64>();
-    if !total.is_finite() {
-        return block;
-    }
     let k = (est.trim * len as f64) as usize;
-    let cut = (est.cut * (total / len as f64).sqrt()) as f32;
-    let trimmed = total - tail_sumsq(resid, k, cut, &mut scratch.tail);
+    let Some(st) = residual_stats(x, block.baseline_f32(0), var0.sqrt(), k, est.cut, &mut scratch.resid) else {
+        return block;
+    };
+    let trimmed = st.sumsq - st.tail_sumsq;
     let std = (trimmed.max(0.0) / (len - 2 * k) as f64).sqrt() * est.factor;
     // A flat block (padding, a dead backend) has no noise to normalise by.
     if std > 1e-6 * block.offset.abs() && std > f64::MIN_POSITIVE {
         block.std = std;
         block.inv_std = 1.0 / std;
-        block.level = lower_half_level(resid);
+        // median − Q(15.87 %): σ for Gaussian noise, nearly blind to a pulse.
+        block.level = st.median - st.minus_one_sigma;
     }
     block
 }
 
-/// Least-squares straight line through `x` against the sample index: the value
-/// at the centre and the slope \[per sample\].
-fn line_fit(x: &[f32]) -> (f64, f64) {
-    let m = x.len() as f64;
-    let c = (m - 1.0) * 0.5;
-    let mut s = [0f64; 4];
-    let mut t = [0f64; 4];
-    let chunks = x.chunks_exact(4);
-    let rem = chunks.remainder();
-    for (k, ch) in chunks.enumerate() {
-        let base = (4 * k) as f64 - c;
-        for l in 0..4 {
-            let v = f64::from(ch[l]);
-            s[l] += v;
-            t[l] += v * (base + l as f64);
-        }
-    }
-    let first_rem = x.len() - rem.len();
-    let mut sx: f64 = s.iter().sum();
-    let mut tx: f64 = t.iter().sum();
-    for (k, &v) in rem.iter().enumerate() {
-        sx += f64::from(v);
-        tx += f64::from(v) * ((first_rem + k) as f64 - c);
-    }
-    // Σ(i − c)² over i = 0..m−1.
-    let sxx = m * (m * m - 1.0) / 12.0;
-    let slope = if sxx > 0.0 { tx / sxx } else { 0.0 };
-    (sx / m, slope)
-}
+/// Fewest usable blocks for the bad-block test to be meaningful.
+const MIN_BLOCKS_FOR_BAD_BLOCK_TEST: usize = 8;
 
-/// Sum of squares of the `k` smallest plus the `k` largest values of `r`.
+/// The bad-block test on the lower-half levels of the usable blocks: a block is
+/// rejected if its level lies more than [`BAD_BLOCK_NSIGMA`] standard
+/// deviations from the median level, the standard deviation being the
+/// interquartile range of the levels / 1.349.
 ///
-/// The extremes are first looked for among the values beyond ±`cut` (chosen so
-/// that for Gaussian noise there are usually well over `k` of them): selecting
-/// in that short list is exact whenever it holds at least `k` values. Otherwise
-/// the whole block is partially sorted (`r` is reordered).
-fn tail_sumsq(r: &mut [f32], k: usize, cut: f32, tail: &mut Vec<f32>) -> f64 {
-    if k == 0 {
-        return 0.0;
-    }
-    let sq = |v: &[f32]| v.iter().map(|&x| f64::from(x) * f64::from(x)).sum::<f64>();
-    let mut side = |low: bool, r: &mut [f32]| -> f64 {
-        tail.clear();
-        if low {
-            tail.extend(r.iter().copied().filter(|&v| v < -cut));
-        } else {
-            tail.extend(r.iter().copied().filter(|&v| v > cut));
-        }
-        let cmp = |a: &f32, b: &f32| -> Ordering {
-            if low {
-                a.total_cmp(b)
-            } else {
-                b.total_cmp(a)
-            }
-        };
-        if tail.len() >= k {
-            tail.select_nth_unstable_by(k - 1, cmp);
-            sq(&tail[..k])
-        } else {
-            r.select_nth_unstable_by(k - 1, cmp);
-            sq(&r[..k])
-        }
-    };
-    side(true, r) + side(false, r)
-}
-
-/// Fraction of a Gaussian below −1σ.
-const MINUS_ONE_SIGMA_QUANTILE: f64 = 0.158_655_253_931_457_05;
-
-/// `median − Q(15.87 %)` of `r` (reordered): σ for Gaussian noise, and nearly
-/// blind to values raised by a pulse.
-fn lower_half_level(r: &mut [f32]) -> f64 {
-    let n = r.len();
-    let mid = n / 2;
-    let (lower, med, _) = r.select_nth_unstable_by(mid, f32::total_cmp);
-    let med = f64::from(*med);
-    let k = ((MINUS_ONE_SIGMA_QUANTILE * n as f64) as usize).min(lower.len().saturating_sub(1));
-    if lower.is_empty() {
-        return 0.0;
-    }
-    let (_, q, _) = lower.select_nth_unstable_by(k, f32::total_cmp);
-    med - f64::from(*q)
-}
-
-/// PRESTO's bad-block test, on the lower-half levels of the usable blocks:
-/// among the sorted levels,
-/// take those between the largest jump in the lower half and the largest jump
-/// in the upper half (a couple of values short of it, as PRESTO does); their
-/// standard deviation and middle value define the accepted range
-/// median ± [`BAD_BLOCK_NSIGMA`]·std. Blocks outside it are rejected.
+/// PRESTO takes median and spread of the levels between the largest jumps of
+/// their sorted list instead; with few blocks that range can be very short, the
+/// spread too small, and many good blocks are rejected (18 % of pure-noise
+/// blocks in series of 20 blocks, 1.3 % at 50). Quartiles are stable for any
+/// number of blocks and still ignore up to a quarter of them being bad.
 fn flag_bad_blocks(blocks: &mut [Block], sorted: &mut Vec<f64>) {
     sorted.clear();
     sorted.extend(blocks.iter().filter(|b| b.searched()).map(|b| b.level));
     let nb = sorted.len();
-    if nb < 4 {
+    if nb < MIN_BLOCKS_FOR_BAD_BLOCK_TEST {
         return;
     }
     sorted.sort_unstable_by(f64::total_cmp);
-    let half = nb / 2;
-    let first_max_jump = |lo: usize, hi: usize| -> usize {
-        // Index j in lo..hi maximising sorted[j+1] − sorted[j] (first on ties).
-        let mut best = lo;
-        for j in lo..hi {
-            if sorted[j + 1] - sorted[j] > sorted[best + 1] - sorted[best] {
-                best = j;
-            }
-        }
-        best
+    let quantile = |q: f64| -> f64 {
+        // Linear interpolation between order statistics.
+        let x = q * (nb - 1) as f64;
+        let i = x.floor() as usize;
+        let f = x - i as f64;
+        sorted[i] + f * (sorted[(i + 1).min(nb - 1)] - sorted[i])
     };
-    let locut = first_max_jump(0, half) + 1;
-    let hicut = (first_max_jump(half, nb - 1) as isize - 2).max(0) as usize;
-    let (lo, hi) = if hicut > locut + 1 { (locut, hicut) } else { (0, nb) };
-    let core = &sorted[lo..hi];
-    let mean = core.iter().sum::<f64>() / core.len() as f64;
-    let spread = (core.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / core.len() as f64).sqrt();
-    let median = sorted[(lo + hi) / 2];
-    // A floor so that identical noise levels (synthetic data) are not all "outliers".
+    let median = quantile(0.5);
+    let spread = (quantile(0.75) - quantile(0.25)) / 1.349;
+    // A floor so that identical levels (synthetic data) are not all "outliers".
     let tol = (BAD_BLOCK_NSIGMA * spread).max(1e-9 * median);
     for b in blocks.iter_mut().filter(|b| b.searched()) {
         if (b.level - median).abs() > tol {
@@ -355,33 +273,6 @@ mod tests {
         assert!((TrimmedStd::new(0.025).factor - 1.148).abs() < 1e-3);
         assert!((TrimmedStd::new(0.10).factor - 1.5115).abs() < 1e-3);
         assert_eq!(TrimmedStd::new(0.0).factor, 1.0);
-    }
-
-    #[test]
-    fn line_fit_recovers_a_line() {
-        let x: Vec<f32> = (0..1001).map(|i| 3.0 + 0.25 * i as f32).collect();
-        let (offset, slope) = line_fit(&x);
-        assert!((offset - (3.0 + 0.25 * 500.0)).abs() < 1e-9, "{offset}");
-        assert!((slope - 0.25).abs() < 1e-12, "{slope}");
-    }
-
-    #[test]
-    fn tails_match_a_full_sort() {
-        // Values 0..1000 shuffled deterministically, centred: the k extremes are known.
-        let mut r: Vec<f32> = (0..1000).map(|i| ((i * 379) % 1000) as f32 - 499.5).collect();
-        let mut sorted = r.clone();
-        sorted.sort_by(f32::total_cmp);
-        let k = 25;
-        let want: f64 = sorted[..k]
-            .iter()
-            .chain(&sorted[1000 - k..])
-            .map(|&v| f64::from(v) * f64::from(v))
-            .sum();
-        let rms = (r.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>() / 1000.0).sqrt() as f32;
-        let mut tail = Vec::new();
-        assert_eq!(tail_sumsq(&mut r.clone(), k, 1.5 * rms, &mut tail), want);
-        // With a cut too far out the short lists are too short: the fallback must agree.
-        assert_eq!(tail_sumsq(&mut r, k, 10.0 * rms, &mut tail), want);
     }
 
     #[test]

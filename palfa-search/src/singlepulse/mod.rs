@@ -42,7 +42,8 @@
 //! let events = search(&TimeSeries { info, data }, &SinglePulseConfig::default())?;
 //! let best = events.iter().max_by(|a, b| a.sigma.total_cmp(&b.sigma)).unwrap();
 //! assert!((best.time_s - 40.005).abs() < 0.006);
-//! assert!(best.sigma > 12.0 && best.sigma < 18.0);
+//! // A 10-sample boxcar recovers ~0.9 of it, give or take the noise's ±1σ.
+//! assert!(best.sigma > 10.0 && best.sigma < 17.0);
 //! assert!(events.iter().filter(|e| e.sigma > 7.0).count() == 1);
 //! # Ok(()) }
 //! ```
@@ -54,6 +55,7 @@ mod files;
 mod group;
 mod plot;
 mod prune;
+mod residuals;
 mod search;
 
 pub use config::{
