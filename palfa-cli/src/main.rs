@@ -43,6 +43,8 @@ pub enum Command {
     Inspect(cmd::inspect::InspectArgs),
     /// Write a synthetic beam with injected pulsars, single pulses and RFI (truth as JSON beside it).
     Simulate(Box<cmd::simulate::SimulateArgs>),
+    /// Search dedispersed time series (.dat/.inf) for single pulses; write .singlepulse files and a plot.
+    Singlepulse(cmd::singlepulse::SinglePulseArgs),
 }
 
 fn main() -> ExitCode {
@@ -52,6 +54,7 @@ fn main() -> ExitCode {
         Command::Config(c) => cmd::config::run(&cli, c),
         Command::Inspect(a) => cmd::inspect::run(&cli, a),
         Command::Simulate(a) => cmd::simulate::run(&cli, a),
+        Command::Singlepulse(a) => cmd::singlepulse::run(&cli, a),
     };
     match result {
         Ok(code) => code,

@@ -3,3 +3,4 @@
 pub mod config;
 pub mod inspect;
 pub mod simulate;
+pub mod singlepulse;

@@ -8,6 +8,7 @@ use std::path::Path;
 use palfa_core::formats::presto::SinglePulseEvent;
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::error::SearchResult;
 use crate::plot::{init_fonts, plot_err, FONT};
@@ -48,13 +49,25 @@ pub fn plot_singlepulse(events: &[SinglePulseEvent], plot_snr: f64, path: &Path,
 
     let root = BitMapBackend::new(path, SIZE).into_drawing_area();
     root.fill(&WHITE).map_err(&err)?;
-    let subtitle = format!("{} of {} events at or above {plot_snr:.1} σ", shown.len(), events.len());
-    let area = root
-        .titled(&format!("Single pulses: {title}"), (FONT, 30))
-        .map_err(&err)?;
-    area.draw_text(&subtitle, &(FONT, 18).into_font().color(&BLACK), (10, 0))
-        .map_err(&err)?;
-    let area = area.margin(24, 0, 0, 0);
+    let (head, area) = root.split_vertically(64);
+    let centre_top = Pos::new(HPos::Center, VPos::Top);
+    head.draw_text(
+        &format!("Single pulses: {title}"),
+        &(FONT, 28).into_font().color(&BLACK).pos(centre_top),
+        (SIZE.0 as i32 / 2, 6),
+    )
+    .map_err(&err)?;
+    let subtitle = format!(
+        "{} of {} events at or above {plot_snr:.1} σ; circle size grows with S/N",
+        shown.len(),
+        events.len()
+    );
+    head.draw_text(
+        &subtitle,
+        &(FONT, 17).into_font().color(&BLACK).pos(centre_top),
+        (SIZE.0 as i32 / 2, 40),
+    )
+    .map_err(&err)?;
     let (top, bottom) = area.split_vertically(TOP_ROW);
     let panels = top.split_evenly((1, 3));
 
@@ -100,6 +113,23 @@ impl Ranges {
 }
 
 type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
+
+/// Tick labels with as many decimals as the axis span needs.
+fn ticks(span: f64) -> impl Fn(&f64) -> String {
+    let decimals = if span >= 20.0 {
+        0
+    } else if span >= 2.0 {
+        1
+    } else {
+        2
+    };
+    move |v| format!("{v:.decimals$}")
+}
+
+/// Whole-number tick labels (counts).
+fn whole(v: &f64) -> String {
+    format!("{v:.0}")
+}
 type DrawResult = Result<(), Box<dyn std::error::Error>>;
 
 fn bar_style() -> ShapeStyle {
@@ -120,9 +150,13 @@ fn snr_histogram(area: &Area<'_>, ev: &[&SinglePulseEvent], r: &Ranges) -> DrawR
         .x_label_area_size(48)
         .y_label_area_size(64)
         .build_cartesian_2d(r.snr.0..r.snr.1, (0.5f64..top).log_scale())?;
+    let xfmt = ticks(r.snr.1 - r.snr.0);
     chart
         .configure_mesh()
         .disable_mesh()
+        .x_label_formatter(&xfmt)
+        .y_label_formatter(&whole)
+        .y_labels(6)
         .x_desc("Signal-to-noise (σ)")
         .y_desc("Number of pulses")
         .label_style((FONT, 15))
@@ -139,11 +173,18 @@ fn dm_histogram(area: &Area<'_>, ev: &[&SinglePulseEvent], r: &Ranges) -> DrawRe
     let mut dms: Vec<f64> = ev.iter().map(|e| e.dm).collect();
     dms.sort_by(f64::total_cmp);
     dms.dedup();
-    let nbins = dms.len().clamp(1, MAX_DM_BARS);
-    let width = (r.dm.1 - r.dm.0) / nbins as f64;
-    let mut counts = vec![0usize; nbins];
+    let span = r.dm.1 - r.dm.0;
+    // One bar per DM trial while they are few, else equal bins.
+    let (edges, width): (Vec<f64>, f64) = if !dms.is_empty() && dms.len() <= MAX_DM_BARS {
+        let gap = dms.windows(2).map(|w| w[1] - w[0]).fold(span / 10.0, f64::min);
+        (dms.iter().map(|d| d - 0.4 * gap).collect(), 0.8 * gap)
+    } else {
+        let w = span / MAX_DM_BARS as f64;
+        ((0..MAX_DM_BARS).map(|b| r.dm.0 + b as f64 * w).collect(), w)
+    };
+    let mut counts = vec![0usize; edges.len()];
     for e in ev {
-        let b = (((e.dm - r.dm.0) / width).floor().max(0.0) as usize).min(nbins - 1);
+        let b = edges.partition_point(|&x| x <= e.dm).saturating_sub(1);
         counts[b] += 1;
     }
     let top = counts.iter().copied().max().unwrap_or(0).max(1) as f64 * 1.1;
@@ -152,18 +193,26 @@ fn dm_histogram(area: &Area<'_>, ev: &[&SinglePulseEvent], r: &Ranges) -> DrawRe
         .x_label_area_size(48)
         .y_label_area_size(64)
         .build_cartesian_2d(r.dm.0..r.dm.1, 0f64..top)?;
+    let xfmt = ticks(span);
     chart
         .configure_mesh()
         .disable_mesh()
+        .x_label_formatter(&xfmt)
+        .y_label_formatter(&whole)
+        .x_labels(6)
+        .y_labels(6)
         .x_desc("DM (pc cm⁻³)")
         .y_desc("Number of pulses")
         .label_style((FONT, 15))
         .axis_desc_style((FONT, 18))
         .draw()?;
-    chart.draw_series(counts.iter().enumerate().filter(|(_, &c)| c > 0).map(|(b, &c)| {
-        let x0 = r.dm.0 + b as f64 * width;
-        Rectangle::new([(x0, 0.0), (x0 + width, c as f64)], bar_style())
-    }))?;
+    chart.draw_series(
+        edges
+            .iter()
+            .zip(&counts)
+            .filter(|(_, &c)| c > 0)
+            .map(|(&x0, &c)| Rectangle::new([(x0, 0.0), (x0 + width, c as f64)], bar_style())),
+    )?;
     Ok(())
 }
 
@@ -173,9 +222,14 @@ fn snr_vs_dm(area: &Area<'_>, ev: &[&SinglePulseEvent], r: &Ranges) -> DrawResul
         .x_label_area_size(48)
         .y_label_area_size(64)
         .build_cartesian_2d(r.dm.0..r.dm.1, r.snr.0..r.snr.1)?;
+    let xfmt = ticks(r.dm.1 - r.dm.0);
+    let yfmt = ticks(r.snr.1 - r.snr.0);
     chart
         .configure_mesh()
         .disable_mesh()
+        .x_label_formatter(&xfmt)
+        .y_label_formatter(&yfmt)
+        .x_labels(6)
         .x_desc("DM (pc cm⁻³)")
         .y_desc("Signal-to-noise (σ)")
         .label_style((FONT, 15))
@@ -192,8 +246,12 @@ fn dm_vs_time(area: &Area<'_>, ev: &[&SinglePulseEvent], r: &Ranges, plot_snr: f
         .x_label_area_size(52)
         .y_label_area_size(72)
         .build_cartesian_2d(r.time.0..r.time.1, r.dm.0..r.dm.1)?;
+    let xfmt = ticks(r.time.1 - r.time.0);
+    let yfmt = ticks(r.dm.1 - r.dm.0);
     chart
         .configure_mesh()
+        .x_label_formatter(&xfmt)
+        .y_label_formatter(&yfmt)
         .light_line_style(WHITE.mix(0.0))
         .bold_line_style(BLACK.mix(0.08))
         .x_desc("Time (s)")
@@ -210,7 +268,7 @@ fn dm_vs_time(area: &Area<'_>, ev: &[&SinglePulseEvent], r: &Ranges, plot_snr: f
     }
     chart.draw_series(ev.iter().map(|e| {
         let grow = ((e.sigma - plot_snr) / SNR_RANGE_FOR_SIZE).clamp(0.0, 1.0);
-        let radius = 2.5 + 16.0 * grow;
+        let radius = 2.5 + 11.0 * grow;
         Circle::new(
             (e.time_s, e.dm),
             radius,
