@@ -44,6 +44,9 @@ pub struct SinglePulseArgs {
     /// Keep blocks whose noise level is an outlier (PRESTO's -b).
     #[arg(long)]
     pub no_bad_blocks: bool,
+    /// Do not refit the blocks under bright, wide events (PRESTO's result).
+    #[arg(long)]
+    pub no_refit: bool,
     /// Print this many of the brightest groups of events across DMs.
     #[arg(long, default_value_t = 10)]
     pub groups: usize,
@@ -75,6 +78,9 @@ pub fn run(cli: &Cli, a: &SinglePulseArgs) -> anyhow::Result<ExitCode> {
     }
     if a.no_bad_blocks {
         cfg.bad_blocks = false;
+    }
+    if a.no_refit {
+        cfg.refit_bright = false;
     }
     cfg.check(1.0).context("invalid single-pulse settings")?;
 

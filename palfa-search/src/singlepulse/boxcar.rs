@@ -48,7 +48,46 @@ pub(crate) fn find_crossings(
     for h in &mut scratch.hits {
         h.clear();
     }
-    let n = data.len();
+    find_crossings_in(data, stats, widths, threshold, 0..data.len(), scratch);
+}
+
+/// Redoes the crossings of the output samples in `range` (after the blocks
+/// there changed): those in `scratch.hits` are replaced.
+pub(crate) fn redo_crossings(
+    data: &[f32],
+    stats: &BlockStats,
+    widths: &[u32],
+    threshold: f64,
+    range: std::ops::Range<usize>,
+    scratch: &mut BoxcarScratch,
+) {
+    let old: Vec<Vec<(usize, f64)>> = scratch
+        .hits
+        .iter_mut()
+        .map(|h| {
+            let a = h.partition_point(|x| x.0 < range.start);
+            let b = h.partition_point(|x| x.0 < range.end);
+            let tail = h.split_off(b);
+            h.truncate(a);
+            tail
+        })
+        .collect();
+    find_crossings_in(data, stats, widths, threshold, range, scratch);
+    for (h, tail) in scratch.hits.iter_mut().zip(old) {
+        h.extend(tail);
+    }
+}
+
+/// Appends to `scratch.hits` the crossings of the output samples in `range`.
+fn find_crossings_in(
+    data: &[f32],
+    stats: &BlockStats,
+    widths: &[u32],
+    threshold: f64,
+    range: std::ops::Range<usize>,
+    scratch: &mut BoxcarScratch,
+) {
+    let n = range.end.min(data.len());
     let max_w = widths.iter().copied().max().unwrap_or(1) as usize;
     let left = max_w / 2;
     let right = max_w - left;
@@ -57,7 +96,7 @@ pub(crate) fn find_crossings(
         .map(|&w| (threshold * f64::from(w).sqrt()) as f32)
         .collect();
     let inv_sqrt: Vec<f64> = widths.iter().map(|&w| 1.0 / f64::from(w).sqrt()).collect();
-    let mut c0 = 0;
+    let mut c0 = range.start;
     while c0 < n {
         let c1 = (c0 + CHUNK).min(n);
         if !chunk_searched(stats, c0, c1) {

@@ -70,6 +70,11 @@ pub struct SinglePulseConfig {
     /// the residuals, which a pulse does not reach, so that bright pulses are
     /// not rejected with the RFI as in PRESTO.
     pub bad_blocks: bool,
+    /// Refit the blocks under bright, wide events without them and search
+    /// there again (see [`REFIT_SIGMA`](super::REFIT_SIGMA)): such pulses
+    /// otherwise lose S/N to the fitted baseline and noise level (palfa's
+    /// addition; off: PRESTO's result).
+    pub refit_bright: bool,
     /// Events at or above this are plotted \[σ\].
     pub plot_snr: f64,
 }
@@ -82,6 +87,7 @@ impl Default for SinglePulseConfig {
             detrend_len: DEFAULT_DETREND_LEN,
             detrend: Detrend::Linear,
             bad_blocks: true,
+            refit_bright: true,
             plot_snr: DEFAULT_PLOT_SNR,
         }
     }

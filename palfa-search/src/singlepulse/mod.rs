@@ -15,6 +15,9 @@
 //!    width keep the maximum within `w/2` samples; across widths the higher sigma
 //!    survives within `max(w_i/2, w_j/2, 1)` samples; events touching padded
 //!    stretches (the `.inf` on/off pairs) are dropped.
+//! 4. **Refit** (palfa's addition): blocks under events of at least
+//!    [`REFIT_SIGMA`] and [`REFIT_MIN_WIDTH`] samples are refitted without them
+//!    and searched again, so bright, wide pulses keep their S/N.
 //!
 //! Across DM trials, [`group_events`] gathers the events of one dispersed pulse;
 //! [`plot_singlepulse`] draws PRESTO's summary plot; [`search_files`] runs
@@ -55,6 +58,7 @@ mod files;
 mod group;
 mod plot;
 mod prune;
+mod refit;
 mod residuals;
 mod search;
 
@@ -66,4 +70,5 @@ pub use files::{read_series_file, search_file, search_files, series_base, with_s
 pub use group::{group_events, SinglePulseGroup};
 pub use palfa_core::formats::presto::singlepulse::SinglePulseEvent;
 pub use plot::plot_singlepulse;
+pub use refit::{REFIT_MIN_WIDTH, REFIT_SIGMA};
 pub use search::{search, SinglePulseSearcher};

@@ -59,6 +59,32 @@ pub(crate) fn moments(x: &[f32]) -> Moments {
     }
 }
 
+/// The least-squares line through the samples `i` of `x` with `keep(i)`,
+/// against the position `t0 + i` (relative to the block's centre): its value
+/// at the centre (t = 0), its slope, and the number of samples kept. `None` if
+/// fewer than half the samples are kept.
+pub(crate) fn line_where(x: &[f32], t0: f64, keep: impl Fn(usize) -> bool) -> Option<(f64, f64)> {
+    let (mut s0, mut s1, mut s2, mut sx, mut stx) = (0f64, 0f64, 0f64, 0f64, 0f64);
+    for (i, &v) in x.iter().enumerate() {
+        if !keep(i) {
+            continue;
+        }
+        let (t, v) = (t0 + i as f64, f64::from(v));
+        s0 += 1.0;
+        s1 += t;
+        s2 += t * t;
+        sx += v;
+        stx += t * v;
+    }
+    let det = s0 * s2 - s1 * s1;
+    if s0 < 0.5 * x.len() as f64 || det <= 0.0 {
+        return None;
+    }
+    let slope = (s0 * stx - s1 * sx) / det;
+    let offset = (sx - slope * s1) / s0;
+    (offset.is_finite() && slope.is_finite()).then_some((offset, slope))
+}
+
 /// Order statistics of a block's residuals.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct ResidualStats {

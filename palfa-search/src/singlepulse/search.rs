@@ -4,9 +4,10 @@
 use palfa_core::formats::presto::SinglePulseEvent;
 
 use super::blocks::{block_statistics, BlockScratch};
-use super::boxcar::{find_crossings, BoxcarScratch};
+use super::boxcar::{find_crossings, redo_crossings, BoxcarScratch};
 use super::config::SinglePulseConfig;
 use super::prune::{off_regions, prune_across_widths, prune_borders, prune_within_width, Candidate};
+use super::refit::refit_under_events;
 use crate::error::SearchResult;
 use crate::series::TimeSeries;
 
@@ -41,6 +42,7 @@ pub struct SinglePulseSearcher {
     blocks: BlockScratch,
     boxcar: BoxcarScratch,
     cands: Vec<Candidate>,
+    refit: Vec<f32>,
     last_blocks: (usize, usize),
 }
 
@@ -52,6 +54,7 @@ impl SinglePulseSearcher {
             blocks: BlockScratch::default(),
             boxcar: BoxcarScratch::default(),
             cands: Vec::new(),
+            refit: Vec::new(),
             last_blocks: (0, 0),
         }
     }
@@ -90,25 +93,21 @@ impl SinglePulseSearcher {
     ) -> SearchResult<Vec<SinglePulseEvent>> {
         self.cfg.check(dt_s)?;
         let widths = self.cfg.downfacts(dt_s);
-        let stats = block_statistics(data, &self.cfg, &mut self.blocks);
+        let mut stats = block_statistics(data, &self.cfg, &mut self.blocks);
         self.last_blocks = (stats.n_rejected, stats.blocks.len());
         find_crossings(data, &stats, &widths, self.cfg.threshold, &mut self.boxcar);
-
-        let cands = &mut self.cands;
-        cands.clear();
-        let mut width_cands = Vec::new();
-        for (hits, &w) in self.boxcar.hits.iter().zip(&widths) {
-            width_cands.clear();
-            width_cands.extend(hits.iter().map(|&(sample, sigma)| Candidate {
-                sample,
-                sigma,
-                downfact: w,
-            }));
-            prune_within_width(&mut width_cands, w);
-            cands.extend_from_slice(&width_cands);
+        self.prune(&widths);
+        if self.cfg.refit_bright {
+            let max_w = widths.iter().copied().max().unwrap_or(1) as usize;
+            let redo = refit_under_events(data, &mut stats, &self.cands, max_w, &mut self.refit);
+            for r in &redo {
+                redo_crossings(data, &stats, &widths, self.cfg.threshold, r.clone(), &mut self.boxcar);
+            }
+            if !redo.is_empty() {
+                self.prune(&widths);
+            }
         }
-        cands.sort_unstable_by_key(|c| (c.sample, c.downfact));
-        prune_across_widths(cands);
+        let cands = &mut self.cands;
         prune_borders(cands, &off_regions(onoff, data.len()));
         Ok(cands
             .iter()
@@ -120,6 +119,27 @@ impl SinglePulseSearcher {
                 downfact: c.downfact,
             })
             .collect())
+    }
+}
+
+impl SinglePulseSearcher {
+    /// `self.cands` = the crossings in `self.boxcar.hits`, without duplicates.
+    fn prune(&mut self, widths: &[u32]) {
+        let cands = &mut self.cands;
+        cands.clear();
+        let mut width_cands = Vec::new();
+        for (hits, &w) in self.boxcar.hits.iter().zip(widths) {
+            width_cands.clear();
+            width_cands.extend(hits.iter().map(|&(sample, sigma)| Candidate {
+                sample,
+                sigma,
+                downfact: w,
+            }));
+            prune_within_width(&mut width_cands, w);
+            cands.extend_from_slice(&width_cands);
+        }
+        cands.sort_unstable_by_key(|c| (c.sample, c.downfact));
+        prune_across_widths(cands);
     }
 }
 
