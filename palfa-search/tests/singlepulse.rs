@@ -444,6 +444,38 @@ fn files_are_searched_in_parallel_and_written_beside_the_data() {
     }
 }
 
+#[test]
+fn events_touching_padded_stretches_are_dropped() {
+    // Real data on samples 0..=49_999 and 60_000..=99_999; PRESTO pads the gap
+    // with a constant. Pulses: at 30 s (clear of the gap) and ending right at
+    // the gap's edge (49.99 s, 8-ms wide), whose boxcar reaches into the padding.
+    let dt = 1e-3;
+    let mut data = noise(100_000, 31);
+    for x in &mut data[50_000..60_000] {
+        *x = 0.0;
+    }
+    inject(&mut data, dt, 30.0, 4e-3, 15.0);
+    inject(&mut data, dt, 49.995, 8e-3, 15.0);
+    let mut s = series(data, dt, 5.0);
+    s.info.onoff = vec![(0, 49_999), (60_000, 99_999)];
+    let events = search(&s, &SinglePulseConfig::default()).unwrap();
+    println!("{events:?}");
+    assert!(events.iter().any(|e| (e.time_s - 30.0).abs() < 0.004 && e.sigma > 10.0));
+    // Nothing whose boxcar touches the padding: sample ± downfact/2 clear of 49_999..60_000.
+    for e in &events {
+        let half = f64::from(e.downfact) / 2.0;
+        let (lo, hi) = (e.sample as f64 - half, e.sample as f64 + half);
+        assert!(!(hi > 49_999.0 && lo < 60_000.0), "{e:?}");
+    }
+    // Without the on/off pairs the edge pulse is reported.
+    s.info.onoff.clear();
+    let all = search(&s, &SinglePulseConfig::default()).unwrap();
+    assert!(
+        all.iter().any(|e| (e.time_s - 49.99).abs() < 0.01 && e.sigma > 8.0),
+        "{all:?}"
+    );
+}
+
 /// PSR J1807−0847 (B1804−08): catalogue period \[s\]. The topocentric period
 /// differs by the Earth's Doppler shift, at most 1e-4 of it.
 const J1807_PERIOD_S: f64 = 0.163_727;
