@@ -147,21 +147,36 @@ pub(crate) fn residual_stats(
     let (m1_lo, m1_hi) = (-1.25 * s0, -0.75 * s0);
     let (mut nl, mut nh, mut nm, mut n1) = (0usize, 0usize, 0usize, 0usize);
     let (mut below_mid, mut below_m1) = (0usize, 0usize);
+    let (lows, highs, mids, minus1) = (&mut s.lows[..], &mut s.highs[..], &mut s.mids[..], &mut s.minus1[..]);
     let mut sumsq = [0f64; 4];
-    for (i, &v) in x.iter().enumerate() {
-        let r = residual(v, offset, slope, t0 + i as i32 as f32);
-        sumsq[i & 3] += f64::from(r) * f64::from(r);
+    let mut one = |r: f32| {
         // Branch-free appends: always write, advance only if it belongs.
-        s.lows[nl] = r;
+        lows[nl] = r;
         nl += usize::from(r < tail_lo);
-        s.highs[nh] = r;
+        highs[nh] = r;
         nh += usize::from(r > tail_hi);
-        s.mids[nm] = r;
+        mids[nm] = r;
         nm += usize::from(r >= mid_lo && r < mid_hi);
-        s.minus1[n1] = r;
+        minus1[n1] = r;
         n1 += usize::from(r >= m1_lo && r < m1_hi);
         below_mid += usize::from(r < mid_lo);
         below_m1 += usize::from(r < m1_lo);
+    };
+    let chunks = x.chunks_exact(4);
+    let rem = chunks.remainder();
+    for (c, ch) in chunks.enumerate() {
+        let t = t0 + (4 * c) as i32 as f32;
+        for l in 0..4 {
+            let r = residual(ch[l], offset, slope, t + l as f32);
+            sumsq[l] += f64::from(r) * f64::from(r);
+            one(r);
+        }
+    }
+    let first = x.len() - rem.len();
+    for (k, &v) in rem.iter().enumerate() {
+        let r = residual(v, offset, slope, t0 + (first + k) as i32 as f32);
+        sumsq[k] += f64::from(r) * f64::from(r);
+        one(r);
     }
     let sumsq: f64 = sumsq.iter().sum();
     if !sumsq.is_finite() {
