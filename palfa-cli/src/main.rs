@@ -58,6 +58,8 @@ pub enum Command {
     Jobs(cmd::jobs::JobsCommand),
     /// Show the survey's state: counts by state, running jobs, recent failures.
     Status(cmd::status::StatusArgs),
+    /// Search dedispersed time series (.dat/.inf) for single pulses; write .singlepulse files and a plot.
+    Singlepulse(cmd::singlepulse::SinglePulseArgs),
 }
 
 fn main() -> ExitCode {
@@ -73,6 +75,7 @@ fn main() -> ExitCode {
         Command::AddFiles(a) => cmd::add_files::run(&cli, a),
         Command::Jobs(c) => cmd::jobs::run(&cli, c),
         Command::Status(a) => cmd::status::run(&cli, a),
+        Command::Singlepulse(a) => cmd::singlepulse::run(&cli, a),
     };
     match result {
         Ok(code) => code,

@@ -16,6 +16,7 @@ pub mod error;
 pub mod plot;
 pub mod series;
 pub mod sift;
+pub mod singlepulse;
 pub mod stats;
 
 pub use candidate::{AccelCandidate, AccelPass};

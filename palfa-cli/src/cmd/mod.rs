@@ -10,3 +10,4 @@ pub mod setup;
 pub mod sift;
 pub mod simulate;
 pub mod status;
+pub mod singlepulse;
