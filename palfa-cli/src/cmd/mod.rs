@@ -9,5 +9,5 @@ pub mod jobs;
 pub mod setup;
 pub mod sift;
 pub mod simulate;
-pub mod status;
 pub mod singlepulse;
+pub mod status;
