@@ -1,10 +1,9 @@
 //! Searching PRESTO `.dat`/`.inf` files in parallel and writing a
 //! `.singlepulse` file next to each (what `single_pulse_search.py *.dat` does).
 
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use palfa_core::formats::presto::{read_dat, write_singlepulse, InfFile, SinglePulseEvent};
+use palfa_core::formats::presto::{write_singlepulse, InfFile, SinglePulseEvent};
 use rayon::prelude::*;
 
 use super::config::SinglePulseConfig;
@@ -27,45 +26,11 @@ pub struct FileOutcome {
     pub rejected_blocks: (usize, usize),
 }
 
-/// The base name of a PRESTO series file: the path without a final `.dat`,
-/// `.inf` or `.singlepulse` (other dots, as in `beam_DM12.30`, are kept).
-pub fn series_base(path: &Path) -> PathBuf {
-    let s = path.as_os_str().to_string_lossy();
-    for ext in [".dat", ".inf", ".singlepulse"] {
-        if let Some(stripped) = s.strip_suffix(ext) {
-            return PathBuf::from(stripped);
-        }
-    }
-    path.to_path_buf()
-}
-
-/// `base` with `ext` (no dot) appended: `beam_DM12.30` + `inf` = `beam_DM12.30.inf`.
-pub fn with_suffix(base: &Path, ext: &str) -> PathBuf {
-    let mut s = OsString::from(base.as_os_str());
-    s.push(".");
-    s.push(ext);
-    PathBuf::from(s)
-}
+pub use palfa_core::formats::presto::{series_base, with_suffix};
 
 /// Reads the series `<base>.dat` + `<base>.inf` for any of those names.
 pub fn read_series_file(path: &Path) -> SearchResult<TimeSeries> {
-    let base = series_base(path);
-    let info = InfFile::read(with_suffix(&base, "inf"))?;
-    let dat = with_suffix(&base, "dat");
-    let mut data = read_dat(&dat)?;
-    if (data.len() as u64) < info.n {
-        return Err(palfa_core::FormatError::new(
-            &dat,
-            palfa_core::FormatErrorKind::Truncated {
-                what: format!("{} samples promised by the .inf", info.n),
-                expected: info.n * 4,
-                found: data.len() as u64 * 4,
-            },
-        )
-        .into());
-    }
-    data.truncate(info.n as usize);
-    Ok(TimeSeries { info, data })
+    TimeSeries::read(path)
 }
 
 /// Searches one file with `searcher` and writes `<base>.singlepulse`.

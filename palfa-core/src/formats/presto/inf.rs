@@ -279,11 +279,31 @@ pub fn write_dat(path: impl AsRef<Path>, data: &[f32]) -> FormatResult<()> {
     std::fs::write(path, bytes).map_err(|e| FormatError::io(path, e))
 }
 
+/// The base name of a PRESTO series file: `x_DM12.30.dat` → `x_DM12.30` (only a
+/// final `.dat`, `.inf`, `.fft` or `.singlepulse` is removed, so DM decimals survive).
+pub fn series_base(path: &Path) -> std::path::PathBuf {
+    let s = path.as_os_str().to_string_lossy();
+    for ext in [".dat", ".inf", ".fft", ".singlepulse"] {
+        if let Some(stem) = s.strip_suffix(ext) {
+            return std::path::PathBuf::from(stem.to_string());
+        }
+    }
+    path.to_path_buf()
+}
+
+/// `base` with `.ext` appended (not replacing anything after a dot in `base`).
+pub fn with_suffix(base: &Path, ext: &str) -> std::path::PathBuf {
+    let mut s = base.as_os_str().to_owned();
+    s.push(".");
+    s.push(ext);
+    std::path::PathBuf::from(s)
+}
+
 /// Reads a `.dat` + `.inf` pair given either name (or the base name).
 pub fn read_series(path: impl AsRef<Path>) -> FormatResult<(InfFile, Vec<f32>)> {
-    let base = path.as_ref().with_extension("");
-    let inf = InfFile::read(base.with_extension("inf"))?;
-    let dat_path = base.with_extension("dat");
+    let base = series_base(path.as_ref());
+    let inf = InfFile::read(with_suffix(&base, "inf"))?;
+    let dat_path = with_suffix(&base, "dat");
     let data = read_dat(&dat_path)?;
     if (data.len() as u64) < inf.n {
         return Err(FormatError::new(
@@ -338,6 +358,14 @@ mod tests {
         assert!((back.ra_deg - inf.ra_deg).abs() < 1e-6 && (back.dec_deg - inf.dec_deg).abs() < 1e-6);
         assert_eq!(back.notes, "simulated");
         assert_eq!(back.dm, 12.3);
+    }
+
+    #[test]
+    fn dm_decimals_survive_in_names() {
+        let b = series_base(Path::new("/d/beam_DM12.30.dat"));
+        assert_eq!(b, Path::new("/d/beam_DM12.30"));
+        assert_eq!(with_suffix(&b, "inf"), Path::new("/d/beam_DM12.30.inf"));
+        assert_eq!(series_base(Path::new("beam_DM1.00")), Path::new("beam_DM1.00"));
     }
 
     #[test]

@@ -6,5 +6,5 @@ pub mod inf;
 pub mod singlepulse;
 
 pub use accelcands::{read_accelcands, write_accelcands, AccelcandsEntry, AccelcandsHit};
-pub use inf::{read_dat, read_series, write_dat, InfFile};
+pub use inf::{read_dat, read_series, series_base, with_suffix, write_dat, InfFile};
 pub use singlepulse::{read_singlepulse, write_singlepulse, SinglePulseEvent};
