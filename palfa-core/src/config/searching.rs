@@ -60,6 +60,14 @@ pub struct SinglePulseParams {
     pub plot_snr: f64,
     /// Widest boxcar \[s\].
     pub maxwidth_s: f64,
+    /// Samples per detrending block.
+    pub detrend_len: usize,
+    /// Remove a block median instead of a fitted line (faster, PRESTO `-f`).
+    pub median_detrend: bool,
+    /// Skip blocks whose noise level is an outlier (RFI).
+    pub bad_blocks: bool,
+    /// Refit blocks under bright wide events without them and search again.
+    pub refit: bool,
 }
 
 /// One acceleration-search pass.
@@ -92,6 +100,9 @@ pub struct SiftParams {
     pub long_period_s: f64,
     /// Power needed in at least one harmonic.
     pub harm_pow_cutoff: f64,
+    /// Harmonic test tolerance: `true` for PRESTO's scaled f_err (default),
+    /// `false` for PALFA's fixed one.
+    pub scaled_harmonic_tolerance: bool,
 }
 
 /// Red-noise whitening settings (PRESTO rednoise).
@@ -189,6 +200,10 @@ impl Searching {
             threshold: s.f64("singlepulse_threshold", 5.0, 0.0, 1e3),
             plot_snr: s.f64("singlepulse_plot_SNR", 6.0, 0.0, 1e3),
             maxwidth_s: s.f64("singlepulse_maxwidth", 0.1, 0.0, 100.0),
+            detrend_len: s.int("singlepulse_detrendlen", 1000, 16, 1 << 24) as usize,
+            median_detrend: s.bool("singlepulse_fast", false),
+            bad_blocks: s.bool("singlepulse_badblocks", true),
+            refit: s.bool("singlepulse_refit", true),
         };
         let fhi = s.f64("accel_fhi", 10_000.0, 1e-3, 1e7);
         let lo_accel = read_accel(s, "lo", 16, 2.0, 0, 2.0, fhi);
@@ -201,6 +216,8 @@ impl Searching {
             short_period_s: s.f64("sifting_short_period", 0.0005, 0.0, 1e4),
             long_period_s: s.f64("sifting_long_period", 15.0, 0.0, 1e5),
             harm_pow_cutoff: s.f64("sifting_harm_pow_cutoff", 8.0, 0.0, 1e6),
+            scaled_harmonic_tolerance: s.choice("sifting_harmonic_tolerance", "scaled", &["scaled", "fixed"])
+                == "scaled",
         };
         if sifting.short_period_s >= sifting.long_period_s {
             let k = s.key("sifting_short_period");

@@ -143,6 +143,11 @@ impl SiftConfig {
             numhits_to_fold,
             low_dm_cutoff,
             fold_sigma: p.sigma_threshold + 1.0,
+            harmonic_tolerance: if p.scaled_harmonic_tolerance {
+                HarmonicTolerance::Scaled
+            } else {
+                HarmonicTolerance::Fixed
+            },
             ..Self::default()
         }
     }

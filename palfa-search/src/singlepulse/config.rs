@@ -100,7 +100,14 @@ impl From<&SinglePulseParams> for SinglePulseConfig {
             threshold: p.threshold,
             maxwidth_s: p.maxwidth_s,
             plot_snr: p.plot_snr,
-            ..Self::default()
+            detrend_len: p.detrend_len,
+            detrend: if p.median_detrend {
+                Detrend::Median
+            } else {
+                Detrend::Linear
+            },
+            bad_blocks: p.bad_blocks,
+            refit_bright: p.refit,
         }
     }
 }
@@ -178,11 +185,16 @@ mod tests {
             threshold: 6.5,
             plot_snr: 7.0,
             maxwidth_s: 0.02,
+            detrend_len: 2000,
+            median_detrend: true,
+            bad_blocks: false,
+            refit: true,
         };
         let cfg = SinglePulseConfig::from(&p);
         assert_eq!((cfg.threshold, cfg.plot_snr, cfg.maxwidth_s), (6.5, 7.0, 0.02));
-        assert_eq!(cfg.detrend_len, DEFAULT_DETREND_LEN);
-        assert!(cfg.bad_blocks);
+        assert_eq!(cfg.detrend_len, 2000);
+        assert_eq!(cfg.detrend, Detrend::Median);
+        assert!(!cfg.bad_blocks && cfg.refit_bright);
     }
 
     #[test]
