@@ -41,6 +41,9 @@ pub enum Command {
     Config(cmd::config::ConfigCommand),
     /// Print the header and a summary of data files.
     Inspect(cmd::inspect::InspectArgs),
+    /// Fold raw data at a period and DM and search around them (prepfold), or
+    /// re-derive the best profile of a .pfd.
+    Prepfold(Box<cmd::prepfold::PrepfoldArgs>),
     /// Write a synthetic beam with injected pulsars, single pulses and RFI (truth as JSON beside it).
     Simulate(Box<cmd::simulate::SimulateArgs>),
 }
@@ -52,6 +55,7 @@ fn main() -> ExitCode {
         Command::Config(c) => cmd::config::run(&cli, c),
         Command::Inspect(a) => cmd::inspect::run(&cli, a),
         Command::Simulate(a) => cmd::simulate::run(&cli, a),
+        Command::Prepfold(a) => cmd::prepfold::run(&cli, a),
     };
     match result {
         Ok(code) => code,

@@ -11,6 +11,7 @@
 
 pub mod candidate;
 pub mod error;
+pub mod fold;
 pub mod plot;
 pub mod series;
 pub mod stats;
