@@ -10,7 +10,7 @@ use crate::candidate::AccelCandidate;
 /// Spectra read per streaming step (the step grows to twice the largest
 /// intra-subband dispersion delay if that is longer). 8192 spectra of 960
 /// channels are 31 MB as `f32`.
-pub const DEFAULT_BLOCK_SPECTRA: usize = 8192;
+pub const DEFAULT_BLOCK_SPECTRA: usize = 2048;
 
 /// Subbands when no configuration says otherwise (PALFA's Mock value, `-nsub 96`).
 pub const DEFAULT_NSUB: usize = 96;

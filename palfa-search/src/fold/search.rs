@@ -163,8 +163,13 @@ pub(crate) fn normalised_rows(pfd: &Pfd, dm: Option<f64>, scale: f64) -> Vec<f32
         for (s, &d) in shifts.iter().enumerate() {
             let prof = pfd.profile(p, s);
             let avg = pfd.stat(p, s).prof_avg;
-            for (k, a) in acc.iter_mut().enumerate() {
-                *a += prof[(k + d) % n] - avg;
+            // acc[k] += prof[(k + d) mod n] − avg, as two contiguous runs.
+            let (head, tail) = acc.split_at_mut(n - d);
+            for (a, &v) in head.iter_mut().zip(&prof[d..]) {
+                *a += v - avg;
+            }
+            for (a, &v) in tail.iter_mut().zip(&prof[..d]) {
+                *a += v - avg;
             }
         }
         let row = &mut rows[p * 2 * n..(p + 1) * 2 * n];
@@ -300,6 +305,7 @@ pub(crate) fn search(pfd: &Pfd, grid: &Grid, params: &FoldParams, drifts: &Drift
         .par_iter()
         .map(|idm| normalised_rows(pfd, idm.map(|i| grid.dms[i]), scale))
         .collect();
+
     let items: Vec<(usize, usize)> = (0..dm_list.len())
         .flat_map(|d| ipds.iter().map(move |&pd| (d, pd)))
         .collect();
@@ -320,12 +326,8 @@ pub(crate) fn search(pfd: &Pfd, grid: &Grid, params: &FoldParams, drifts: &Drift
     let best = items
         .par_iter()
         .map(|&(d, ipd)| {
-            let mut shifts = vec![0usize; pfd.npart];
-            let mut scratch = vec![0f32; n];
             let mut best = worst;
-            for &ip in &ips {
-                drifts.shifts(ip, ipd, &mut shifts);
-                let chi2 = chi2_of(&rows[d], &shifts, n, &mut scratch);
+            let mut consider = |ip: usize, chi2: f64| {
                 if chi2 > best.chi2 {
                     best = Best {
                         idm: dm_list[d].unwrap_or(0),
@@ -334,6 +336,14 @@ pub(crate) fn search(pfd: &Pfd, grid: &Grid, params: &FoldParams, drifts: &Drift
                         chi2,
                     };
                 }
+            };
+            // Each trial sums the rotated rows afresh: with the sum held in
+            // registers (fixed-size kernels) that beats updating it in memory.
+            let mut shifts = vec![0usize; pfd.npart];
+            let mut scratch = vec![0f32; n];
+            for &ip in &ips {
+                drifts.shifts(ip, ipd, &mut shifts);
+                consider(ip, chi2_of(&rows[d], &shifts, n, &mut scratch));
             }
             best
         })

@@ -17,8 +17,12 @@ use super::accumulate::{DrizzleTable, GroupFold, Window};
 use super::plan::FoldPlan;
 use crate::error::SearchResult;
 
-/// Output samples folded per candidate between cache-friendly batch switches.
-const STRETCH: u64 = 512;
+/// Output samples folded per candidate before the batch moves on: 128 samples
+/// of 960 channels (0.5 MB) stay in a core's L2 cache while a batch folds them.
+const STRETCH: u64 = 128;
+
+/// Most candidates (or subband groups) in one batch.
+const MAX_BATCH: usize = 16;
 
 /// A candidate being folded.
 pub(crate) struct CandFold {
@@ -50,12 +54,11 @@ impl CandFold {
         let mut stats = vec![FoldStats::default(); npart * nsub];
         for g in &self.groups {
             for s in g.sub_lo..g.sub_hi {
-                let gs = s - g.sub_lo;
                 for p in 0..npart {
-                    let src = &g.cube[(gs * npart + p) * nbins..(gs * npart + p + 1) * nbins];
+                    let (prof, st) = g.profile(&self.plan, p, s);
                     let dst = (p * nsub + s) * nbins;
-                    cube[dst..dst + nbins].copy_from_slice(src);
-                    stats[p * nsub + s] = g.stats[gs * npart + p].fold_stats(src);
+                    cube[dst..dst + nbins].copy_from_slice(&prof);
+                    stats[p * nsub + s] = st;
                 }
             }
         }
@@ -80,7 +83,9 @@ pub(crate) fn fold_stream(
         return Ok(cands);
     }
     let max_look = cands.iter().map(|c| c.plan.max_delay).max().unwrap_or(0);
-    let step = block_spectra.max(2 * max_look).max(STRETCH as usize);
+    // Steps are whole stretches, so that stretches start at multiples of STRETCH
+    // whatever the step: the sums, and so the cubes, do not depend on it.
+    let step = block_spectra.max(2 * max_look).max(1).div_ceil(STRETCH as usize) * STRETCH as usize;
     let width = step + max_look;
     let mut window = vec![0f32; nchan * width];
     let mut buf = vec![0f32; nchan * step];
@@ -123,17 +128,26 @@ pub(crate) fn fold_stream(
     Ok(cands)
 }
 
-/// Copies `n` time-major spectra into the channel-major window at column `at`.
+/// Copies `n` time-major spectra into the channel-major window at column `at`,
+/// through a 16-channel × 64-spectrum tile so that reads and writes stay in cache.
 fn transpose_into(tm: &[f32], nchan: usize, window: &mut [f32], width: usize, at: usize) {
     let n = tm.len() / nchan;
     const CHANS: usize = 16;
+    const TIMES: usize = 64;
     window.par_chunks_mut(width * CHANS).enumerate().for_each(|(k, rows)| {
         let c0 = k * CHANS;
         let nc = rows.len() / width;
-        for t in 0..n {
-            let spec = &tm[t * nchan + c0..t * nchan + c0 + nc];
-            for (cc, &v) in spec.iter().enumerate() {
-                rows[cc * width + at + t] = v;
+        let mut tile = [[0f32; TIMES]; CHANS];
+        for t0 in (0..n).step_by(TIMES) {
+            let nt = (n - t0).min(TIMES);
+            for (tt, spec) in tm[t0 * nchan..(t0 + nt) * nchan].chunks_exact(nchan).enumerate() {
+                for (cc, &v) in spec[c0..c0 + nc].iter().enumerate() {
+                    tile[cc][tt] = v;
+                }
+            }
+            for (cc, trow) in tile.iter().enumerate().take(nc) {
+                let start = cc * width + at + t0;
+                rows[start..start + nt].copy_from_slice(&trow[..nt]);
             }
         }
     });
@@ -169,17 +183,18 @@ fn fold_window(cands: &mut [CandFold], win: &Window<'_>, step: u64, avail_end: u
             items.push((&*plan, &*table, g, r));
         }
     }
+    // Batches as large as the thread count allows (up to MAX_BATCH), so that a
+    // stretch of the window is read from memory once per batch, not per candidate.
     let threads = rayon::current_num_threads().max(1);
-    let batch = items.len().div_ceil(4 * threads).max(1);
+    let batch = items.len().div_ceil(threads).clamp(1, MAX_BATCH);
     items.par_chunks_mut(batch).for_each(|batch| {
-        let mut tmp = vec![0f32; STRETCH as usize];
         let mut t0 = lo;
         while t0 < hi {
             let t1 = (t0 + STRETCH).min(hi);
             for (plan, table, group, (a, b)) in batch.iter_mut() {
                 let (s, e) = (t0.max(*a), t1.min(*b));
                 if s < e {
-                    group.fold(plan, table, win, s, e, &mut tmp);
+                    group.fold(plan, table, win, s, e);
                 }
             }
             t0 = t1;
