@@ -55,6 +55,12 @@ pub struct PrepfoldArgs {
     /// PRESTO rfifind mask to apply.
     #[arg(long)]
     pub mask: Option<PathBuf>,
+    /// Clip spectra whose zero-DM sum is this many sigma off (default: searching.rfifind_clip, else 6).
+    #[arg(long, conflicts_with = "noclip")]
+    pub clip: Option<f64>,
+    /// Do not clip the data.
+    #[arg(long)]
+    pub noclip: bool,
     /// Output base name: writes BASE.pfd, BASE.pfd.bestprof and BASE.pfd.png
     /// (default: <first file stem>_DM<dm>_<period in ms>ms_Cand).
     #[arg(short = 'o', long = "out")]
@@ -91,6 +97,12 @@ pub fn run(cli: &Cli, a: &PrepfoldArgs) -> anyhow::Result<ExitCode> {
     cfg.max_cands = 1;
     if let Some(n) = a.nsub {
         cfg.nsub = n;
+    }
+    if let Some(c) = a.clip {
+        cfg.clip_sigma = c;
+    }
+    if a.noclip {
+        cfg.clip_sigma = 0.0;
     }
     let mut params = FoldParams::palfa_for_period(period);
     if let Some(n) = a.nbins {

@@ -3,6 +3,8 @@
 //! [`fold_candidates`] folds the most significant periodicity candidates of a
 //! beam from its raw data, in **one streaming pass** for all of them:
 //!
+//! 0. Spectra whose zero-DM sum stands out by more than `clip_sigma` (6σ, as in
+//!    prepfold) are replaced by the channels' running means (`clip`).
 //! 1. Each candidate's data are folded into a cube of `npart` sub-integrations ×
 //!    `nsub` subbands × `nbins` profile bins. Channels are first summed into
 //!    subbands with their dispersion delays at the candidate's DM relative to the
@@ -49,6 +51,7 @@
 //! ```
 
 mod accumulate;
+mod clip;
 mod impulsive;
 mod mask;
 mod output;
@@ -64,11 +67,12 @@ mod summary;
 use palfa_core::beam::SpectraSource;
 use rayon::prelude::*;
 
+pub use clip::CLIP_BLOCK;
 pub use impulsive::Impulsiveness;
 pub use mask::{FoldMask, MaskedSource};
 pub use output::{write_bestprof, write_pfd};
 pub use params::{
-    usable_nsub, FoldConfig, FoldParams, FoldRequest, ImpulsiveRule, DEFAULT_BLOCK_SPECTRA,
+    usable_nsub, FoldConfig, FoldParams, FoldRequest, ImpulsiveRule, DEFAULT_BLOCK_SPECTRA, DEFAULT_CLIP_SIGMA,
     DEFAULT_IMPULSIVE_MAX_FRACTION, DEFAULT_IMPULSIVE_MIN_TOP_SNR, DEFAULT_IMPULSIVE_TOP_PARTS, DEFAULT_NSUB,
     MIN_PARTS_FOR_IMPULSIVE_TEST,
 };
@@ -101,7 +105,14 @@ pub fn fold_candidates(
         .iter()
         .map(|r| FoldPlan::new(r, &header, cfg.nsub))
         .collect::<SearchResult<Vec<_>>>()?;
-    let folds = stream::fold_stream(source, plans, cfg.block_spectra, progress)?;
+    let folds = if cfg.clip_sigma > 0.0 {
+        let mut clipped = clip::ClippedSource::new(source, cfg.clip_sigma);
+        let folds = stream::fold_stream(&mut clipped, plans, cfg.block_spectra, progress)?;
+        tracing::debug!("clipping replaced {} spectra", clipped.clipped);
+        folds
+    } else {
+        stream::fold_stream(source, plans, cfg.block_spectra, progress)?
+    };
     Ok(folds
         .into_par_iter()
         .zip(chosen.into_par_iter())

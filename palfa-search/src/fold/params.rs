@@ -12,6 +12,9 @@ use crate::candidate::AccelCandidate;
 /// channels are 31 MB as `f32`.
 pub const DEFAULT_BLOCK_SPECTRA: usize = 2048;
 
+/// prepfold's default clipping level \[σ\] (`-clip 6`).
+pub const DEFAULT_CLIP_SIGMA: f64 = 6.0;
+
 /// Subbands when no configuration says otherwise (PALFA's Mock value, `-nsub 96`).
 pub const DEFAULT_NSUB: usize = 96;
 
@@ -205,6 +208,8 @@ pub struct FoldConfig {
     pub nsub: usize,
     /// Spectra read per streaming step.
     pub block_spectra: usize,
+    /// prepfold's time-domain clipping of the zero-DM series \[σ\] (0: off); see `clip`.
+    pub clip_sigma: f64,
     /// When a fold is flagged as impulsive.
     pub impulsive: ImpulsiveRule,
 }
@@ -216,6 +221,7 @@ impl Default for FoldConfig {
             max_cands: 100,
             nsub: DEFAULT_NSUB,
             block_spectra: DEFAULT_BLOCK_SPECTRA,
+            clip_sigma: DEFAULT_CLIP_SIGMA,
             impulsive: ImpulsiveRule::default(),
         }
     }
@@ -223,12 +229,14 @@ impl Default for FoldConfig {
 
 impl FoldConfig {
     /// Settings from the `[searching]` configuration: `to_prepfold_sigma`,
-    /// `max_cands_to_fold` and the subband count `nsub`; the rest are defaults.
+    /// `max_cands_to_fold`, the subband count `nsub` and the clipping level
+    /// `rfifind_clip`; the rest are defaults.
     pub fn from_searching(s: &Searching) -> Self {
         Self {
             min_sigma: s.to_prepfold_sigma,
             max_cands: s.max_cands_to_fold,
             nsub: s.dedisp.nsub,
+            clip_sigma: s.rfi.clip_sigma,
             ..Self::default()
         }
     }

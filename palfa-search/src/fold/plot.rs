@@ -197,9 +197,19 @@ fn line_panel(
     mesh.axis_desc_style((FONT, 15)).draw()?;
     chart.draw_series(LineSeries::new(
         x.iter().copied().zip(y.iter().copied()),
-        BLACK.stroke_width(2),
+        BLACK.stroke_width(line_width(x.len())),
     ))?;
     Ok(())
+}
+
+/// Thick polylines with many sharp turns get long mitre spikes in plotters:
+/// dense curves are drawn one pixel wide.
+fn line_width(points: usize) -> u32 {
+    if points > 120 {
+        1
+    } else {
+        2
+    }
 }
 
 /// A curve drawn with its value along x against y (prepfold's side panels).
@@ -223,7 +233,7 @@ fn vertical_curve(area: &Area<'_>, values: &[f64], y: &[f64], label: &str) -> Dr
         .draw()?;
     chart.draw_series(LineSeries::new(
         values.iter().copied().zip(y.iter().copied()),
-        BLACK.stroke_width(2),
+        BLACK.stroke_width(line_width(values.len())),
     ))?;
     Ok(())
 }
@@ -293,6 +303,20 @@ fn heat(v: f64) -> RGBColor {
     RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
 }
 
+/// `v.len() + 1` cell edges around the values `v` (halfway between neighbours).
+fn edges(v: &[f64]) -> Vec<f64> {
+    let n = v.len();
+    if n == 1 {
+        let h = v[0].abs().max(1e-30) * 1e-6;
+        return vec![v[0] - h, v[0] + h];
+    }
+    let mut e = Vec::with_capacity(n + 1);
+    e.push(v[0] - 0.5 * (v[1] - v[0]));
+    e.extend(v.windows(2).map(|w| 0.5 * (w[0] + w[1])));
+    e.push(v[n - 1] + 0.5 * (v[n - 1] - v[n - 2]));
+    e
+}
+
 /// The P–Ṗ plane of reduced χ² with the best trial marked.
 fn plane_panel(area: &Area<'_>, r: &FoldResult, dp_ms: &[f64], dpd: &[f64]) -> DrawResult {
     let c = &r.curves;
@@ -300,26 +324,21 @@ fn plane_panel(area: &Area<'_>, r: &FoldResult, dp_ms: &[f64], dpd: &[f64]) -> D
     if np == 0 || npd == 0 || c.ppdot.len() != np * npd {
         return Ok(());
     }
-    let step = |v: &[f64]| {
-        if v.len() > 1 {
-            (v[v.len() - 1] - v[0]) / (v.len() - 1) as f64
-        } else {
-            1e-12
-        }
-    };
-    let (sx, sy) = (step(dp_ms), step(dpd));
-    let (x0, x1) = (dp_ms[0] - 0.5 * sx, dp_ms[np - 1] + 0.5 * sx);
-    let (y0, y1) = (dpd[0] - 0.5 * sy, dpd[npd - 1] + 0.5 * sy);
+    // Cell edges halfway between neighbouring trials: trial periods are evenly
+    // spaced in frequency, not in period.
+    let (xe, ye) = (edges(dp_ms), edges(dpd));
+    let (x0, x1) = (xe[0], xe[np]);
+    let (y0, y1) = (ye[0], ye[npd]);
     let (lo, hi) = range(&c.ppdot);
     let mut chart = ChartBuilder::on(area)
         .x_label_area_size(45)
         .y_label_area_size(75)
         .build_cartesian_2d(x0.min(x1)..x0.max(x1), y0.min(y1)..y0.max(y1))?;
+    let (xe, ye) = (&xe, &ye);
     chart.draw_series((0..npd).flat_map(|j| {
         (0..np).map(move |i| {
             let v = (c.ppdot[j * np + i] - lo) / (hi - lo);
-            let (x, y) = (dp_ms[i] - 0.5 * sx, dpd[j] - 0.5 * sy);
-            Rectangle::new([(x, y), (x + sx, y + sy)], heat(v).filled())
+            Rectangle::new([(xe[i], ye[j]), (xe[i + 1], ye[j + 1])], heat(v).filled())
         })
     }))?;
     chart
