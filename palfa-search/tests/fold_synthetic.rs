@@ -91,6 +91,20 @@ fn msps_are_recovered_from_a_nearby_candidate() {
         // error is prepfold's (Middleditch) period error. 8 seeds gave ≤ 1.6 errors.
         let p_mid = s.period_s + s.pdot * t / 2.0;
         let p_mid_true = p_true + pd_true * t / 2.0;
+        let ddm = r.pfd.dms[1] - r.pfd.dms[0];
+        eprintln!(
+            "{}: P_mid off by {:.2} errors ({:.1e} relative), Pdot by {:.2} errors, DM {:.3} ({:+.2} steps of {ddm:.3}), \
+             sigma {:.1} (DOF-corrected {:.1}), top-2 fraction {:.2}",
+            r.label,
+            (p_mid - p_mid_true) / s.period_err_s,
+            (p_mid - p_mid_true) / p_mid_true,
+            (s.pdot - pd_true) / s.pdot_err,
+            s.dm,
+            (s.dm - dm_true) / ddm,
+            s.sigma,
+            s.sigma_dof_corrected,
+            r.impulsiveness.top_fraction
+        );
         assert!(
             (p_mid - p_mid_true).abs() <= 3.0 * s.period_err_s,
             "{}: {p_mid} vs {p_mid_true}",
@@ -107,7 +121,6 @@ fn msps_are_recovered_from_a_nearby_candidate() {
         // The DM grid step is 3 bins of delay at the lowest channel (PALFA's
         // -dmstep 3): 0.089 and 0.079 here. The argmax lands on a grid point and an
         // S/N-25 profile pins the DM to about ±0.05; 8 seeds gave ≤ 1.73 steps.
-        let ddm = r.pfd.dms[1] - r.pfd.dms[0];
         assert!(
             (s.dm - dm_true).abs() <= 2.0 * ddm,
             "{}: DM {} (step {ddm})",
@@ -164,6 +177,10 @@ fn noise_folds_are_not_significant() {
     let mut mean_redchi = 0.0;
     for r in &folds {
         let s = &r.summary;
+        eprintln!(
+            "{}: P {:.4} s, redchi {:.3}, sigma {:.2} (DOF-corrected {:.2}), dof_eff {:.1}",
+            r.label, s.period_s, s.redchi2, s.sigma, s.sigma_dof_corrected, s.dof_eff
+        );
         // Noise is never taken for a few bright pulses either.
         assert!(!r.impulsive, "{}: {:?}", r.label, r.impulsiveness);
         if r.label.starts_with("fixed") {
