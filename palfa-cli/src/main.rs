@@ -44,6 +44,9 @@ pub enum Command {
     /// Sift acceleration-search candidates: merge each signal's DM hits, drop RFI and
     /// harmonics, rank by sigma (writes .accelcands, its summary, report and plots).
     Sift(cmd::sift::SiftArgs),
+    /// Fold raw data at a period and DM and search around them (prepfold), or
+    /// re-derive the best profile of a .pfd.
+    Prepfold(Box<cmd::prepfold::PrepfoldArgs>),
     /// Write a synthetic beam with injected pulsars, single pulses and RFI (truth as JSON beside it).
     Simulate(Box<cmd::simulate::SimulateArgs>),
     /// Create or migrate the job-tracker database.
@@ -76,6 +79,7 @@ fn main() -> ExitCode {
         Command::Jobs(c) => cmd::jobs::run(&cli, c),
         Command::Status(a) => cmd::status::run(&cli, a),
         Command::Singlepulse(a) => cmd::singlepulse::run(&cli, a),
+        Command::Prepfold(a) => cmd::prepfold::run(&cli, a),
     };
     match result {
         Ok(code) => code,

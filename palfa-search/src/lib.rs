@@ -4,6 +4,9 @@
 //! prepsubband, single_pulse_search.py, realfft, rednoise, zapbirds,
 //! accelsearch, sifting.py and prepfold do in the PALFA recipe.
 //!
+//! Stages: [`fold`] (prepfold: one pass over the raw beam folds every chosen
+//! candidate, searches DM, P and Ṗ, writes `.pfd`/`.bestprof`/PNG).
+//!
 //! Each stage is a library function with a typed configuration and result; the
 //! stages take slices, time series or a [`palfa_core::beam::SpectraSource`],
 //! never the job tracker. PRESTO's file formats are written where they are the
@@ -13,6 +16,7 @@ pub mod candidate;
 pub mod ddplan;
 pub mod dedisp;
 pub mod error;
+pub mod fold;
 pub mod plot;
 pub mod series;
 pub mod sift;

@@ -6,6 +6,7 @@ pub mod db;
 pub mod inspect;
 pub mod jobpool;
 pub mod jobs;
+pub mod prepfold;
 pub mod setup;
 pub mod sift;
 pub mod simulate;
