@@ -12,6 +12,7 @@
 pub mod candidate;
 pub mod error;
 pub mod plot;
+pub mod rfi;
 pub mod series;
 pub mod stats;
 

@@ -2,5 +2,7 @@
 //! and PRESTO's products by palfa.
 
 pub mod inf;
+pub mod mask;
 
 pub use inf::{read_dat, read_series, write_dat, InfFile};
+pub use mask::RfiMask;
