@@ -41,6 +41,8 @@ pub enum Command {
     Config(cmd::config::ConfigCommand),
     /// Print the header and a summary of data files.
     Inspect(cmd::inspect::InspectArgs),
+    /// Find RFI in a beam: PRESTO-compatible mask, statistics, summary plot and masked fraction.
+    Rfifind(Box<cmd::rfifind::RfifindArgs>),
     /// Write a synthetic beam with injected pulsars, single pulses and RFI (truth as JSON beside it).
     Simulate(Box<cmd::simulate::SimulateArgs>),
 }
@@ -51,6 +53,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Config(c) => cmd::config::run(&cli, c),
         Command::Inspect(a) => cmd::inspect::run(&cli, a),
+        Command::Rfifind(a) => cmd::rfifind::run(&cli, a),
         Command::Simulate(a) => cmd::simulate::run(&cli, a),
     };
     match result {

@@ -56,10 +56,15 @@ fn impulse(time_s: f64, width_ms: f64, amplitude: f64) -> ImpulseSpec {
     }
 }
 
-/// The RFI beam: 5 bad channels and 4 short broadband bursts of 0.8-6 σ per channel.
+/// The RFI beam: 5 bad channels, 4 short broadband bursts of 0.8-6 σ per
+/// channel, and 60-Hz mains hum in every channel (peaks of 1 σ per channel,
+/// 11 σ in the band sum, in every interval: it must not be clipped).
 fn rfi_params() -> SimParams {
     SimParams {
         rfi: RfiSpec {
+            periodic_hz: 60.0,
+            periodic_amplitude: 1.0,
+            periodic_harmonics: 5,
             bad_channels: vec![5, 40, 41, 77, 120],
             bad_channel_noise: 10.0,
             impulses: vec![
@@ -68,7 +73,6 @@ fn rfi_params() -> SimParams {
                 impulse(17.2, 1.0, 6.0),
                 impulse(25.9, 5.0, 2.0),
             ],
-            ..RfiSpec::default()
         },
         ..base_params(30.0, 11)
     }
@@ -104,8 +108,8 @@ fn injected_rfi_is_masked_and_nothing_else() {
     let injected = injected_cells(&truth, p, numint);
     let injected_fraction = injected.iter().filter(|&&b| b).count() as f64 / injected.len() as f64;
     eprintln!(
-        "RFI beam: {numint} intervals of {p}; masked {:.4}, injected {:.4}; zapped chans {:?}, ints {:?}; clipped {:?} peaks {:?}",
-        r.masked_fraction, injected_fraction, r.mask.zap_chans, r.mask.zap_ints, r.clipped, r.clip_peak_sigma
+        "RFI beam: {numint} intervals of {p}; masked {:.4}, injected {:.4}; zapped chans {:?}, ints {:?}; clipped {:?} peaks {:?} level {}",
+        r.masked_fraction, injected_fraction, r.mask.zap_chans, r.mask.zap_ints, r.clipped, r.clip_peak_sigma, r.clip_level_sigma
     );
     // Every bad channel is masked in every interval.
     for &c in &truth.rfi.bad_channels {
@@ -131,29 +135,21 @@ fn injected_rfi_is_masked_and_nothing_else() {
     );
 }
 
+/// The survey's must-show: an S/N 20 pulsar and an S/N 15 single pulse at DM 300
+/// and no RFI leave the beam unmasked.
 #[test]
-fn pulsars_and_a_dispersed_pulse_are_not_masked() {
+fn a_pulsar_and_a_dispersed_pulse_are_not_masked() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("psr.fil");
     let sim = SimParams {
-        pulsars: vec![
-            PulsarSpec {
-                period_s: 4.1573e-3,
-                dm: 131.4,
-                duty: 0.05,
-                snr: 20.0,
-                accel_m_s2: 0.0,
-                phase: 0.0,
-            },
-            PulsarSpec {
-                period_s: 0.7139,
-                dm: 50.2,
-                duty: 0.03,
-                snr: 1000.0,
-                accel_m_s2: 0.0,
-                phase: 0.3,
-            },
-        ],
+        pulsars: vec![PulsarSpec {
+            period_s: 4.1573e-3,
+            dm: 131.4,
+            duty: 0.05,
+            snr: 20.0,
+            accel_m_s2: 0.0,
+            phase: 0.0,
+        }],
         single_pulses: vec![SinglePulseSpec {
             time_s: 9.0,
             dm: 300.0,
@@ -161,6 +157,35 @@ fn pulsars_and_a_dispersed_pulse_are_not_masked() {
             snr: 15.0,
         }],
         ..base_params(20.0, 5)
+    };
+    simulate(&sim, &path, &|_, _| {}).unwrap();
+    let r = run(&path, &default_params());
+    eprintln!(
+        "pulsar beam: masked {:.4}, clip peaks {:?}, level {}",
+        r.masked_fraction, r.clip_peak_sigma, r.clip_level_sigma
+    );
+    // One false cell in 1280 would be 0.08 %.
+    assert!(r.masked_fraction < 0.002, "{}", r.masked_fraction);
+}
+
+/// A pulsar so bright (S/N 1000 at DM 50) that every cell's peak power exceeds
+/// PRESTO's absolute threshold and its pulses reach 9 σ in the DM-0 band sum:
+/// the relative power rule and the clip test's dispersion and persistence
+/// rules keep it unmasked.
+#[test]
+fn a_very_bright_pulsar_is_not_masked_wholesale() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bright.fil");
+    let sim = SimParams {
+        pulsars: vec![PulsarSpec {
+            period_s: 0.7139,
+            dm: 50.2,
+            duty: 0.03,
+            snr: 1000.0,
+            accel_m_s2: 0.0,
+            phase: 0.3,
+        }],
+        ..base_params(20.0, 6)
     };
     simulate(&sim, &path, &|_, _| {}).unwrap();
     let r = run(&path, &default_params());
@@ -172,10 +197,61 @@ fn pulsars_and_a_dispersed_pulse_are_not_masked() {
         .filter(|&&p| p as f64 > r.thresholds.pow_reject)
         .count();
     eprintln!(
-        "pulsar beam: masked {:.4}, clipped {:?} peaks {:?}; {over}/{n} cells above pow_reject {:.1}; pow median {:.1}",
-        r.masked_fraction, r.clipped, r.clip_peak_sigma, r.thresholds.pow_reject, r.thresholds.pow.med
+        "bright pulsar: masked {:.4}; {over}/{n} cells above pow_reject {:.1}; clip peaks {:?}, level {}, dispersed events {:?}",
+        r.masked_fraction, r.thresholds.pow_reject, r.clip_peak_sigma, r.clip_level_sigma, r.dispersed_events
     );
-    assert!(r.masked_fraction < 0.01);
+    assert!(
+        over > n * 9 / 10,
+        "the test needs a pulsar PRESTO's rule would mask: {over}/{n}"
+    );
+    assert!(
+        r.clip_peak_sigma.iter().all(|&p| p > 6.0),
+        "its pulses must reach the clip level"
+    );
+    assert!(r.masked_fraction < 0.01, "{}", r.masked_fraction);
+}
+
+/// A PALFA Mock pair (two PSRFITS files merged into one band) with bad channels
+/// in both halves and one burst. The length is whole PSRFITS rows: the writer
+/// pads a partial last row by repeating the last spectrum, a step that the
+/// power test rightly flags in about half the channels.
+#[test]
+fn mock_pair_bad_channels_are_masked() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = SimParams {
+        format: palfa_core::simulate::SimFormat::Mock,
+        nsblk: 1024,
+        nsamples: 74 * 1024,
+        rfi: RfiSpec {
+            bad_channels: vec![10, 100],
+            bad_channel_noise: 10.0,
+            impulses: vec![impulse(4.0, 3.0, 3.0)],
+            ..RfiSpec::default()
+        },
+        ..base_params(10.0, 8)
+    };
+    let truth = simulate(&sim, dir.path(), &|_, _| {}).unwrap();
+    assert_eq!(truth.files.len(), 2);
+    let mut beam = open_beam(&truth.files).unwrap();
+    assert_eq!(beam.header().format, DataFormat::MockPair);
+    let params = RfiParams {
+        chunk_time_s: 1.0,
+        ..default_params()
+    };
+    let r = find_rfi(beam.as_mut(), &params, &|_, _| {}).unwrap();
+    let p = r.ptsperint;
+    let burst = truth.rfi.impulse_samples[0].0 as usize / p;
+    eprintln!(
+        "mock pair: {} intervals of {p}, masked {:.4}, zapped chans {:?} ints {:?}",
+        r.numint(),
+        r.masked_fraction,
+        r.mask.zap_chans,
+        r.mask.zap_ints
+    );
+    assert_eq!(r.mask.zap_chans, vec![10, 100]);
+    assert_eq!(r.mask.zap_ints, vec![burst]);
+    let injected = 2.0 / NCHANS as f64 + (1.0 - 2.0 / NCHANS as f64) / r.numint() as f64;
+    assert!((r.masked_fraction - injected).abs() < 0.01);
 }
 
 /// An in-memory beam for tests that need control over the header.

@@ -2,4 +2,5 @@
 
 pub mod config;
 pub mod inspect;
+pub mod rfifind;
 pub mod simulate;

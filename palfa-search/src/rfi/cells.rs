@@ -1,23 +1,36 @@
 //! Statistics of one interval ("chunk") of the beam, channel by channel: mean,
 //! standard deviation and the largest normalised Fourier power.
 //!
-//! The chunk arrives time-major (`data_tc`, as a [`SpectraSource`] yields it).
-//! Channels are processed in parallel in groups of [`GROUP`]: a task copies its
-//! group's columns out of the chunk in one sweep over the rows (each row read is
-//! one cache line for 16 channels), then works on each channel contiguously.
+//! The beam arrives time-major (as a [`SpectraSource`] yields it). An interval
+//! is read in blocks of about [`READ_BLOCK_BYTES`]; each block, still in cache,
+//! is transposed into a channel-major [`ChunkBuffer`] (in parallel over groups
+//! of [`GROUP`] channels). The statistics then work on each channel's samples
+//! contiguously, in parallel over channels; while a channel is in cache its
+//! normalised samples are also added to its quarter band's sum for the
+//! band-sum clip test.
 //!
 //! [`SpectraSource`]: palfa_core::beam::SpectraSource
 
 use std::sync::Arc;
 
+use palfa_core::beam::SpectraSource;
 use rayon::prelude::*;
 use realfft::num_complex::Complex;
 use realfft::RealToComplex;
 
+use super::clip::{CHANNEL_CLAMP_SIGMA, NQ};
 use super::LOBIN;
+use crate::error::SearchResult;
 
-/// Channels per parallel task (16 `f32` = one 64-byte cache line of a spectrum).
+/// Channels per parallel transposition task (16 `f32` = one 64-byte cache line).
 pub const GROUP: usize = 16;
+
+/// Bytes of spectra read at a time (transposed while they are in cache).
+pub const READ_BLOCK_BYTES: usize = 1 << 20;
+
+/// Padding between channel rows of the buffer \[f32\]: a stride that is a
+/// multiple of a large power of two would crowd the channels into a few cache sets.
+const COL_PAD: usize = 16;
 
 /// Summed in blocks of this many samples in `f32` lanes, then added in `f64`.
 const SUM_BLOCK: usize = 4096;
@@ -36,90 +49,218 @@ pub struct ChunkStats {
     pub max_power: Vec<f32>,
 }
 
-/// Per-task work space.
-struct Scratch {
-    cols: Vec<f32>,
-    spectrum: Vec<Complex<f32>>,
-    fft_scratch: Vec<Complex<f32>>,
+/// One interval of the beam, channel-major: channel `c`'s samples are
+/// `data[c * stride .. c * stride + len]`.
+pub struct ChunkBuffer {
+    /// The samples.
+    pub data: Vec<f32>,
+    /// Distance between channels \[f32\].
+    pub stride: usize,
+    /// Channels.
+    pub nchan: usize,
+    /// Spectra held.
+    pub len: usize,
+    block: Vec<f32>,
 }
 
-/// Computes [`ChunkStats`] of the `n`-spectrum chunk `data_tc` (`n × nchan`,
-/// time-major) with `fft`, a real FFT planned for length `n`.
+impl ChunkBuffer {
+    /// A buffer for intervals of up to `ptsperint` spectra of `nchan` channels.
+    pub fn new(nchan: usize, ptsperint: usize) -> Self {
+        let stride = ptsperint + COL_PAD;
+        let block_spectra = (READ_BLOCK_BYTES / (4 * nchan.max(1))).clamp(1, ptsperint);
+        Self {
+            data: vec![0.0; nchan * stride],
+            stride,
+            nchan,
+            len: 0,
+            block: vec![0.0; block_spectra * nchan],
+        }
+    }
+
+    /// Channel `c`'s samples.
+    #[cfg(test)]
+    pub fn channel(&self, c: usize) -> &[f32] {
+        &self.data[c * self.stride..c * self.stride + self.len]
+    }
+
+    /// Reads up to `ptsperint` spectra (fewer at the end of the beam) from
+    /// `source`; returns how many were read.
+    pub fn fill(&mut self, source: &mut dyn SpectraSource, ptsperint: usize) -> SearchResult<usize> {
+        let nchan = self.nchan;
+        let per_block = self.block.len() / nchan;
+        self.len = 0;
+        while self.len < ptsperint {
+            let want = per_block.min(ptsperint - self.len);
+            let n = source.read_spectra(&mut self.block[..want * nchan])?;
+            if n == 0 {
+                break;
+            }
+            let (t0, stride, block) = (self.len, self.stride, &self.block[..n * nchan]);
+            self.data
+                .par_chunks_mut(GROUP * stride)
+                .enumerate()
+                .for_each(|(g, rows)| transpose_group(block, nchan, g * GROUP, rows, stride, t0));
+            self.len += n;
+        }
+        Ok(self.len)
+    }
+}
+
+/// Copies channels `c0 ..` (as many as `rows` holds, ≤ [`GROUP`]) of the
+/// time-major `block` into `rows` (channel-major, `stride` apart) from
+/// position `t0`. Works in 16 × 16 tiles: a row of the block is one cache line
+/// per tile and the strided reads stay in a 1-KiB local array (a block's rows
+/// are `nchan × 4` bytes apart, which would crowd a few L1 sets).
+fn transpose_group(block: &[f32], nchan: usize, c0: usize, rows: &mut [f32], stride: usize, t0: usize) {
+    let width = rows.len().div_ceil(stride).min(GROUP);
+    let n = block.len() / nchan;
+    let mut tile = [[0f32; GROUP]; GROUP];
+    let mut flipped = [[0f32; GROUP]; GROUP];
+    let mut r0 = 0;
+    while r0 < n {
+        let h = GROUP.min(n - r0);
+        if h == GROUP && width == GROUP {
+            // Whole tiles: fixed-size copies the compiler can inline and unroll.
+            for (r, line) in tile.iter_mut().enumerate() {
+                let at = (r0 + r) * nchan + c0;
+                *line = block[at..at + GROUP].try_into().expect("GROUP values");
+            }
+            transpose_tile(&tile, &mut flipped);
+            for (k, line) in flipped.iter().enumerate() {
+                let at = k * stride + t0 + r0;
+                let out: &mut [f32; GROUP] = (&mut rows[at..at + GROUP]).try_into().expect("GROUP values");
+                *out = *line;
+            }
+        } else {
+            for r in 0..h {
+                for k in 0..width {
+                    rows[k * stride + t0 + r0 + r] = block[(r0 + r) * nchan + c0 + k];
+                }
+            }
+        }
+        r0 += h;
+    }
+}
+
+/// `out[k][r] = tile[r][k]`.
+#[inline(always)]
+fn transpose_tile(tile: &[[f32; GROUP]; GROUP], out: &mut [[f32; GROUP]; GROUP]) {
+    for (k, line) in out.iter_mut().enumerate() {
+        for (r, v) in line.iter_mut().enumerate() {
+            *v = tile[r][k];
+        }
+    }
+}
+
+/// Per-task work space, and the task's share of the quarter-band sums.
+struct Local {
+    spectrum: Vec<Complex<f32>>,
+    fft_scratch: Vec<Complex<f32>>,
+    /// `NQ × n`: Σ over this task's channels of clamp((x − μ)/σ), per quarter band.
+    quarters: Vec<f32>,
+}
+
+/// Computes [`ChunkStats`] of the interval in `buf` with `fft`, a real FFT
+/// planned for length `buf.len`. The samples in the buffer are destroyed.
+///
+/// While a channel is in cache its normalised samples, clamped to
+/// ±[`CHANNEL_CLAMP_SIGMA`], are also added to the sum of its quarter band
+/// `quarter_of[c]` (`None`: left out); the sums (`NQ × n`, quarter-major) are
+/// returned beside the statistics, for the clip test.
 ///
 /// # Panics
-/// If `data_tc.len() != n * nchan` or `fft.len() != n`.
-pub fn chunk_stats(data_tc: &[f32], n: usize, nchan: usize, fft: &Arc<dyn RealToComplex<f32>>) -> ChunkStats {
-    assert_eq!(data_tc.len(), n * nchan, "chunk size");
+/// If `fft.len() != buf.len` or `quarter_of.len() != buf.nchan`.
+pub fn chunk_stats(
+    buf: &mut ChunkBuffer,
+    fft: &Arc<dyn RealToComplex<f32>>,
+    quarter_of: &[Option<usize>],
+) -> (ChunkStats, Vec<f32>) {
+    let (n, nchan, stride) = (buf.len, buf.nchan, buf.stride);
     assert_eq!(fft.len(), n, "FFT length");
+    assert_eq!(quarter_of.len(), nchan, "one quarter per channel");
+    let want_sums = quarter_of.iter().any(Option::is_some);
     let mut out = ChunkStats {
         mean: vec![0.0; nchan],
         std: vec![0.0; nchan],
         max_power: vec![0.0; nchan],
     };
-    let make_scratch = || Scratch {
-        cols: vec![0.0; GROUP * n],
+    let init = || Local {
         spectrum: fft.make_output_vec(),
         fft_scratch: fft.make_scratch_vec(),
+        quarters: if want_sums { vec![0.0; NQ * n] } else { Vec::new() },
     };
-    out.mean
-        .par_chunks_mut(GROUP)
-        .zip(out.std.par_chunks_mut(GROUP))
-        .zip(out.max_power.par_chunks_mut(GROUP))
+    // Few, large tasks: each owns a quarter-sum buffer that is added up at the end.
+    let min_len = nchan.div_ceil(4 * rayon::current_num_threads().max(1));
+    let sums = buf
+        .data
+        .par_chunks_mut(stride)
+        .zip(out.mean.par_iter_mut())
+        .zip(out.std.par_iter_mut())
+        .zip(out.max_power.par_iter_mut())
         .enumerate()
-        .for_each_init(make_scratch, |s, (g, ((mean, std), pow))| {
-            let c0 = g * GROUP;
-            let width = mean.len();
-            gather(data_tc, nchan, c0, width, n, &mut s.cols);
-            for k in 0..width {
-                let x = &mut s.cols[k * n..(k + 1) * n];
-                let (m, sd, p) = channel_stats(x, fft, &mut s.spectrum, &mut s.fft_scratch);
-                mean[k] = m;
-                std[k] = sd;
-                pow[k] = p;
+        .with_min_len(min_len)
+        .fold(init, |mut l, (c, (((row, mean), std), pow))| {
+            let x = &mut row[..n];
+            let (m, var) = mean_var_in_place(x);
+            let sd = var.sqrt();
+            (*mean, *std) = (m as f32, sd as f32);
+            if let Some(q) = quarter_of[c] {
+                if usable(*mean, *std) {
+                    let inv = 1.0 / *std;
+                    for (a, &v) in l.quarters[q * n..(q + 1) * n].iter_mut().zip(x.iter()) {
+                        *a += (v * inv).clamp(-CHANNEL_CLAMP_SIGMA, CHANNEL_CLAMP_SIGMA);
+                    }
+                }
             }
-        });
-    out
+            // Last: the FFT overwrites the samples.
+            *pow = max_power(x, m, var, fft, &mut l);
+            l
+        })
+        .map(|l| l.quarters)
+        .reduce_with(|mut a, b| {
+            a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+            a
+        })
+        .unwrap_or_default();
+    (out, sums)
 }
 
-/// Copies channels `c0 .. c0 + width` of the chunk into `cols` (channel-major).
-fn gather(data_tc: &[f32], nchan: usize, c0: usize, width: usize, n: usize, cols: &mut [f32]) {
-    for (t, row) in data_tc.chunks_exact(nchan).enumerate() {
-        for (k, &v) in row[c0..c0 + width].iter().enumerate() {
-            cols[k * n + t] = v;
-        }
-    }
+/// A channel whose statistics can normalise it: finite, and not constant to
+/// `f32` precision.
+pub fn usable(mean: f32, std: f32) -> bool {
+    mean.is_finite() && std.is_finite() && std > 1e-5 * mean.abs().max(1e-30)
 }
 
-/// Mean, standard deviation and maximum normalised power of one channel's
-/// samples `x` (overwritten).
-fn channel_stats(
-    x: &mut [f32],
-    fft: &Arc<dyn RealToComplex<f32>>,
-    spectrum: &mut [Complex<f32>],
-    scratch: &mut [Complex<f32>],
-) -> (f32, f32, f32) {
+/// Mean and sample variance of `x`, which is left less its mean (better FFT
+/// precision, a two-pass variance, and the deviations the clip test wants).
+fn mean_var_in_place(x: &mut [f32]) -> (f64, f64) {
     let n = x.len();
     let mean = sum(x) / n as f64;
-    // Remove the mean in place: better FFT precision and a two-pass variance.
     let m32 = mean as f32;
     x.iter_mut().for_each(|v| *v -= m32);
-    let ss = sum_sq(x);
-    let var = if n > 1 { ss / (n as f64 - 1.0) } else { 0.0 };
+    let var = if n > 1 { sum_sq(x) / (n as f64 - 1.0) } else { 0.0 };
+    (mean, var)
+}
+
+/// Largest normalised power of the mean-subtracted samples `x` (destroyed)
+/// over bins [`LOBIN`]`..=n/2`; 0 for a channel constant to `f32` precision.
+fn max_power(x: &mut [f32], mean: f64, var: f64, fft: &Arc<dyn RealToComplex<f32>>, l: &mut Local) -> f32 {
+    let n = x.len();
     let std = var.sqrt();
-    let mut pmax = 0.0f32;
-    // A channel that is constant to f32 precision has no spectrum worth searching.
-    if n / 2 >= LOBIN
-        && std.is_finite()
-        && std > 1e-5 * mean.abs().max(1e-30)
-        && fft.process_with_scratch(x, spectrum, scratch).is_ok()
-    {
-        let raw = spectrum[LOBIN..=n / 2]
-            .iter()
-            .map(|c| c.re * c.re + c.im * c.im)
-            .fold(0.0f32, f32::max);
-        pmax = (raw as f64 / (var * n as f64)) as f32;
+    if n / 2 < LOBIN || !std.is_finite() || std <= 1e-5 * mean.abs().max(1e-30) {
+        return 0.0;
     }
-    (mean as f32, std as f32, pmax)
+    if fft
+        .process_with_scratch(x, &mut l.spectrum, &mut l.fft_scratch)
+        .is_err()
+    {
+        return 0.0;
+    }
+    let raw = l.spectrum[LOBIN..=n / 2]
+        .iter()
+        .map(|c| c.re * c.re + c.im * c.im)
+        .fold(0.0f32, f32::max);
+    (raw as f64 / (var * n as f64)) as f32
 }
 
 /// Σ x, vectorisable: `f32` lanes within blocks, `f64` across blocks.
@@ -183,7 +324,31 @@ mod tests {
             }
         }
         let fft = RealFftPlanner::<f32>::new().plan_fft_forward(n);
-        let s = chunk_stats(&data, n, nchan, &fft);
+        let mut src = super::super::tests::MemSource::new(data.clone(), nchan, 1e-3);
+        let mut buf = ChunkBuffer::new(nchan, n);
+        assert_eq!(buf.fill(&mut src, n).unwrap(), n);
+        // The transposition is exact.
+        for c in [0, 11, 15, 16, 36] {
+            assert!(
+                buf.channel(c)
+                    .iter()
+                    .enumerate()
+                    .all(|(t, &v)| v == data[t * nchan + c]),
+                "channel {c}"
+            );
+        }
+        let quarter_of: Vec<Option<usize>> = (0..nchan).map(|c| Some(c * NQ / nchan)).collect();
+        let (s, sums) = chunk_stats(&mut buf, &fft, &quarter_of);
+        // The quarter sums: Σ clamp((x − μ)/σ) over each quarter's usable channels.
+        for t in [0, 1, 2047, 4095] {
+            for q in 0..NQ {
+                let want: f32 = (0..nchan)
+                    .filter(|&c| quarter_of[c] == Some(q) && c != 30)
+                    .map(|c| ((data[t * nchan + c] - s.mean[c]) / s.std[c]).clamp(-5.0, 5.0))
+                    .sum();
+                assert!((sums[q * n + t] - want).abs() < 1e-3, "t {t} q {q}");
+            }
+        }
         for c in 0..nchan {
             if c == 30 {
                 assert_eq!((s.mean[c], s.std[c], s.max_power[c]), (42.0, 0.0, 0.0));

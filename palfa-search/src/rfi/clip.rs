@@ -20,8 +20,19 @@
 //! confined to part of the band gains nothing from a sweep and is clipped.
 //! A dispersed pulse whose width exceeds its sweep across the band is
 //! indistinguishable from DM 0 here and is clipped (as PRESTO would).
-
-use rayon::prelude::*;
+//!
+//! **Persistent DM-0 signals raise the level.** Mains hum summed over the band,
+//! or a bright pulsar, puts excursions beyond `clip_sigma` into every interval;
+//! masking them would mask the whole beam, and they are periodic, which birdie
+//! zapping handles. So the decision is taken at the end of the beam: with `p₂₀`
+//! the 20th percentile of the intervals' largest excursions and `m₀` the
+//! median largest excursion of pure noise in an interval (4.2σ for 32000
+//! spectra), the effective clip level is `max(clip_sigma, p₂₀ + clip_sigma − m₀)`
+//! (with fewer than [`MIN_PERSISTENCE_INTERVALS`] intervals, `clip_sigma`): a
+//! burst must stand as far above a persistent signal as `clip_sigma` stands
+//! above noise. On noise `p₂₀ < m₀` and the level is `clip_sigma`. A signal must
+//! be in more than 80 % of the intervals to raise it, so bursts in fewer
+//! intervals are still clipped at `clip_sigma`.
 
 /// Each channel's normalised contribution to the band sum is clamped to ± this \[σ\].
 pub const CHANNEL_CLAMP_SIGMA: f32 = 5.0;
@@ -35,19 +46,25 @@ pub const EVENT_GAP: usize = 16;
 /// Longest dispersion sweep (bottom to top quarter-band) tried for an event \[s\].
 pub const SWEEP_WINDOW_S: f64 = 0.25;
 
+/// Fewest intervals for the persistence rule (below it the clip level is `clip_sigma`).
+pub const MIN_PERSISTENCE_INTERVALS: usize = 5;
+
+/// Quantile of the intervals' largest excursions that sets the persistent level.
+const PERSISTENCE_QUANTILE: f64 = 0.2;
+
+/// At most this many events of an interval (the strongest) get the dispersion test.
+const MAX_TESTED_EVENTS: usize = 16;
+
 /// Fewest usable channels for the dispersion test (below it every event is clipped).
 const MIN_SWEEP_CHANNELS: usize = 8;
 
-/// Rows of the chunk summed per parallel task.
-const ROWS_PER_TASK: usize = 1024;
-
 /// Quarter bands.
-const NQ: usize = 4;
+pub const NQ: usize = 4;
 
 /// Result of the clip test of one interval.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct ClipCount {
-    /// Spectra of undispersed events beyond the clip level.
+    /// Spectra of undispersed events beyond the effective clip level.
     pub clipped: u32,
     /// Events beyond the clip level recognised as dispersed (not clipped).
     pub dispersed_events: u32,
@@ -55,18 +72,81 @@ pub struct ClipCount {
     pub peak_sigma: f32,
 }
 
+/// One run of spectra beyond `clip_sigma` in the band sum.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// |deviation| of each of its spectra \[σ\].
+    pub devs: Vec<f32>,
+    /// Its largest |deviation| \[σ\].
+    pub peak: f32,
+    /// The dispersion test's verdict; `None` if it was not tested (too weak
+    /// for the level seen so far, or one of too many).
+    pub dispersed: Option<bool>,
+}
+
+/// The events of one interval, awaiting the end-of-beam decision.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IntervalEvents {
+    /// Largest |deviation| in the interval \[σ\].
+    pub peak_sigma: f32,
+    /// Its events, in time order.
+    pub events: Vec<Event>,
+}
+
+/// Median of the largest |z| among `n` independent standard normal samples.
+pub fn noise_peak_sigma(n: usize) -> f64 {
+    // (1 − 2Q(x))ⁿ = ½  ⇔  Q(x) = (1 − 2^(−1/n)) / 2.
+    let q = -(0.5f64.ln() / n.max(1) as f64).exp_m1() / 2.0;
+    crate::stats::equivalent_gaussian_sigma(q.ln())
+}
+
+/// The effective clip level \[σ\] given the largest excursion of each interval
+/// so far (see the module docs), for intervals of `ptsperint` spectra.
+pub fn effective_level(clip_sigma: f64, peaks: &[f32], ptsperint: usize) -> f32 {
+    if peaks.len() < MIN_PERSISTENCE_INTERVALS {
+        return clip_sigma as f32;
+    }
+    let mut p: Vec<f32> = peaks.iter().copied().filter(|v| v.is_finite()).collect();
+    if p.is_empty() {
+        return clip_sigma as f32;
+    }
+    p.sort_unstable_by(f32::total_cmp);
+    let q = p[((p.len() - 1) as f64 * PERSISTENCE_QUANTILE).round() as usize] as f64;
+    clip_sigma.max(q + clip_sigma - noise_peak_sigma(ptsperint)) as f32
+}
+
+/// The final counts of every interval at the effective level `level`.
+pub fn finalize(intervals: &[IntervalEvents], level: f32) -> Vec<ClipCount> {
+    intervals
+        .iter()
+        .map(|iv| {
+            let mut c = ClipCount {
+                peak_sigma: iv.peak_sigma,
+                ..ClipCount::default()
+            };
+            for e in iv.events.iter().filter(|e| e.peak > level) {
+                if e.dispersed == Some(true) {
+                    c.dispersed_events += 1;
+                } else {
+                    c.clipped += e.devs.iter().filter(|&&d| d > level).count() as u32;
+                }
+            }
+            c
+        })
+        .collect()
+}
+
 /// The fixed part of the clip test: which channels, how they split into
 /// quarter bands, and the dispersion law across those quarters.
 #[derive(Debug, Clone)]
 pub struct ClipPlan {
-    use_chan: Vec<bool>,
-    /// Channel-index boundaries of the quarters (equal numbers of usable channels).
-    bounds: [usize; NQ + 1],
     /// Delay of each quarter relative to the top one, as a fraction of the bottom one's.
     rel_delay: [f64; NQ],
     /// Longest sweep tried \[spectra\]; 0 when there are too few channels to try.
     window: usize,
     clip_sigma: f32,
+    /// The quarter band of each channel that takes part.
+    pub quarter_of: Vec<Option<usize>>,
 }
 
 impl ClipPlan {
@@ -95,9 +175,11 @@ impl ClipPlan {
         } else {
             0
         };
+        let quarter_of = (0..nchan)
+            .map(|c| (use_chan[c] && clip_sigma > 0.0).then(|| (0..NQ).rfind(|&q| c >= bounds[q]).unwrap_or(0)))
+            .collect();
         Self {
-            use_chan: use_chan.to_vec(),
-            bounds,
+            quarter_of,
             rel_delay: std::array::from_fn(|q| ((inv_f2[q] - top) / span).clamp(0.0, 1.0)),
             window,
             clip_sigma: clip_sigma as f32,
@@ -115,8 +197,8 @@ pub struct ChunkClip {
     norm: f32,
     /// Spectra beyond the clip level, in order.
     hits: Vec<usize>,
-    /// Sign of each hit's deviation.
-    signs: Vec<f32>,
+    /// Signed deviation of each hit \[σ\].
+    devs: Vec<f32>,
     peak_sigma: f32,
 }
 
@@ -126,38 +208,19 @@ impl ChunkClip {
     }
 }
 
-/// Band-sum analysis of one chunk (`n × nchan`, time-major) whose per-channel
-/// statistics are `mean` and `std`. Classify its events with [`classify`].
-pub fn analyse(data_tc: &[f32], n: usize, nchan: usize, mean: &[f32], std: &[f32], plan: &ClipPlan) -> ChunkClip {
-    if plan.clip_sigma <= 0.0 || n < MIN_CLIP_SPECTRA {
+/// Band-sum analysis of one interval of `n` spectra from its quarter-band sums
+/// (`NQ × n`, quarter-major, as [`chunk_stats`](super::cells::chunk_stats)
+/// returns them). Classify the events with [`classify`].
+pub fn analyse(sums: &[f32], n: usize, plan: &ClipPlan) -> ChunkClip {
+    if plan.clip_sigma <= 0.0 || n < MIN_CLIP_SPECTRA || sums.len() != NQ * n {
         return ChunkClip::default();
     }
-    let mut mu = vec![0f32; nchan];
-    let mut inv = vec![0f32; nchan];
-    let mut used = 0;
-    for c in 0..nchan {
-        if plan.use_chan[c] && std[c].is_finite() && mean[c].is_finite() && std[c] > 1e-5 * mean[c].abs().max(1e-30) {
-            mu[c] = mean[c];
-            inv[c] = 1.0 / std[c];
-            used += 1;
+    let mut quarters = vec![0f32; n * NQ];
+    for q in 0..NQ {
+        for (t, &v) in sums[q * n..(q + 1) * n].iter().enumerate() {
+            quarters[t * NQ + q] = v;
         }
     }
-    if used == 0 {
-        return ChunkClip::default();
-    }
-    let b = plan.bounds;
-    let mut quarters = vec![0f32; n * NQ];
-    quarters
-        .par_chunks_mut(ROWS_PER_TASK * NQ)
-        .zip(data_tc.par_chunks(ROWS_PER_TASK * nchan))
-        .for_each(|(out, rows)| {
-            for (o, row) in out.chunks_exact_mut(NQ).zip(rows.chunks_exact(nchan)) {
-                for q in 0..NQ {
-                    let r = b[q]..b[q + 1];
-                    o[q] = normalised_sum(&row[r.clone()], &mu[r.clone()], &inv[r]);
-                }
-            }
-        });
     let mut var = 0f32;
     for q in 0..NQ {
         let col: Vec<f32> = quarters.iter().skip(q).step_by(NQ).copied().collect();
@@ -177,7 +240,7 @@ pub fn analyse(data_tc: &[f32], n: usize, nchan: usize, mean: &[f32], std: &[f32
             let d = s - level;
             if d.abs() > trigger {
                 out.hits.push(t);
-                out.signs.push(d.signum());
+                out.devs.push(d / spread);
             }
             out.peak_sigma = out.peak_sigma.max(d.abs() / spread);
         }
@@ -186,18 +249,51 @@ pub fn analyse(data_tc: &[f32], n: usize, nchan: usize, mean: &[f32], std: &[f32
     out
 }
 
-/// Counts the clipped spectra of `cur`, testing each event for dispersion with
-/// the quarter series of `cur` and of its neighbours (`None` at the ends of the beam).
-pub fn classify(prev: Option<&ChunkClip>, cur: &ChunkClip, next: Option<&ChunkClip>, plan: &ClipPlan) -> ClipCount {
-    let mut count = ClipCount {
+/// Groups the hits of `cur` into events and tests those above `provisional`
+/// \[σ\] for dispersion, with the quarter series of `cur` and of its neighbours
+/// (`None` at the ends of the beam).
+pub fn classify(
+    prev: Option<&ChunkClip>,
+    cur: &ChunkClip,
+    next: Option<&ChunkClip>,
+    plan: &ClipPlan,
+    provisional: f32,
+) -> IntervalEvents {
+    let mut out = IntervalEvents {
         peak_sigma: cur.peak_sigma,
-        ..ClipCount::default()
+        events: Vec::new(),
     };
-    if cur.hits.is_empty() {
-        return count;
+    let mut spans = Vec::new();
+    let mut start = 0;
+    while start < cur.hits.len() {
+        let mut end = start + 1;
+        while end < cur.hits.len() && cur.hits[end] - cur.hits[end - 1] <= EVENT_GAP {
+            end += 1;
+        }
+        let devs: Vec<f32> = cur.devs[start..end].iter().map(|d| d.abs()).collect();
+        let peak = devs.iter().copied().fold(0.0, f32::max);
+        out.events.push(Event {
+            devs,
+            peak,
+            dispersed: None,
+        });
+        spans.push((start, end));
+        start = end;
+    }
+    let w = plan.window;
+    if w == 0 || out.events.is_empty() {
+        return out;
+    }
+    // The strongest events above the provisional level get the test.
+    let mut order: Vec<usize> = (0..out.events.len())
+        .filter(|&k| out.events[k].peak > provisional)
+        .collect();
+    order.sort_unstable_by(|&a, &b| out.events[b].peak.total_cmp(&out.events[a].peak));
+    order.truncate(MAX_TESTED_EVENTS);
+    if order.is_empty() {
+        return out;
     }
     // Context: up to `window` spectra of each neighbour around this chunk.
-    let w = plan.window;
     let before = prev.map_or(0, |p| p.len().min(w));
     let mut ctx = Vec::with_capacity((cur.len() + 2 * w) * NQ);
     if let Some(p) = prev {
@@ -214,23 +310,14 @@ pub fn classify(prev: Option<&ChunkClip>, cur: &ChunkClip, next: Option<&ChunkCl
         rel_delay: plan.rel_delay,
         window: w,
     };
-    let mut start = 0;
-    while start < cur.hits.len() {
-        let mut end = start + 1;
-        while end < cur.hits.len() && cur.hits[end] - cur.hits[end - 1] <= EVENT_GAP {
-            end += 1;
-        }
-        let event: Vec<usize> = cur.hits[start..end].iter().map(|&t| t + before).collect();
-        // The sign of the event is that of its first hit (an event is one burst).
-        let sign = cur.signs[start];
-        if w > 0 && sweep.is_dispersed(&event, sign) {
-            count.dispersed_events += 1;
-        } else {
-            count.clipped += (end - start) as u32;
-        }
-        start = end;
+    for k in order {
+        let (a, b) = spans[k];
+        let event: Vec<usize> = cur.hits[a..b].iter().map(|&t| t + before).collect();
+        // The sign of the event is that of its first spectrum (an event is one burst).
+        let sign = cur.devs[a].signum();
+        out.events[k].dispersed = Some(sweep.is_dispersed(&event, sign));
     }
-    count
+    out
 }
 
 /// Median and 1.4826 × median absolute deviation.
@@ -278,26 +365,6 @@ impl Sweep<'_> {
     }
 }
 
-/// Σ_c clamp((x_c − μ_c) / σ_c), in `f32` lanes so that it vectorises.
-fn normalised_sum(row: &[f32], mu: &[f32], inv: &[f32]) -> f32 {
-    const L: usize = 8;
-    let mut acc = [0f32; L];
-    let (mut r, mut m, mut i) = (row.chunks_exact(L), mu.chunks_exact(L), inv.chunks_exact(L));
-    for ((x, m), i) in (&mut r).zip(&mut m).zip(&mut i) {
-        for l in 0..L {
-            acc[l] += ((x[l] - m[l]) * i[l]).clamp(-CHANNEL_CLAMP_SIGMA, CHANNEL_CLAMP_SIGMA);
-        }
-    }
-    let tail: f32 = r
-        .remainder()
-        .iter()
-        .zip(m.remainder())
-        .zip(i.remainder())
-        .map(|((x, m), i)| ((x - m) * i).clamp(-CHANNEL_CLAMP_SIGMA, CHANNEL_CLAMP_SIGMA))
-        .sum();
-    acc.iter().sum::<f32>() + tail
-}
-
 /// The median (element n/2) of the values, reordering them.
 fn select_median(v: &mut [f32]) -> f32 {
     let k = v.len() / 2;
@@ -306,6 +373,7 @@ fn select_median(v: &mut [f32]) -> f32 {
 
 #[cfg(test)]
 mod tests {
+    use super::super::cells::{chunk_stats, ChunkBuffer};
     use super::*;
     use rand::SeedableRng;
     use rand_distr::{Distribution, StandardNormal};
@@ -324,19 +392,34 @@ mod tests {
     }
 
     fn test(data: &[f32], n: usize, nchan: usize, clip: f64) -> ClipCount {
-        let (m, s): (Vec<f32>, Vec<f32>) = (0..nchan)
-            .map(|c| {
-                let col: Vec<f32> = (0..n).map(|t| data[t * nchan + c]).collect();
-                let (m, v) = super::super::robust::mean_var(&col);
-                (m as f32, v.sqrt() as f32)
-            })
-            .unzip();
+        let mut buf = ChunkBuffer::new(nchan, n);
+        let mut src = super::super::tests::MemSource::new(data.to_vec(), nchan, TSAMP);
+        buf.fill(&mut src, n).unwrap();
         let use_chan = vec![true; nchan];
         // 1200-1500 MHz, lowest first.
         let freqs: Vec<f64> = (0..nchan).map(|c| 1200.0 + 300.0 * c as f64 / nchan as f64).collect();
         let plan = ClipPlan::new(&use_chan, &freqs, TSAMP, clip);
-        let a = analyse(data, n, nchan, &m, &s, &plan);
-        classify(None, &a, None, &plan)
+        let fft = realfft::RealFftPlanner::<f32>::new().plan_fft_forward(n);
+        let (_, sums) = chunk_stats(&mut buf, &fft, &plan.quarter_of);
+        let a = analyse(&sums, n, &plan);
+        let level = clip as f32;
+        finalize(&[classify(None, &a, None, &plan, level)], level)[0]
+    }
+
+    #[test]
+    fn the_clip_level_rises_only_for_persistent_signals() {
+        // The largest |z| of 32000 normal samples: median 4.2 σ.
+        let m0 = noise_peak_sigma(32000);
+        assert!((4.1..4.35).contains(&m0), "{m0}");
+        // Noise peaks, with bursts in 3 of 10 intervals: the level stays at 6.
+        let peaks = [4.1, 4.3, 30.0, 3.9, 4.4, 12.0, 4.0, 4.2, 8.0, 4.1];
+        assert_eq!(effective_level(6.0, &peaks, 32000), 6.0);
+        // Hum peaking at 7-7.5 σ everywhere: the level is about 7.1 + 6 − 4.2 ≈ 8.9.
+        let peaks = [7.2, 7.4, 7.1, 7.0, 7.5, 7.3, 25.0, 7.2, 7.1, 7.3];
+        let level = effective_level(6.0, &peaks, 32000);
+        assert!((8.7..9.1).contains(&level), "{level}");
+        // Too few intervals to tell: clip_sigma.
+        assert_eq!(effective_level(6.0, &[9.0, 9.0, 9.0], 32000), 6.0);
     }
 
     #[test]

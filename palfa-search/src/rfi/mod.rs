@@ -104,7 +104,7 @@ use palfa_core::formats::presto::RfiMask;
 use palfa_core::BeamHeader;
 use realfft::{RealFftPlanner, RealToComplex};
 
-pub use clip::{CHANNEL_CLAMP_SIGMA, EVENT_GAP, MIN_CLIP_SPECTRA, SWEEP_WINDOW_S};
+pub use clip::{CHANNEL_CLAMP_SIGMA, EVENT_GAP, MIN_CLIP_SPECTRA, MIN_PERSISTENCE_INTERVALS, SWEEP_WINDOW_S};
 pub use flag::Thresholds;
 pub use masked::{MaskedSource, LEVEL_SAMPLE_SPECTRA};
 pub use output::{read_presto_stats, RfiFiles};
@@ -231,6 +231,9 @@ pub struct RfiResult {
     /// Events of each interval beyond the clip level that were recognised as
     /// dispersed pulses and not clipped.
     pub dispersed_events: Vec<u32>,
+    /// The effective clip level used \[σ\]: `clip_sigma`, raised by persistent
+    /// DM-0 signals (0 when clipping is off).
+    pub clip_level_sigma: f32,
     /// The thresholds used.
     pub thresholds: Thresholds,
     /// Per-channel summaries.
@@ -321,30 +324,31 @@ pub fn find_rfi(
     source.seek(0)?;
     let mut planner = RealFftPlanner::<f32>::new();
     let mut plans: HashMap<usize, Arc<dyn RealToComplex<f32>>> = HashMap::new();
-    let mut chunk = vec![0f32; ptsperint * nchan];
+    let mut buf = cells::ChunkBuffer::new(nchan, ptsperint);
     let mut stats = CellStats {
         nchan,
         ..CellStats::default()
     };
     // Each interval's clip events are classified once its successor is analysed.
     let (mut before, mut pending): (Option<clip::ChunkClip>, Option<clip::ChunkClip>) = (None, None);
-    let mut counts = Vec::new();
+    let mut events = Vec::new();
     let (mut done, mut last_len) = (0u64, 0usize);
     loop {
-        let n = fill(source, &mut chunk, nchan)?;
+        let n = buf.fill(source, ptsperint)?;
         if n == 0 {
             break;
         }
-        let data = &chunk[..n * nchan];
         let fft = plans.entry(n).or_insert_with(|| planner.plan_fft_forward(n)).clone();
-        let cs = cells::chunk_stats(data, n, nchan, &fft);
-        let cc = clip::analyse(data, n, nchan, &cs.mean, &cs.std, &plan);
+        let (cs, sums) = cells::chunk_stats(&mut buf, &fft, &plan.quarter_of);
+        let cc = clip::analyse(&sums, n, &plan);
         stats.mean.extend_from_slice(&cs.mean);
         stats.std.extend_from_slice(&cs.std);
         stats.max_power.extend_from_slice(&cs.max_power);
         stats.numint += 1;
         if let Some(p) = pending.take() {
-            counts.push(clip::classify(before.as_ref(), &p, Some(&cc), &plan));
+            let peaks: Vec<f32> = events.iter().map(|e: &clip::IntervalEvents| e.peak_sigma).collect();
+            let provisional = clip::effective_level(params.clip_sigma, &peaks, ptsperint);
+            events.push(clip::classify(before.as_ref(), &p, Some(&cc), &plan, provisional));
             before = Some(p);
         }
         pending = Some(cc);
@@ -362,8 +366,17 @@ pub fn find_rfi(
         )));
     }
     if let Some(p) = pending {
-        counts.push(clip::classify(before.as_ref(), &p, None, &plan));
+        let peaks: Vec<f32> = events.iter().map(|e| e.peak_sigma).collect();
+        let provisional = clip::effective_level(params.clip_sigma, &peaks, ptsperint);
+        events.push(clip::classify(before.as_ref(), &p, None, &plan, provisional));
     }
+    let peaks: Vec<f32> = events.iter().map(|e| e.peak_sigma).collect();
+    let clip_level = if params.clip_sigma > 0.0 {
+        clip::effective_level(params.clip_sigma, &peaks, ptsperint)
+    } else {
+        0.0
+    };
+    let counts = clip::finalize(&events, clip_level);
     let clipped: Vec<u32> = counts.iter().map(|c| c.clipped).collect();
     let short_last = stats.numint > 1 && (last_len as f64) < MIN_LAST_FRACTION * ptsperint as f64;
     let flags = flag::flag_cells(&flag::FlagInput {
@@ -387,6 +400,7 @@ pub fn find_rfi(
         clipped,
         clip_peak_sigma: counts.iter().map(|c| c.peak_sigma).collect(),
         dispersed_events: counts.iter().map(|c| c.dispersed_events).collect(),
+        clip_level_sigma: clip_level,
         thresholds: flags.thresholds,
         channels,
         mask,
@@ -419,19 +433,6 @@ fn check_params(p: &RfiParams) -> SearchResult<()> {
         )));
     }
     Ok(())
-}
-
-/// Reads until `buf` is full or the beam ends; returns the spectra read.
-fn fill(source: &mut dyn SpectraSource, buf: &mut [f32], nchan: usize) -> SearchResult<usize> {
-    let mut filled = 0;
-    while filled * nchan < buf.len() {
-        let n = source.read_spectra(&mut buf[filled * nchan..])?;
-        if n == 0 {
-            break;
-        }
-        filled += n;
-    }
-    Ok(filled)
 }
 
 fn build_mask(

@@ -7,7 +7,7 @@
 //! | `<base>_rfifind.stats` | PRESTO's binary statistics: i32 numchan, numint, ptsperint, lobin, numbetween (2); then f32 `[numint][numchan]` arrays of peak power, mean and standard deviation (PRESTO's `determine_padvals` reads it for padding values) |
 //! | `<base>_rfifind.bytemask` | one byte per cell, `[numint][numchan]`, bits of [`bits`](super::bits) |
 //! | `<base>_rfifind.inf` | the beam's metadata as a PRESTO `.inf` |
-//! | `<base>_rfifind.stats.json` | palfa's summary: masked fraction, thresholds, parameters, zapped and clipped intervals, per-channel summaries |
+//! | `<base>_rfifind.stats.json` | palfa's summary: masked fraction, thresholds, effective clip level, parameters, zapped channels and intervals, intervals with clipped samples or dispersed events, per-channel summaries |
 //!
 //! All binary files are little-endian.
 
@@ -69,6 +69,7 @@ struct ClippedJson {
     interval: usize,
     samples: u32,
     peak_sigma: f32,
+    dispersed_events: u32,
 }
 
 #[derive(Serialize)]
@@ -82,6 +83,7 @@ struct SummaryJson<'a> {
     numint: usize,
     dtint_s: f64,
     masked_fraction: f64,
+    clip_level_sigma: f32,
     params: ParamsJson<'a>,
     thresholds: &'a Thresholds,
     zapped_channels: &'a [usize],
@@ -121,6 +123,7 @@ impl RfiResult {
             numint: self.numint(),
             dtint_s: self.mask.dtint,
             masked_fraction: self.masked_fraction,
+            clip_level_sigma: self.clip_level_sigma,
             params: ParamsJson {
                 chunk_time_s: p.chunk_time_s,
                 timesig: p.timesig,
@@ -138,11 +141,12 @@ impl RfiResult {
                 .clipped
                 .iter()
                 .enumerate()
-                .filter(|(_, &n)| n > 0)
+                .filter(|&(i, &n)| n > 0 || self.dispersed_events[i] > 0)
                 .map(|(i, &n)| ClippedJson {
                     interval: i,
                     samples: n,
                     peak_sigma: self.clip_peak_sigma[i],
+                    dispersed_events: self.dispersed_events[i],
                 })
                 .collect(),
             channels: &self.channels,

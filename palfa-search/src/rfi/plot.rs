@@ -60,8 +60,8 @@ pub fn plot_rfi(result: &RfiResult, path: impl AsRef<Path>) -> SearchResult<()> 
     );
     let root = root.titled(&title, (FONT, 26)).map_err(plot_err(path))?;
     let subtitle = format!(
-        "{} channels x {} intervals of {:.3} s ({} spectra)   timesig {}  freqsig {}  chanfrac {}  intfrac {}  clip {}   \
-         zapped: {} channels, {} intervals ({} clipped)",
+        "{} channels x {} intervals of {:.3} s ({} spectra)   timesig {}  freqsig {}  chanfrac {}  intfrac {}  clip {} \
+         (level {:.1})   zapped: {} channels, {} intervals ({} clipped)",
         result.stats.nchan,
         result.numint(),
         result.mask.dtint,
@@ -71,6 +71,7 @@ pub fn plot_rfi(result: &RfiResult, path: impl AsRef<Path>) -> SearchResult<()> 
         p.chanfrac,
         p.intfrac,
         p.clip_sigma,
+        result.clip_level_sigma,
         result.mask.zap_chans.len(),
         result.mask.zap_ints.len(),
         result.clipped.iter().filter(|&&n| n > 0).count()
