@@ -1,7 +1,9 @@
 //! Unit tests of the flagging rules on hand-made statistics.
 
 use super::*;
-use palfa_core::{DataFormat, FormatResult};
+use crate::error::SearchError;
+use palfa_core::beam::SpectraSource;
+use palfa_core::{BeamHeader, DataFormat, FormatResult};
 
 /// A time-major in-memory beam for unit tests; reads return at most 1000
 /// spectra so that block boundaries are exercised.
