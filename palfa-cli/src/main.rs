@@ -47,6 +47,8 @@ pub enum Command {
     /// Fold raw data at a period and DM and search around them (prepfold), or
     /// re-derive the best profile of a .pfd.
     Prepfold(Box<cmd::prepfold::PrepfoldArgs>),
+    /// Find RFI in a beam: PRESTO-compatible mask, statistics, summary plot and masked fraction.
+    Rfifind(Box<cmd::rfifind::RfifindArgs>),
     /// Write a synthetic beam with injected pulsars, single pulses and RFI (truth as JSON beside it).
     Simulate(Box<cmd::simulate::SimulateArgs>),
     /// Create or migrate the job-tracker database.
@@ -72,6 +74,7 @@ fn main() -> ExitCode {
         Command::Config(c) => cmd::config::run(&cli, c),
         Command::Inspect(a) => cmd::inspect::run(&cli, a),
         Command::Sift(a) => cmd::sift::run(&cli, a),
+        Command::Rfifind(a) => cmd::rfifind::run(&cli, a),
         Command::Simulate(a) => cmd::simulate::run(&cli, a),
         Command::Db(c) => cmd::db::run(&cli, c),
         Command::Jobpool(a) => cmd::jobpool::run(&cli, a),

@@ -22,6 +22,12 @@ pub enum SearchError {
     /// Parameters that cannot work for this data (the message says why).
     #[error("invalid parameters: {0}")]
     Params(String),
+    /// The input holds no data to work on (the message says which).
+    #[error("no data: {0}")]
+    NoData(String),
+    /// Two inputs that must agree do not (a mask made for another beam, say).
+    #[error("mismatch: {0}")]
+    Mismatch(String),
     /// Drawing a plot failed.
     #[error("plotting {}: {message}", path.display())]
     Plot {

@@ -18,6 +18,7 @@ pub mod dedisp;
 pub mod error;
 pub mod fold;
 pub mod plot;
+pub mod rfi;
 pub mod series;
 pub mod sift;
 pub mod singlepulse;

@@ -7,6 +7,7 @@ pub mod inspect;
 pub mod jobpool;
 pub mod jobs;
 pub mod prepfold;
+pub mod rfifind;
 pub mod setup;
 pub mod sift;
 pub mod simulate;

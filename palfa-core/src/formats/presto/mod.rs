@@ -4,11 +4,13 @@
 pub mod accelcands;
 pub mod bestprof;
 pub mod inf;
+pub mod mask;
 pub mod pfd;
 pub mod singlepulse;
 
 pub use accelcands::{read_accelcands, write_accelcands, AccelcandsEntry, AccelcandsHit};
 pub use bestprof::Bestprof;
 pub use inf::{read_dat, read_series, series_base, with_suffix, write_dat, InfFile};
+pub use mask::RfiMask;
 pub use pfd::{FoldStats, Pfd};
 pub use singlepulse::{read_singlepulse, write_singlepulse, SinglePulseEvent};

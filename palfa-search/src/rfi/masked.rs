@@ -1,0 +1,220 @@
+//! [`MaskedSource`]: a beam read through an RFI mask.
+//!
+//! Every masked sample is replaced by its channel's **level**: the mean of that
+//! channel in the nearest unmasked interval (the average of the two when two
+//! are equally near). Following the channel interval by interval keeps slow
+//! gain drifts out of the replaced data; using only unmasked intervals keeps the
+//! RFI out of the level. A channel masked in every interval takes its own level
+//! in each interval (the best estimate there is; its data are still never used).
+//!
+//! The per-interval means come from the [`RfiResult`] statistics
+//! ([`MaskedSource::from_result`]), or, with only a mask file
+//! ([`MaskedSource::from_mask`]), from the beam itself: at construction the
+//! central [`LEVEL_SAMPLE_SPECTRA`] spectra of each interval are read (a few per
+//! cent of the beam, by seeking) and each channel's level there is their
+//! central-80 % mean, which ignores impulses and is exact for few-bit data.
+
+use palfa_core::beam::{read_range, SpectraSource};
+use palfa_core::formats::presto::RfiMask;
+use palfa_core::{BeamHeader, FormatResult};
+
+use super::robust::trimmed_mean;
+use super::RfiResult;
+use crate::error::{SearchError, SearchResult};
+
+/// Spectra read from the middle of each interval to estimate channel levels
+/// when a mask comes without statistics.
+pub const LEVEL_SAMPLE_SPECTRA: usize = 1024;
+
+/// A [`SpectraSource`] that replaces the masked samples of another.
+///
+/// ```
+/// use palfa_core::beam::{read_range, SpectraSource};
+/// use palfa_core::simulate::{simulate, RfiSpec, SimParams};
+/// use palfa_search::rfi::{default_params, find_rfi, MaskedSource};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("b.fil");
+/// let sim = SimParams {
+///     nchans: 16, tsamp_s: 1e-3, nsamples: 10_000,
+///     rfi: RfiSpec { bad_channels: vec![3], bad_channel_noise: 20.0, ..RfiSpec::default() },
+///     ..SimParams::default()
+/// };
+/// simulate(&sim, &path, &|_, _| {})?;
+/// let params = palfa_core::config::RfiParams { chunk_time_s: 1.0, ..default_params() };
+/// let result = find_rfi(palfa_core::open_beam(&[&path])?.as_mut(), &params, &|_, _| {})?;
+/// let mut masked = MaskedSource::from_result(palfa_core::open_beam(&[&path])?, &result)?;
+/// let data = read_range(&mut masked, 0, 100)?;
+/// // Channel 3 is masked: every sample is the channel's level.
+/// assert!(data.chunks(16).all(|s| s[3] == masked.level(0, 3)));
+/// # Ok(()) }
+/// ```
+pub struct MaskedSource {
+    inner: Box<dyn SpectraSource>,
+    mask: RfiMask,
+    /// Replacement level of each cell, interval-major.
+    levels: Vec<f32>,
+    /// Masked channels of each interval, sorted.
+    masked: Vec<Vec<usize>>,
+}
+
+impl MaskedSource {
+    /// Applies `result.mask` to `inner`, with levels from `result`'s statistics.
+    ///
+    /// # Errors
+    /// [`SearchError::Mismatch`] if the mask was made for a beam with another
+    /// number of channels or intervals.
+    pub fn from_result(inner: Box<dyn SpectraSource>, result: &RfiResult) -> SearchResult<Self> {
+        check(inner.header(), &result.mask)?;
+        let raw = result.stats.mean.clone();
+        Ok(Self::build(inner, result.mask.clone(), raw))
+    }
+
+    /// Applies a mask read from a file (PRESTO's or palfa's) to `inner`; the
+    /// levels are measured from `inner` now (see the module docs). The source is
+    /// left at spectrum 0.
+    ///
+    /// # Errors
+    /// [`SearchError::Mismatch`] for a mask of another channel count or one
+    /// covering too few intervals; [`SearchError::Format`] if reading fails.
+    pub fn from_mask(mut inner: Box<dyn SpectraSource>, mask: RfiMask) -> SearchResult<Self> {
+        check(inner.header(), &mask)?;
+        let nchan = mask.numchan;
+        let nsamples = inner.header().nsamples;
+        let mut raw = vec![0f32; mask.numint * nchan];
+        let mut column = Vec::with_capacity(LEVEL_SAMPLE_SPECTRA);
+        for i in 0..mask.numint {
+            let start = (i * mask.ptsperint) as u64;
+            let len = (mask.ptsperint as u64).min(nsamples.saturating_sub(start)) as usize;
+            let take = len.min(LEVEL_SAMPLE_SPECTRA);
+            let block = read_range(inner.as_mut(), start + ((len - take) / 2) as u64, take)?;
+            let got = block.len() / nchan;
+            for c in 0..nchan {
+                column.clear();
+                column.extend((0..got).map(|t| block[t * nchan + c]));
+                raw[i * nchan + c] = if got > 0 {
+                    trimmed_mean(&mut column, 0.8) as f32
+                } else {
+                    f32::NAN
+                };
+            }
+        }
+        inner.seek(0)?;
+        Ok(Self::build(inner, mask, raw))
+    }
+
+    fn build(inner: Box<dyn SpectraSource>, mask: RfiMask, raw: Vec<f32>) -> Self {
+        let nchan = mask.numchan;
+        let mut flags = vec![false; nchan];
+        let masked: Vec<Vec<usize>> = (0..mask.numint)
+            .map(|i| {
+                mask.channel_flags(i, &mut flags);
+                (0..nchan).filter(|&c| flags[c]).collect()
+            })
+            .collect();
+        let is_masked = |i: usize, c: usize| masked[i].binary_search(&c).is_ok();
+        let mut levels = raw.clone();
+        for c in 0..nchan {
+            let good: Vec<usize> = (0..mask.numint)
+                .filter(|&i| !is_masked(i, c) && raw[i * nchan + c].is_finite())
+                .collect();
+            for i in (0..mask.numint).filter(|&i| is_masked(i, c)) {
+                if good.is_empty() {
+                    continue;
+                }
+                // Nearest good intervals before and after.
+                let after = good.partition_point(|&g| g < i);
+                let before = after.checked_sub(1).map(|k| good[k]);
+                let after = good.get(after).copied();
+                let v = |g: usize| raw[g * nchan + c];
+                levels[i * nchan + c] = match (before, after) {
+                    (Some(b), Some(a)) if i - b == a - i => 0.5 * (v(b) + v(a)),
+                    (Some(b), Some(a)) => v(if i - b < a - i { b } else { a }),
+                    (Some(b), None) => v(b),
+                    (None, Some(a)) => v(a),
+                    (None, None) => unreachable!("good is not empty"),
+                };
+            }
+        }
+        // A cell with no estimate at all (no data read) gets 0 rather than NaN.
+        levels.iter_mut().filter(|v| !v.is_finite()).for_each(|v| *v = 0.0);
+        Self {
+            inner,
+            mask,
+            levels,
+            masked,
+        }
+    }
+
+    /// The mask applied.
+    pub fn mask(&self) -> &RfiMask {
+        &self.mask
+    }
+
+    /// The value that replaces masked samples of `chan` in `interval`.
+    ///
+    /// # Panics
+    /// If the cell is outside the mask.
+    pub fn level(&self, interval: usize, chan: usize) -> f32 {
+        assert!(
+            interval < self.mask.numint && chan < self.mask.numchan,
+            "cell outside the mask"
+        );
+        self.levels[interval * self.mask.numchan + chan]
+    }
+
+    /// The wrapped source.
+    pub fn into_inner(self) -> Box<dyn SpectraSource> {
+        self.inner
+    }
+}
+
+fn check(header: &BeamHeader, mask: &RfiMask) -> SearchResult<()> {
+    if mask.numchan != header.nchans {
+        return Err(SearchError::Mismatch(format!(
+            "the mask has {} channels, the beam {} has {}",
+            mask.numchan,
+            header.basename(),
+            header.nchans
+        )));
+    }
+    let covered = mask.numint as u64 * mask.ptsperint as u64;
+    if mask.numint == 0 || covered + (mask.ptsperint as u64) <= header.nsamples {
+        return Err(SearchError::Mismatch(format!(
+            "the mask's {} intervals of {} spectra do not cover the {} spectra of {}",
+            mask.numint,
+            mask.ptsperint,
+            header.nsamples,
+            header.basename()
+        )));
+    }
+    Ok(())
+}
+
+impl SpectraSource for MaskedSource {
+    fn header(&self) -> &BeamHeader {
+        self.inner.header()
+    }
+
+    fn read_spectra(&mut self, out: &mut [f32]) -> FormatResult<usize> {
+        let start = self.inner.position();
+        let n = self.inner.read_spectra(out)?;
+        let nchan = self.mask.numchan;
+        for (t, spectrum) in out[..n * nchan].chunks_exact_mut(nchan).enumerate() {
+            let i = self.mask.interval_of(start + t as u64);
+            let levels = &self.levels[i * nchan..(i + 1) * nchan];
+            for &c in &self.masked[i] {
+                spectrum[c] = levels[c];
+            }
+        }
+        Ok(n)
+    }
+
+    fn position(&self) -> u64 {
+        self.inner.position()
+    }
+
+    fn seek(&mut self, index: u64) -> FormatResult<()> {
+        self.inner.seek(index)
+    }
+}

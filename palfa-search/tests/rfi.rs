@@ -1,0 +1,442 @@
+//! rfifind equivalent on simulated beams with known RFI, and on a real file.
+//!
+//! The beams are small (128 channels, 131 µs, 20-30 s) so that the whole file
+//! runs in seconds in release mode. Masked fractions are compared at interval
+//! granularity: an impulse masks its whole interval, a bad channel its whole
+//! channel, so the "injected fraction" is the union of those cells.
+
+use std::path::{Path, PathBuf};
+
+use palfa_core::beam::{open_beam, read_range, SpectraSource};
+use palfa_core::config::RfiParams;
+use palfa_core::formats::presto::RfiMask;
+use palfa_core::simulate::{simulate, ImpulseSpec, PulsarSpec, RfiSpec, SimParams, SinglePulseSpec, Truth};
+use palfa_core::{BeamHeader, DataFormat, FormatResult};
+use palfa_search::rfi::{bits, default_params, find_rfi, plot_rfi, read_presto_stats, MaskedSource, RfiResult};
+
+/// A file under `../shared/data/`; `None` (with a note) only where that folder is absent.
+fn shared(rel: &str) -> Option<PathBuf> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data");
+    if !root.is_dir() {
+        eprintln!(
+            "NOTE: {} is absent; skipping a test that needs ../shared/data/{rel}",
+            root.display()
+        );
+        return None;
+    }
+    let p = root.join(rel);
+    assert!(
+        p.exists(),
+        "../shared/data/{rel} is missing although ../shared/data exists"
+    );
+    Some(p)
+}
+
+const TSAMP: f64 = 131e-6;
+const NCHANS: usize = 128;
+
+/// A PALFA-band beam: 128 channels of 2.52 MHz below 1537 MHz.
+fn base_params(seconds: f64, seed: u64) -> SimParams {
+    SimParams {
+        seed,
+        nchans: NCHANS,
+        fch1_mhz: 1537.0,
+        chan_bw_mhz: 2.52,
+        tsamp_s: TSAMP,
+        nsamples: (seconds / TSAMP).round() as u64,
+        ..SimParams::default()
+    }
+}
+
+fn impulse(time_s: f64, width_ms: f64, amplitude: f64) -> ImpulseSpec {
+    ImpulseSpec {
+        time_s,
+        width_s: width_ms * 1e-3,
+        amplitude,
+    }
+}
+
+/// The RFI beam: 5 bad channels, 4 short broadband bursts of 0.8-6 σ per
+/// channel, and 60-Hz mains hum in every channel (peaks of 1 σ per channel,
+/// 11 σ in the band sum, in every interval: it must not be clipped).
+fn rfi_params() -> SimParams {
+    SimParams {
+        rfi: RfiSpec {
+            periodic_hz: 60.0,
+            periodic_amplitude: 1.0,
+            periodic_harmonics: 5,
+            bad_channels: vec![5, 40, 41, 77, 120],
+            bad_channel_noise: 10.0,
+            impulses: vec![
+                impulse(3.3, 2.0, 3.0),
+                impulse(11.0, 10.0, 0.8),
+                impulse(17.2, 1.0, 6.0),
+                impulse(25.9, 5.0, 2.0),
+            ],
+        },
+        ..base_params(30.0, 11)
+    }
+}
+
+fn run(path: &Path, params: &RfiParams) -> RfiResult {
+    let mut beam = open_beam(&[path]).unwrap();
+    find_rfi(beam.as_mut(), params, &|_, _| {}).unwrap()
+}
+
+/// Cells (interval, channel) that hold injected RFI: every interval of a bad
+/// channel, every channel of an interval touched by an impulse.
+fn injected_cells(truth: &Truth, ptsperint: usize, numint: usize) -> Vec<bool> {
+    let mut cells = vec![false; numint * NCHANS];
+    for &c in &truth.rfi.bad_channels {
+        (0..numint).for_each(|i| cells[i * NCHANS + c] = true);
+    }
+    for &(s0, s1) in &truth.rfi.impulse_samples {
+        for i in (s0 as usize / ptsperint)..=((s1 as usize - 1) / ptsperint) {
+            (0..NCHANS).for_each(|c| cells[i * NCHANS + c] = true);
+        }
+    }
+    cells
+}
+
+#[test]
+fn injected_rfi_is_masked_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rfi.fil");
+    let truth = simulate(&rfi_params(), &path, &|_, _| {}).unwrap();
+    let r = run(&path, &default_params());
+    let (numint, p) = (r.numint(), r.ptsperint);
+    let injected = injected_cells(&truth, p, numint);
+    let injected_fraction = injected.iter().filter(|&&b| b).count() as f64 / injected.len() as f64;
+    eprintln!(
+        "RFI beam: {numint} intervals of {p}; masked {:.4}, injected {:.4}; zapped chans {:?}, ints {:?}; clipped {:?} peaks {:?} level {}",
+        r.masked_fraction, injected_fraction, r.mask.zap_chans, r.mask.zap_ints, r.clipped, r.clip_peak_sigma, r.clip_level_sigma
+    );
+    // Every bad channel is masked in every interval.
+    for &c in &truth.rfi.bad_channels {
+        let masked = (0..numint).filter(|&i| r.mask.is_masked(i, c)).count();
+        assert_eq!(masked, numint, "bad channel {c}");
+    }
+    // Every interval touched by an impulse is masked whole.
+    for &(s0, s1) in &truth.rfi.impulse_samples {
+        for i in (s0 as usize / p)..=((s1 as usize - 1) / p) {
+            assert!(r.mask.zap_ints.contains(&i), "impulse at {s0}..{s1} in interval {i}");
+            assert!((0..NCHANS).all(|c| r.mask.is_masked(i, c)));
+        }
+    }
+    // False alarms: masked cells with no injected RFI.
+    let false_cells = (0..numint * NCHANS)
+        .filter(|&k| !injected[k] && r.mask.is_masked(k / NCHANS, k % NCHANS))
+        .count();
+    eprintln!("false cells {false_cells}");
+    assert!((r.masked_fraction - injected_fraction).abs() < 0.02);
+    assert!(
+        false_cells as f64 / ((numint * NCHANS) as f64) < 0.01,
+        "{false_cells} false cells"
+    );
+}
+
+/// The survey's must-show: an S/N 20 pulsar and an S/N 15 single pulse at DM 300
+/// and no RFI leave the beam unmasked.
+#[test]
+fn a_pulsar_and_a_dispersed_pulse_are_not_masked() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("psr.fil");
+    let sim = SimParams {
+        pulsars: vec![PulsarSpec {
+            period_s: 4.1573e-3,
+            dm: 131.4,
+            duty: 0.05,
+            snr: 20.0,
+            accel_m_s2: 0.0,
+            phase: 0.0,
+        }],
+        single_pulses: vec![SinglePulseSpec {
+            time_s: 9.0,
+            dm: 300.0,
+            width_s: 5e-3,
+            snr: 15.0,
+        }],
+        ..base_params(20.0, 5)
+    };
+    simulate(&sim, &path, &|_, _| {}).unwrap();
+    let r = run(&path, &default_params());
+    eprintln!(
+        "pulsar beam: masked {:.4}, clip peaks {:?}, level {}",
+        r.masked_fraction, r.clip_peak_sigma, r.clip_level_sigma
+    );
+    // One false cell in 1280 would be 0.08 %.
+    assert!(r.masked_fraction < 0.002, "{}", r.masked_fraction);
+}
+
+/// A pulsar so bright (S/N 1000 at DM 50) that every cell's peak power exceeds
+/// PRESTO's absolute threshold and its pulses reach 9 σ in the DM-0 band sum:
+/// the relative power rule and the clip test's dispersion and persistence
+/// rules keep it unmasked.
+#[test]
+fn a_very_bright_pulsar_is_not_masked_wholesale() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bright.fil");
+    let sim = SimParams {
+        pulsars: vec![PulsarSpec {
+            period_s: 0.7139,
+            dm: 50.2,
+            duty: 0.03,
+            snr: 1000.0,
+            accel_m_s2: 0.0,
+            phase: 0.3,
+        }],
+        ..base_params(20.0, 6)
+    };
+    simulate(&sim, &path, &|_, _| {}).unwrap();
+    let r = run(&path, &default_params());
+    let n = r.stats.max_power.len();
+    let over = r
+        .stats
+        .max_power
+        .iter()
+        .filter(|&&p| p as f64 > r.thresholds.pow_reject)
+        .count();
+    eprintln!(
+        "bright pulsar: masked {:.4}; {over}/{n} cells above pow_reject {:.1}; clip peaks {:?}, level {}, dispersed events {:?}",
+        r.masked_fraction, r.thresholds.pow_reject, r.clip_peak_sigma, r.clip_level_sigma, r.dispersed_events
+    );
+    assert!(
+        over > n * 9 / 10,
+        "the test needs a pulsar PRESTO's rule would mask: {over}/{n}"
+    );
+    assert!(
+        r.clip_peak_sigma.iter().all(|&p| p > 6.0),
+        "its pulses must reach the clip level"
+    );
+    assert!(r.masked_fraction < 0.01, "{}", r.masked_fraction);
+}
+
+/// A PALFA Mock pair (two PSRFITS files merged into one band) with bad channels
+/// in both halves and one burst. The length is whole PSRFITS rows: the writer
+/// pads a partial last row by repeating the last spectrum, a step that the
+/// power test rightly flags in about half the channels.
+#[test]
+fn mock_pair_bad_channels_are_masked() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = SimParams {
+        format: palfa_core::simulate::SimFormat::Mock,
+        nsblk: 1024,
+        nsamples: 74 * 1024,
+        rfi: RfiSpec {
+            bad_channels: vec![10, 100],
+            bad_channel_noise: 10.0,
+            impulses: vec![impulse(4.0, 3.0, 3.0)],
+            ..RfiSpec::default()
+        },
+        ..base_params(10.0, 8)
+    };
+    let truth = simulate(&sim, dir.path(), &|_, _| {}).unwrap();
+    assert_eq!(truth.files.len(), 2);
+    let mut beam = open_beam(&truth.files).unwrap();
+    assert_eq!(beam.header().format, DataFormat::MockPair);
+    let params = RfiParams {
+        chunk_time_s: 1.0,
+        ..default_params()
+    };
+    let r = find_rfi(beam.as_mut(), &params, &|_, _| {}).unwrap();
+    let p = r.ptsperint;
+    let burst = truth.rfi.impulse_samples[0].0 as usize / p;
+    eprintln!(
+        "mock pair: {} intervals of {p}, masked {:.4}, zapped chans {:?} ints {:?}",
+        r.numint(),
+        r.masked_fraction,
+        r.mask.zap_chans,
+        r.mask.zap_ints
+    );
+    assert_eq!(r.mask.zap_chans, vec![10, 100]);
+    assert_eq!(r.mask.zap_ints, vec![burst]);
+    let injected = 2.0 / NCHANS as f64 + (1.0 - 2.0 / NCHANS as f64) / r.numint() as f64;
+    assert!((r.masked_fraction - injected).abs() < 0.01);
+}
+
+/// An in-memory beam for tests that need control over the header.
+struct MemSource {
+    header: BeamHeader,
+    data: Vec<f32>,
+    pos: u64,
+}
+
+impl SpectraSource for MemSource {
+    fn header(&self) -> &BeamHeader {
+        &self.header
+    }
+    fn read_spectra(&mut self, out: &mut [f32]) -> FormatResult<usize> {
+        let nchan = self.header.nchans;
+        let n = (out.len() / nchan).min((self.header.nsamples - self.pos) as usize);
+        let s = self.pos as usize * nchan;
+        out[..n * nchan].copy_from_slice(&self.data[s..s + n * nchan]);
+        self.pos += n as u64;
+        Ok(n)
+    }
+    fn position(&self) -> u64 {
+        self.pos
+    }
+    fn seek(&mut self, index: u64) -> FormatResult<()> {
+        self.pos = index.min(self.header.nsamples);
+        Ok(())
+    }
+}
+
+#[test]
+fn zero_weight_channels_are_masked() {
+    let sim_path = tempfile::tempdir().unwrap();
+    let path = sim_path.path().join("w.fil");
+    simulate(&base_params(8.0, 3), &path, &|_, _| {}).unwrap();
+    let mut beam = open_beam(&[&path]).unwrap();
+    let mut header = beam.header().clone();
+    let data = read_range(beam.as_mut(), 0, header.nsamples as usize).unwrap();
+    let mut data = data;
+    // Dead channels at both edges, as in a merged Mock beam: zero weight, zero data.
+    for c in [0, 1, NCHANS - 1] {
+        header.chan_weights[c] = 0.0;
+        data.iter_mut().skip(c).step_by(NCHANS).for_each(|v| *v = 0.0);
+    }
+    header.format = DataFormat::MockPair;
+    let mut src = MemSource { header, data, pos: 0 };
+    let r = find_rfi(
+        &mut src,
+        &RfiParams {
+            chunk_time_s: 1.0,
+            ..default_params()
+        },
+        &|_, _| {},
+    )
+    .unwrap();
+    eprintln!(
+        "weights: masked {:.4}, zapped {:?}",
+        r.masked_fraction, r.mask.zap_chans
+    );
+    assert_eq!(r.mask.zap_chans, vec![0, 1, NCHANS - 1]);
+    assert!((r.masked_fraction - 3.0 / NCHANS as f64).abs() < 0.005);
+    assert!(r.flag(0, 0) & bits::USERCHAN != 0);
+}
+
+#[test]
+fn files_round_trip_and_plot() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rfi.fil");
+    simulate(&rfi_params(), &path, &|_, _| {}).unwrap();
+    let r = run(
+        &path,
+        &RfiParams {
+            zap_chans: vec![64],
+            zap_ints: vec![1],
+            ..default_params()
+        },
+    );
+    let files = r.write_files(dir.path().join("out"), "beam").unwrap();
+    assert!(files.mask.ends_with("beam_rfifind.mask"));
+    assert_eq!(RfiMask::read(&files.mask).unwrap(), r.mask);
+    let (stats, ptsperint) = read_presto_stats(&files.stats).unwrap();
+    assert_eq!((stats, ptsperint), (r.stats.clone(), r.ptsperint));
+    assert_eq!(std::fs::read(&files.bytemask).unwrap(), r.flags);
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&files.json).unwrap()).unwrap();
+    assert_eq!(json["masked_fraction"].as_f64().unwrap(), r.masked_fraction);
+    assert_eq!(json["channels"].as_array().unwrap().len(), NCHANS);
+    let inf = palfa_core::formats::presto::InfFile::read(&files.inf).unwrap();
+    assert_eq!(inf.n, r.nsamples);
+    assert!(r.mask.zap_chans.contains(&64) && r.mask.zap_ints.contains(&1));
+    let png = dir.path().join("beam_rfifind.png");
+    plot_rfi(&r, &png).unwrap();
+    std::fs::copy(&png, "/tmp/rfi_test_plot.png").ok();
+    assert!(std::fs::metadata(&png).unwrap().len() > 20_000);
+}
+
+#[test]
+fn masked_source_replaces_masked_samples_with_the_channel_level() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rfi.fil");
+    let sim = rfi_params();
+    let truth = simulate(&sim, &path, &|_, _| {}).unwrap();
+    let r = run(&path, &default_params());
+    // The simulator's channel means and σ (bandpass 0.8-1.0 of noise_mean).
+    let mean =
+        |c: usize| sim.noise_mean * (0.8 + 0.2 * (std::f64::consts::PI * (c as f64 + 0.5) / NCHANS as f64).sin());
+    let sigma = |c: usize| mean(c) * sim.noise_rms_frac;
+    let raw = read_range(open_beam(&[&path]).unwrap().as_mut(), 0, truth_len(&truth)).unwrap();
+    for (how, mut src) in [
+        (
+            "stats",
+            MaskedSource::from_result(open_beam(&[&path]).unwrap(), &r).unwrap(),
+        ),
+        (
+            "mask file",
+            MaskedSource::from_mask(open_beam(&[&path]).unwrap(), r.mask.clone()).unwrap(),
+        ),
+    ] {
+        let mut worst = 0f64;
+        for i in 0..r.numint() {
+            for c in 0..NCHANS {
+                let dev = (src.level(i, c) as f64 - mean(c)).abs() / sigma(c);
+                let tol = if truth.rfi.bad_channels.contains(&c) { 1.5 } else { 0.2 };
+                assert!(dev < tol, "{how}: level of ({i}, {c}) is {dev:.3} σ off");
+                if !truth.rfi.bad_channels.contains(&c) {
+                    worst = worst.max(dev);
+                }
+            }
+        }
+        eprintln!("{how}: worst level error of a good channel {worst:.4} σ");
+        // Read in odd-sized blocks and compare with the raw data sample by sample.
+        let mut out = Vec::new();
+        let mut buf = vec![0f32; 777 * NCHANS];
+        loop {
+            let n = src.read_spectra(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&buf[..n * NCHANS]);
+        }
+        assert_eq!(out.len(), raw.len());
+        for (t, (o, w)) in out.chunks(NCHANS).zip(raw.chunks(NCHANS)).enumerate() {
+            let i = r.mask.interval_of(t as u64);
+            for c in 0..NCHANS {
+                if r.mask.is_masked(i, c) {
+                    assert_eq!(o[c], src.level(i, c));
+                } else {
+                    assert_eq!(o[c], w[c]);
+                }
+            }
+        }
+        // No impulse is left in the band sum.
+        for &(s0, _) in &truth.rfi.impulse_samples {
+            let t = s0 as usize;
+            let sum: f64 = out[t * NCHANS..(t + 1) * NCHANS].iter().map(|&v| v as f64).sum();
+            let level: f64 = (0..NCHANS).map(|c| src.level(r.mask.interval_of(s0), c) as f64).sum();
+            assert!((sum - level).abs() < 1e-3 * level, "{how}: impulse at {s0} left");
+        }
+    }
+    // A mask for another beam is refused.
+    let mut wrong = r.mask.clone();
+    wrong.numchan = 64;
+    assert!(MaskedSource::from_mask(open_beam(&[&path]).unwrap(), wrong).is_err());
+}
+
+fn truth_len(t: &Truth) -> usize {
+    t.params.nsamples as usize
+}
+
+#[test]
+fn real_filterbank_has_a_small_masked_fraction() {
+    let Some(path) = shared("sigpyproc3/tutorial.fil") else {
+        return;
+    };
+    let r = run(&path, &default_params());
+    eprintln!(
+        "tutorial.fil: {} ch x {} intervals of {}; masked {:.4}; zapped chans {:?} ints {:?}; clipped {:?}",
+        r.stats.nchan,
+        r.numint(),
+        r.ptsperint,
+        r.masked_fraction,
+        r.mask.zap_chans,
+        r.mask.zap_ints,
+        r.clipped
+    );
+    let png = std::env::temp_dir().join("tutorial_rfifind.png");
+    plot_rfi(&r, &png).unwrap();
+    assert!(r.masked_fraction < 0.05);
+}
