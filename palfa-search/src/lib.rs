@@ -8,12 +8,21 @@
 //! stages take slices, time series or a [`palfa_core::beam::SpectraSource`],
 //! never the job tracker. PRESTO's file formats are written where they are the
 //! contract with other tools.
+//!
+//! The periodicity search of one dedispersed series is
+//! [`spectrum::SpectrumMaker::make`] (FFT) → [`rednoise::whiten`] →
+//! [`zap::apply_zaplist`] → [`accel::AccelSearcher::search`], once per pass
+//! (low and high acceleration); see [`accel`] for an example.
 
+pub mod accel;
 pub mod candidate;
 pub mod error;
 pub mod plot;
+pub mod rednoise;
 pub mod series;
+pub mod spectrum;
 pub mod stats;
+pub mod zap;
 
 pub use candidate::{AccelCandidate, AccelPass};
 pub use error::{SearchError, SearchResult};

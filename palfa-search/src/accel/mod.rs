@@ -1,0 +1,3 @@
+//! Fourier-domain acceleration search.
+pub(crate) mod plane;
+pub mod response;
