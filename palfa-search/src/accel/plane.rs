@@ -45,37 +45,31 @@ pub(crate) struct Plane {
     pub nblocks: usize,
     /// Half-bin index (2·r) of plane column 0.
     pub lo_half: i64,
-    /// Columns that hold data (the rest of the last block is padding).
-    pub nr: usize,
-    /// `[block][z][u]` powers.
+    /// Columns per row (`nblocks · uselen`; columns past the requested range are
+    /// computed too, from zero-padded amplitudes).
+    pub ncols: usize,
+    /// `[z][column]` powers.
     pub data: Vec<f32>,
 }
 
 impl Plane {
-    /// Powers of row `j` for columns `[start, start + out.len())`, copied into `out`
-    /// (columns past the end read as 0).
-    pub fn copy_row(&self, j: usize, start: usize, out: &mut [f32]) {
-        let mut col = start;
-        let mut done = 0;
-        while done < out.len() {
-            let b = col / self.uselen;
-            let u = col % self.uselen;
-            let n = (self.uselen - u).min(out.len() - done);
-            if b >= self.nblocks {
-                out[done..].fill(0.0);
-                return;
-            }
-            let base = (b * self.numz + j) * self.uselen + u;
-            out[done..done + n].copy_from_slice(&self.data[base..base + n]);
-            done += n;
-            col += n;
-        }
+    /// Row `j`.
+    pub fn row(&self, j: usize) -> &[f32] {
+        &self.data[j * self.ncols..(j + 1) * self.ncols]
     }
 
-    /// Row `j` of block `b`.
-    pub fn block_row(&self, b: usize, j: usize) -> &[f32] {
-        let base = (b * self.numz + j) * self.uselen;
-        &self.data[base..base + self.uselen]
+    /// Columns `[start, start + out.len())` of row `j` into `out`; columns
+    /// outside the plane read as 0.
+    pub fn copy_row(&self, j: usize, start: i64, out: &mut [f32]) {
+        let row = self.row(j);
+        for (t, o) in out.iter_mut().enumerate() {
+            let c = start + t as i64;
+            *o = if c >= 0 && (c as usize) < row.len() {
+                row[c as usize]
+            } else {
+                0.0
+            };
+        }
     }
 }
 
@@ -85,7 +79,9 @@ impl Correlator {
     pub fn new(zmax: u32, fftlen: usize) -> Self {
         let zs: Vec<f64> = (0..=zmax as usize).map(|j| -(zmax as f64) + 2.0 * j as f64).collect();
         let halfwidth = z_halfwidth(zmax as f64);
-        let uselen = fftlen - 4 * halfwidth;
+        // A multiple of 32 (the most harmonics summed), so every block starts
+        // where each subharmonic's index pattern starts afresh.
+        let uselen = (fftlen - 4 * halfwidth) / 32 * 32;
         let mut planner = FftPlanner::<f32>::new();
         let fwd = planner.plan_fft_forward(fftlen);
         let fwd_half = planner.plan_fft_forward(fftlen / 2);
@@ -120,38 +116,62 @@ impl Correlator {
         self.zs.len()
     }
 
-    /// The plane for columns `lo_half/2 + c/2`, `c` in `0..nr`, from normalised
-    /// amplitudes `amps` (bins outside it count as 0). `lo_half` must be even.
+    /// The plane for columns `lo_half/2 + c/2`, `c` in `0..nr` (rounded up
+    /// to whole blocks), from normalised amplitudes `amps` (bins outside it
+    /// count as 0). `lo_half` must be even.
     pub fn plane(&self, amps: &[Complex32], lo_half: i64, nr: usize, parallel: bool) -> Plane {
         let numz = self.numz();
         let u = self.uselen;
         let nblocks = nr.div_ceil(u).max(1);
-        let mut data = vec![0f32; nblocks * numz * u];
-        let work = |bufs: &mut Buffers, (b, chunk): (usize, &mut [f32])| self.block(amps, lo_half, b, chunk, bufs);
+        let ncols = nblocks * u;
+        let mut data = vec![0f32; numz * ncols];
         if parallel {
-            data.par_chunks_mut(numz * u)
-                .enumerate()
-                .for_each_init(|| Buffers::new(self), work);
+            // Forward transforms of every block first, then rows in parallel.
+            let fwd: Vec<Vec<Complex32>> = (0..nblocks)
+                .into_par_iter()
+                .map_init(
+                    || Buffers::new(self),
+                    |bufs, b| {
+                        self.forward(amps, lo_half, b, bufs);
+                        bufs.spread.clone()
+                    },
+                )
+                .collect();
+            data.par_chunks_mut(ncols).enumerate().for_each_init(
+                || Buffers::new(self),
+                |bufs, (j, row)| {
+                    for (b, f) in fwd.iter().enumerate() {
+                        self.correlate(f, j, &mut row[b * u..(b + 1) * u], bufs);
+                    }
+                },
+            );
         } else {
             let mut bufs = Buffers::new(self);
-            data.chunks_mut(numz * u).enumerate().for_each(|x| work(&mut bufs, x));
+            let mut f = vec![Complex32::default(); self.fftlen / 2];
+            for b in 0..nblocks {
+                self.forward(amps, lo_half, b, &mut bufs);
+                f.copy_from_slice(&bufs.spread);
+                for j in 0..numz {
+                    let row = &mut data[j * ncols + b * u..j * ncols + (b + 1) * u];
+                    self.correlate(&f, j, row, &mut bufs);
+                }
+            }
         }
         Plane {
             numz,
             uselen: u,
             nblocks,
             lo_half,
-            nr,
+            ncols,
             data,
         }
     }
 
-    fn block(&self, amps: &[Complex32], lo_half: i64, b: usize, out: &mut [f32], bufs: &mut Buffers) {
-        let half = self.fftlen / 2;
+    /// Half-length FFT of block `b`'s amplitudes into `bufs.spread`.
+    fn forward(&self, amps: &[Complex32], lo_half: i64, b: usize, bufs: &mut Buffers) {
         // First good output is at r = b0 + halfwidth, i.e. column b·uselen.
         let b0 = lo_half / 2 + (b * self.uselen / 2) as i64 - self.halfwidth as i64;
-        let f = &mut bufs.spread;
-        for (k, v) in f.iter_mut().enumerate() {
+        for (k, v) in bufs.spread.iter_mut().enumerate() {
             let bin = b0 + k as i64;
             *v = if bin >= 0 && (bin as usize) < amps.len() {
                 amps[bin as usize]
@@ -160,23 +180,26 @@ impl Correlator {
             };
         }
         // The FFT of the zero-interleaved block is the half-length FFT repeated.
-        self.fwd_half.process_with_scratch(f, &mut bufs.scratch);
+        self.fwd_half.process_with_scratch(&mut bufs.spread, &mut bufs.scratch);
+    }
+
+    /// Row `j`'s powers of one block from its forward transform `f`.
+    fn correlate(&self, f: &[Complex32], j: usize, out: &mut [f32], bufs: &mut Buffers) {
+        let half = self.fftlen / 2;
+        let kern = &self.kernels[j];
+        let t = &mut bufs.work;
+        let (klo, khi) = kern.split_at(half);
+        let (tlo, thi) = t.split_at_mut(half);
+        for ((o, &d), &g) in tlo.iter_mut().zip(f).zip(klo) {
+            *o = d * g;
+        }
+        for ((o, &d), &g) in thi.iter_mut().zip(f).zip(khi) {
+            *o = d * g;
+        }
+        self.inv.process_with_scratch(t, &mut bufs.scratch);
         let off = 2 * self.halfwidth;
-        for (j, kern) in self.kernels.iter().enumerate() {
-            let t = &mut bufs.work;
-            let (klo, khi) = kern.split_at(half);
-            let (tlo, thi) = t.split_at_mut(half);
-            for ((o, &d), &g) in tlo.iter_mut().zip(f.iter()).zip(klo) {
-                *o = d * g;
-            }
-            for ((o, &d), &g) in thi.iter_mut().zip(f.iter()).zip(khi) {
-                *o = d * g;
-            }
-            self.inv.process_with_scratch(t, &mut bufs.scratch);
-            let row = &mut out[j * self.uselen..(j + 1) * self.uselen];
-            for (p, y) in row.iter_mut().zip(&t[off..off + self.uselen]) {
-                *p = y.norm_sqr();
-            }
+        for (p, y) in out.iter_mut().zip(&t[off..off + self.uselen]) {
+            *p = y.re * y.re + y.im * y.im;
         }
     }
 }
@@ -231,9 +254,7 @@ mod tests {
         let plane = c.plane(&amps, 0, 6000, false);
         let mut best = (0f32, 0usize, 0usize);
         for j in 0..plane.numz {
-            let mut row = vec![0f32; plane.nr];
-            plane.copy_row(j, 0, &mut row);
-            for (i, &p) in row.iter().enumerate() {
+            for (i, &p) in plane.row(j).iter().enumerate() {
                 if p > best.0 {
                     best = (p, i, j);
                 }

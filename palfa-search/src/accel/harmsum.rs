@@ -1,0 +1,252 @@
+//! Harmonic summing over the f-ḟ plane and the threshold crossings it yields.
+//!
+//! As PRESTO: the summed plane is indexed by the r and z of the **highest**
+//! harmonic summed. Stage `s` sums `H = 2^s` harmonics by adding, to the
+//! stage `s − 1` sum, the plane read at the odd fractions `k/H` (k = 1, 3, …,
+//! H − 1) of the cell's r and z: r' = round(2·r·k/H)/2 (half bins) and
+//! z' = 2·round(z·k/(2H)). After each stage every cell is compared with that
+//! stage's power threshold.
+//!
+//! Crossings are thinned as they are found: along each row, only the
+//! strongest crossing per 15-bin stretch of fundamental frequency is kept, so
+//! strong signals cannot flood memory; the final choice is made in `select`.
+
+use rayon::prelude::*;
+
+use super::plane::Plane;
+
+/// Fourier bins (of the fundamental) within which only one candidate is kept
+/// (PRESTO's ACCEL_CLOSEST_R).
+pub const CLOSEST_R: f64 = 15.0;
+
+/// A summed power over its stage's threshold.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Crossing {
+    /// Summed normalised power.
+    pub power: f32,
+    /// Stage: 2^stage harmonics.
+    pub stage: u8,
+    /// Half-bin index (2·r) of the highest harmonic.
+    pub i_half: u64,
+    /// z of the highest harmonic \[bins\].
+    pub z: i32,
+}
+
+/// What to sum and where.
+pub(crate) struct SumPlan<'a> {
+    pub plane: &'a Plane,
+    /// Largest |z| of the plane (even).
+    pub zmax: u32,
+    /// Power threshold per stage.
+    pub powcut: &'a [f32],
+    /// Searched half-bin indices of the highest harmonic, inclusive.
+    pub i_lo: u64,
+    pub i_hi: u64,
+}
+
+/// Plane row of the z nearest `z_full·k/H` (z_full = −zmax + 2·j_full).
+fn sub_row(j_full: usize, zmax: u32, k: i64, h: i64) -> usize {
+    let m = j_full as i64 - zmax as i64 / 2; // z_full / 2
+    let m_sub = (2 * m * k + h).div_euclid(2 * h); // round(m·k/H)
+    (m_sub + zmax as i64 / 2) as usize
+}
+
+/// Half-bin index nearest `i·k/H`.
+#[inline]
+fn sub_index(i: u64, k: u64, h: u64) -> u64 {
+    (2 * i * k + h) / (2 * h)
+}
+
+/// Runs the harmonic sum; returns the thinned crossings of every stage.
+///
+/// Every block starts at a half-bin index that is a multiple of the number of
+/// harmonics (the plane's `lo_half` and block length are), so each fraction
+/// `k/H` reads its source row with the same `H`-periodic pattern everywhere.
+pub(crate) fn harmonic_sum(plan: &SumPlan<'_>, parallel: bool) -> Vec<Crossing> {
+    let p = plan.plane;
+    let stages = plan.powcut.len();
+    let mut fractions = Vec::new();
+    for s in 1..stages {
+        let h = 1usize << s;
+        for k in (1..h).step_by(2) {
+            fractions.push(Fraction { k, h });
+        }
+    }
+    let work = |b: usize| -> Vec<Crossing> { sum_block(plan, &fractions, b) };
+    if parallel {
+        (0..p.nblocks).into_par_iter().flat_map_iter(work).collect()
+    } else {
+        (0..p.nblocks).flat_map(work).collect()
+    }
+}
+
+/// One subharmonic fraction k/H.
+struct Fraction {
+    k: usize,
+    h: usize,
+}
+
+/// The index pattern of fraction K/H over one group of H outputs:
+/// `round(m·K/H)`, m = 0…H−1.
+const fn pattern<const H: usize, const K: usize>() -> [usize; H] {
+    let mut p = [0usize; H];
+    let mut m = 0;
+    while m < H {
+        p[m] = (2 * m * K + H) / (2 * H);
+        m += 1;
+    }
+    p
+}
+
+/// `acc[q·H + m] += src[q·K + round(m·K/H)]` for every whole group of H
+/// outputs (the offsets are constants, so the inner loop compiles to
+/// straight-line loads and adds).
+fn add_fraction<const H: usize, const K: usize>(acc: &mut [f32], src: &[f32]) {
+    let p: [usize; H] = const { pattern::<H, K>() };
+    for (q, chunk) in acc.chunks_exact_mut(H).enumerate() {
+        let Some(w) = src.get(q * K..q * K + H) else {
+            return;
+        };
+        for m in 0..H {
+            chunk[m] += w[p[m]];
+        }
+    }
+}
+
+macro_rules! dispatch {
+    ($acc:expr, $src:expr, $k:expr, $h:literal, [$($kk:literal),*]) => {
+        match $k {
+            $($kk => add_fraction::<$h, $kk>($acc, $src),)*
+            _ => unreachable!("odd k below H"),
+        }
+    };
+}
+
+fn add_any(acc: &mut [f32], src: &[f32], f: &Fraction) {
+    match f.h {
+        2 => dispatch!(acc, src, f.k, 2, [1]),
+        4 => dispatch!(acc, src, f.k, 4, [1, 3]),
+        8 => dispatch!(acc, src, f.k, 8, [1, 3, 5, 7]),
+        16 => dispatch!(acc, src, f.k, 16, [1, 3, 5, 7, 9, 11, 13, 15]),
+        _ => dispatch!(
+            acc,
+            src,
+            f.k,
+            32,
+            [1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31]
+        ),
+    }
+}
+
+fn sum_block(plan: &SumPlan<'_>, fractions: &[Fraction], b: usize) -> Vec<Crossing> {
+    let p = plan.plane;
+    let u = p.uselen;
+    let lo_half = p.lo_half as u64;
+    let stages = plan.powcut.len();
+    let c_first = (b * u) as u64;
+    let i0 = lo_half + c_first;
+    // The part of this block inside the searched range.
+    let t_lo = plan.i_lo.saturating_sub(i0).min(u as u64) as usize;
+    let t_hi = (plan.i_hi + 1).saturating_sub(i0).min(u as u64) as usize;
+    let mut out = Vec::new();
+    if t_lo >= t_hi {
+        return out;
+    }
+    let i_scan = i0 + t_lo as u64;
+    let mut acc = vec![0f32; u];
+    let mut scratch = vec![0f32; u + 32];
+    for j in 0..p.numz {
+        acc.copy_from_slice(&p.row(j)[b * u..(b + 1) * u]);
+        let z_full = -(plan.zmax as i32) + 2 * j as i32;
+        scan(&acc[t_lo..t_hi], plan.powcut[0], 0, i_scan, z_full, &mut out);
+        let mut fi = 0;
+        for s in 1..stages {
+            let h = 1usize << s;
+            for _ in (1..h).step_by(2) {
+                let f = &fractions[fi];
+                fi += 1;
+                let jr = sub_row(j, plan.zmax, f.k as i64, f.h as i64);
+                // i0 is a multiple of H, so the source starts exactly at i0·k/H.
+                let start = (i0 as usize / f.h * f.k) as i64 - p.lo_half;
+                let len = (u / f.h - 1) * f.k + f.h;
+                let row = p.row(jr);
+                if start >= 0 && start as usize + len <= row.len() {
+                    add_any(&mut acc, &row[start as usize..start as usize + len], f);
+                } else {
+                    p.copy_row(jr, start, &mut scratch[..len]);
+                    add_any(&mut acc, &scratch[..len], f);
+                }
+            }
+            scan(&acc[t_lo..t_hi], plan.powcut[s], s as u8, i_scan, z_full, &mut out);
+        }
+    }
+    out
+}
+
+/// Records the strongest crossing of `cut` per 15-bin stretch of fundamental
+/// frequency along one row.
+fn scan(acc: &[f32], cut: f32, stage: u8, i0: u64, z: i32, out: &mut Vec<Crossing>) {
+    // Lane-wise maxima vectorise (a plain float max-reduction does not).
+    let mut lanes = [f32::NEG_INFINITY; 16];
+    let mut chunks = acc.chunks_exact(16);
+    for c in &mut chunks {
+        for l in 0..16 {
+            lanes[l] = if c[l] > lanes[l] { c[l] } else { lanes[l] };
+        }
+    }
+    let max = chunks
+        .remainder()
+        .iter()
+        .chain(lanes.iter())
+        .fold(f32::NEG_INFINITY, |m, &v| if v > m { v } else { m });
+    if max <= cut {
+        return;
+    }
+    // A stretch of CLOSEST_R fundamental bins is 2·H·CLOSEST_R half-bins of the highest harmonic.
+    let span = (2.0 * (1u64 << stage) as f64 * CLOSEST_R) as u64;
+    let mut best: Option<Crossing> = None;
+    for (t, &v) in acc.iter().enumerate() {
+        if v > cut {
+            let i = i0 + t as u64;
+            let c = Crossing {
+                power: v,
+                stage,
+                i_half: i,
+                z,
+            };
+            match best {
+                Some(bc) if bc.i_half / span == i / span => {
+                    if v > bc.power {
+                        best = Some(c);
+                    }
+                }
+                Some(bc) => {
+                    out.push(bc);
+                    best = Some(c);
+                }
+                None => best = Some(c),
+            }
+        }
+    }
+    if let Some(bc) = best {
+        out.push(bc);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subharmonic_lookups_round_to_the_nearest_cell() {
+        // r = 100 bins (half index 200) at H = 4: k = 1 → 25 bins, k = 3 → 75 bins.
+        assert_eq!(sub_index(200, 1, 4), 50);
+        assert_eq!(sub_index(200, 3, 4), 150);
+        // Half index 201 (r = 100.5): 100.5/4 = 25.125 → 25.0 (index 50).
+        assert_eq!(sub_index(201, 1, 4), 50);
+        // z = +8 (row 14 of zmax 20) at k/H = 1/4 → z' = 2 (row 11); z = −8 → −2.
+        assert_eq!(sub_row(14, 20, 1, 4), 11);
+        assert_eq!(sub_row(6, 20, 1, 4), 9);
+        assert_eq!(sub_row(10, 20, 1, 2), 10);
+    }
+}
