@@ -55,6 +55,7 @@
 //! ```
 
 mod harmsum;
+mod output;
 pub(crate) mod plane;
 mod refine;
 pub mod response;
@@ -72,6 +73,7 @@ use crate::spectrum::Spectrum;
 use crate::stats::{candidate_sigma, power_for_sigma};
 
 pub use harmsum::CLOSEST_R;
+pub use output::{accel_file, accel_path, write_accel_file};
 
 /// Bins per block of the block-median normalisation.
 pub const NORM_BLOCK: usize = 512;
