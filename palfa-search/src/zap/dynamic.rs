@@ -10,7 +10,11 @@
 //! * it is present (normalised power ≥ [`PRESENT_POWER`], i.e. 3σ for one
 //!   trial, within ±1 bin) in at least `params.min_dm_fraction` of the other DM
 //!   trials given; and
-//! * it is at least as strong at DM 0 as in any other trial.
+//! * it is strongest at DM 0: its DM 0 power is within 3σ of the highest
+//!   power it has in any trial (σ = √(2P + 1) for a signal of power P in
+//!   exponential noise), so slowly fading RFI whose power at DM 10 beats DM 0
+//!   by a noise fluctuation still counts, while a pulsar, many σ stronger at
+//!   its own DM, does not.
 //!
 //! Each harmonic of a periodic signal is its own peak and is tested on its
 //! own. The strongest `params.max_birds` are returned, each as wide as its
@@ -139,7 +143,10 @@ pub fn find_birdies(dm0: &Spectrum, others: &[Spectrum], params: &DynamicZapPara
             present as f64 / others.len() as f64
         };
         let strongest_elsewhere = strengths.iter().fold(0f32, |m, &v| m.max(v));
-        if fraction >= params.min_dm_fraction && around(&p0) >= strongest_elsewhere {
+        let best = strongest_elsewhere as f64;
+        let dm0_power = around(&p0) as f64;
+        let strongest_at_dm0 = dm0_power >= best - 3.0 * (2.0 * best + 1.0).sqrt();
+        if fraction >= params.min_dm_fraction && strongest_at_dm0 {
             birds.push(Birdie {
                 freq_hz: centre / t,
                 width_hz: (hi - lo + 1) as f64 / t,
