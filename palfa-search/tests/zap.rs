@@ -19,12 +19,19 @@ const PSR_F0: f64 = 1.0 / 0.0317;
 /// fading slowly as the DM grows), and a pulsar whose S/N peaks at DM 50.
 fn spectrum_at(dm: f64, seed: u64) -> Spectrum {
     let snr = 40.0 * (-0.5 * ((dm - PSR_DM) / 40.0).powi(2)).exp();
-    let psr = Pulsar { f0: PSR_F0, fdot: 0.0, duty: 0.2, snr };
+    let psr = Pulsar {
+        f0: PSR_F0,
+        fdot: 0.0,
+        duty: 0.2,
+        snr,
+    };
     let mut ts = series(N, DT, std::slice::from_ref(&psr), seed);
     let amp = 0.05 * (-dm / 200.0).exp();
     for (i, v) in ts.data.iter_mut().enumerate() {
         let t = i as f64 * DT;
-        let mains: f64 = (1..=5).map(|h| (2.0 * std::f64::consts::PI * 60.0 * h as f64 * t + 0.3 * h as f64).sin()).sum();
+        let mains: f64 = (1..=5)
+            .map(|h| (2.0 * std::f64::consts::PI * 60.0 * h as f64 * t + 0.3 * h as f64).sin())
+            .sum();
         *v += (amp * mains) as f32;
     }
     ts.info.dm = dm;
@@ -32,7 +39,12 @@ fn spectrum_at(dm: f64, seed: u64) -> Spectrum {
 }
 
 fn params() -> DynamicZapParams {
-    DynamicZapParams { enabled: true, sigma: 8.0, min_dm_fraction: 0.5, max_birds: 200 }
+    DynamicZapParams {
+        enabled: true,
+        sigma: 8.0,
+        min_dm_fraction: 0.5,
+        max_birds: 200,
+    }
 }
 
 #[test]
@@ -42,11 +54,24 @@ fn mains_at_dm0_is_zapped_and_a_dm50_pulsar_is_not() {
     let t = dm0.t_obs_s;
     // The pulsar is bright enough at DM 0 to pass the threshold on its own.
     let k = (PSR_F0 * t).round() as usize;
-    let p0 = dm0.amps[k - 1..=k + 1].iter().map(|a| a.norm_sqr()).fold(0f32, f32::max);
-    assert!(p0 > 60.0, "the pulsar is too faint at DM 0 ({p0}) for this test to mean anything");
+    let p0 = dm0.amps[k - 1..=k + 1]
+        .iter()
+        .map(|a| a.norm_sqr())
+        .fold(0f32, f32::max);
+    assert!(
+        p0 > 60.0,
+        "the pulsar is too faint at DM 0 ({p0}) for this test to mean anything"
+    );
     let birds = find_birdies(&dm0, &others, &params());
     for b in &birds {
-        eprintln!("birdie {:.4} Hz width {:.4} sigma {:.1} power {:.0} in {:.0}% of DMs", b.freq_hz, b.width_hz, b.sigma, b.power_dm0, 100.0 * b.dm_fraction);
+        eprintln!(
+            "birdie {:.4} Hz width {:.4} sigma {:.1} power {:.0} in {:.0}% of DMs",
+            b.freq_hz,
+            b.width_hz,
+            b.sigma,
+            b.power_dm0,
+            100.0 * b.dm_fraction
+        );
     }
     for h in 1..=5 {
         let f = 60.0 * h as f64;
@@ -65,18 +90,44 @@ fn mains_at_dm0_is_zapped_and_a_dm50_pulsar_is_not() {
     // Nothing else: pure noise gives no birdie at 8σ with the trials of every bin.
     assert_eq!(birds.len(), 5, "{birds:?}");
     // Disabled, or capped.
-    assert!(find_birdies(&dm0, &others, &DynamicZapParams { enabled: false, ..params() }).is_empty());
-    assert_eq!(find_birdies(&dm0, &others, &DynamicZapParams { max_birds: 2, ..params() }).len(), 2);
+    assert!(find_birdies(
+        &dm0,
+        &others,
+        &DynamicZapParams {
+            enabled: false,
+            ..params()
+        }
+    )
+    .is_empty());
+    assert_eq!(
+        find_birdies(
+            &dm0,
+            &others,
+            &DynamicZapParams {
+                max_birds: 2,
+                ..params()
+            }
+        )
+        .len(),
+        2
+    );
 
     // The zaplist used (static + dynamic) removes the mains from the spectrum.
     let mut list = Zaplist::default();
-    list.birds.push(Bird { freq_hz: 1000.0, width_hz: 0.1, barycentric: false });
+    list.birds.push(Bird {
+        freq_hz: 1000.0,
+        width_hz: 0.1,
+        barycentric: false,
+    });
     add_birdies(&mut list, &birds, false);
     let mut zapped = dm0.clone();
     let stats = apply_zaplist(&mut zapped, &list, 0.0);
     for h in 1..=5 {
         let k = (60.0 * h as f64 * t).round() as usize;
-        let p = zapped.amps[k - 1..=k + 1].iter().map(|a| a.norm_sqr()).fold(0f32, f32::max);
+        let p = zapped.amps[k - 1..=k + 1]
+            .iter()
+            .map(|a| a.norm_sqr())
+            .fold(0f32, f32::max);
         assert!(p < 20.0, "{} Hz still has power {p}", 60 * h);
     }
     assert!(stats.bins_zapped >= 5 + 5 && stats.fraction_zapped_total < 1e-3);

@@ -314,9 +314,7 @@ impl AccelSearcher {
         let plane_lo = self.rlo / hmax / hmax.div_ceil(2) * hmax.div_ceil(2);
         let lo_half = 2 * plane_lo as i64;
         let nr = (2 * self.rhi - 2 * plane_lo + 1) as usize;
-        eprintln!("TIMING norm {:.1} ms cpu", _cpu() - _t0);
         let plane = self.corr.plane(&amps, lo_half, nr, self.cfg.parallel);
-        eprintln!("TIMING plane {:.1} ms cpu", _cpu() - _t0);
         let plan = harmsum::SumPlan {
             plane: &plane,
             zmax: self.cfg.zmax,
@@ -326,7 +324,6 @@ impl AccelSearcher {
         };
         let crossings = harmsum::harmonic_sum(&plan, self.cfg.parallel);
         drop(plane);
-        eprintln!("TIMING sum {:.1} ms cpu {}", _cpu() - _t0, crossings.len());
         let mut grid = select::choose(&crossings, &self.numindep);
         if self.cfg.numharm > 1 {
             grid = select::eliminate_harmonics(grid);
@@ -339,7 +336,6 @@ impl AccelSearcher {
             grid.iter().map(refine_one).collect()
         };
         out.sort_by(|a, b| b.candidate.sigma.total_cmp(&a.candidate.sigma));
-        eprintln!("TIMING refine {:.1} ms cpu {}", _cpu() - _t0, out.len());
         Ok(out)
     }
 
