@@ -137,6 +137,9 @@ fn add_any(acc: &mut [f32], src: &[f32], f: &Fraction) {
     }
 }
 
+/// Receives each stage's sums: (stage, first half-bin index, z, powers).
+type StageSink<'a> = dyn FnMut(u8, u64, i32, &[f32]) + 'a;
+
 /// The fractions of every stage after the first, in summing order.
 fn all_fractions(stages: usize) -> Vec<Fraction> {
     let mut fractions = Vec::new();
@@ -151,7 +154,7 @@ fn all_fractions(stages: usize) -> Vec<Fraction> {
 
 /// Sums block `b`; after each stage calls `sink(stage, first half-bin index,
 /// z, summed powers)` with the searched part of the block.
-fn sum_block(plan: &SumPlan<'_>, fractions: &[Fraction], b: usize, sink: &mut dyn FnMut(u8, u64, i32, &[f32])) {
+fn sum_block(plan: &SumPlan<'_>, fractions: &[Fraction], b: usize, sink: &mut StageSink<'_>) {
     let p = plan.plane;
     let u = p.uselen;
     let lo_half = p.lo_half as u64;

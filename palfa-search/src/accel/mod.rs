@@ -34,13 +34,15 @@
 //! use palfa_search::accel::{AccelConfig, AccelSearcher};
 //! use palfa_search::{rednoise, spectrum::SpectrumMaker, AccelPass, TimeSeries};
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! // A 12.5 Hz pulse train in 2^16 samples of 1 ms, with deterministic "noise".
+//! // A 12.5 Hz pulse train in 2^16 samples of 1 ms, in uniform noise from an LCG.
 //! let n = 1 << 16;
+//! let mut state = 1u64;
 //! let data: Vec<f32> = (0..n)
 //!     .map(|i| {
+//!         state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+//!         let noise = (state >> 40) as f32 / (1u64 << 24) as f32 - 0.5;
 //!         let phase = (i as f64 * 1e-3 * 12.5).fract();
-//!         let pulse = if phase < 0.05 { 0.5 } else { 0.0 };
-//!         pulse + (((i * 7919) % 1013) as f32 / 1013.0 - 0.5) * 2.0
+//!         noise + if phase < 0.05 { 0.5 } else { 0.0 }
 //!     })
 //!     .collect();
 //! let ts = TimeSeries { info: InfFile { n: n as u64, dt: 1e-3, ..InfFile::default() }, data };
@@ -117,7 +119,7 @@ impl AccelConfig {
                 params.numharm
             )));
         }
-        if !(params.flo_hz > 0.0) || !(params.fhi_hz > params.flo_hz) {
+        if params.flo_hz.is_nan() || params.flo_hz <= 0.0 || params.fhi_hz.is_nan() || params.fhi_hz <= params.flo_hz {
             return Err(SearchError::Params(format!(
                 "the searched band {}–{} Hz is empty",
                 params.flo_hz, params.fhi_hz
@@ -204,7 +206,7 @@ impl AccelSearcher {
     /// [`SearchError::Params`] for a non-positive duration or an FFT length
     /// too short for the kernels.
     pub fn new(n_bins: usize, t_obs_s: f64, cfg: &AccelConfig) -> SearchResult<Self> {
-        if !(t_obs_s > 0.0) {
+        if t_obs_s.is_nan() || t_obs_s <= 0.0 {
             return Err(SearchError::Params(format!(
                 "observation length {t_obs_s} s is not positive"
             )));
@@ -296,14 +298,6 @@ impl AccelSearcher {
         if self.rhi <= self.rlo {
             return Ok(Vec::new());
         }
-        let _cpu = || {
-            std::fs::read_to_string("/proc/thread-self/schedstat")
-                .ok()
-                .and_then(|s| s.split_whitespace().next().and_then(|v| v.parse::<f64>().ok()))
-                .unwrap_or(0.0)
-                / 1e6
-        };
-        let _t0 = _cpu();
         let (amps, levels) = if self.cfg.block_normalise {
             normalise(&spec.amps)
         } else {

@@ -134,7 +134,7 @@ impl SpectrumMaker {
                 "a time series needs at least 2 samples for an FFT, this one has {n}"
             )));
         }
-        if !(ts.info.dt > 0.0) {
+        if ts.info.dt.is_nan() || ts.info.dt <= 0.0 {
             return Err(SearchError::Params(format!(
                 "sample time {} s is not positive",
                 ts.info.dt

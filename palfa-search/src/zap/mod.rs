@@ -152,9 +152,10 @@ pub fn apply_zaplist(spec: &mut Spectrum, list: &Zaplist, baryv: f64) -> ZapStat
         .map(|&(lo, hi)| local_level(spec, lo, hi, &mut buf))
         .collect();
     for (&(lo, hi), &level) in ranges.iter().zip(&levels) {
-        for k in lo.max(1)..hi {
-            spec.amps[k] = noise.amplitude(level);
-            zapped[k] = true;
+        let lo = lo.max(1);
+        for (a, z) in spec.amps[lo..hi].iter_mut().zip(&mut zapped[lo..hi]) {
+            *a = noise.amplitude(level);
+            *z = true;
         }
     }
     let t = spec.t_obs_s;

@@ -132,7 +132,7 @@ fn center(s: &str, width: usize) -> String {
 /// value to the same decimal place, as in journals (PRESTO's `nice_output`
 /// without its `x10^` forms, so every field parses as a plain number).
 pub fn value_with_error(val: f64, err: f64, ndig: u32) -> String {
-    if !(err.is_finite() && err > 0.0) || !val.is_finite() {
+    if !(err.is_finite() && err > 0.0 && val.is_finite()) {
         return format!("{val}(0)");
     }
     let ndig = ndig.max(1) as i32;
