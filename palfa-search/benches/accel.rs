@@ -44,12 +44,77 @@ fn series() -> TimeSeries {
     }
 }
 
+/// CPU time of this thread \[s\] (Linux), so that figures measured on a busy
+/// shared machine are per core rather than wall-clock.
+fn thread_cpu_s() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    Some(text.split_whitespace().next()?.parse::<f64>().ok()? * 1e-9)
+}
+
+/// Prints the mean thread CPU time of `reps` runs of `f`.
+fn cpu_time(name: &str, reps: usize, mut f: impl FnMut()) {
+    f();
+    let Some(t0) = thread_cpu_s() else {
+        return;
+    };
+    for _ in 0..reps {
+        f();
+    }
+    if let Some(t1) = thread_cpu_s() {
+        let per = (t1 - t0) / reps as f64;
+        println!(
+            "cpu time {name}: {:.2} ms per 2^20-point series ({:.1} Msamples/s per core)",
+            per * 1e3,
+            N as f64 / per / 1e6
+        );
+    }
+}
+
+/// PALFA's two passes.
+fn passes() -> [(&'static str, AccelParams, AccelPass); 2] {
+    [
+        (
+            "accel_lo_z0_h16",
+            AccelParams {
+                numharm: 16,
+                sigma: 2.0,
+                zmax: 0,
+                flo_hz: 2.0,
+                fhi_hz: 10_000.0,
+            },
+            AccelPass::Lo,
+        ),
+        (
+            "accel_hi_z50_h8",
+            AccelParams {
+                numharm: 8,
+                sigma: 3.0,
+                zmax: 50,
+                flo_hz: 1.0,
+                fhi_hz: 10_000.0,
+            },
+            AccelPass::Hi,
+        ),
+    ]
+}
+
 fn bench(c: &mut Criterion) {
     let ts = series();
     let maker = SpectrumMaker::new();
     let raw = maker.make(&ts).unwrap();
     let mut white = raw.clone();
     rednoise::whiten(&mut white, &RED);
+    if std::env::var_os("PALFA_BENCH_CPU").is_some() {
+        cpu_time("realfft", 10, || drop(maker.make(&ts).unwrap()));
+        cpu_time("rednoise", 10, || rednoise::whiten(&mut raw.clone(), &RED));
+        for (name, params, pass) in passes() {
+            let cfg = AccelConfig::new(&params, pass).unwrap();
+            let searcher = AccelSearcher::new(white.num_bins(), white.t_obs_s, &cfg).unwrap();
+            cpu_time(name, if pass == AccelPass::Lo { 10 } else { 3 }, || {
+                drop(searcher.search(&white).unwrap())
+            });
+        }
+    }
     let mut g = c.benchmark_group("periodicity_2^20");
     g.sample_size(10);
     g.throughput(Throughput::Elements(N as u64));

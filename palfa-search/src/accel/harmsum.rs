@@ -97,43 +97,58 @@ const fn pattern<const H: usize, const K: usize>() -> [usize; H] {
     p
 }
 
-/// `acc[q·H + m] += src[q·K + round(m·K/H)]` for every whole group of H
-/// outputs (the offsets are constants, so the inner loop compiles to
-/// straight-line loads and adds).
-fn add_fraction<const H: usize, const K: usize>(acc: &mut [f32], src: &[f32]) {
-    let p: [usize; H] = const { pattern::<H, K>() };
-    for (q, chunk) in acc.chunks_exact_mut(H).enumerate() {
-        let Some(w) = src.get(q * K..q * K + H) else {
-            return;
-        };
-        for m in 0..H {
-            chunk[m] += w[p[m]];
-        }
-    }
-}
-
-macro_rules! dispatch {
-    ($acc:expr, $src:expr, $k:expr, $h:literal, [$($kk:literal),*]) => {
-        match $k {
-            $($kk => add_fraction::<$h, $kk>($acc, $src),)*
-            _ => unreachable!("odd k below H"),
+/// Defines `fn $name(acc, srcs)`: adds every fraction K/H of one stage at once,
+/// `acc[q·H + m] += Σ_f srcs[f][q·K_f + round(m·K_f/H)]`, over whole groups of
+/// H outputs. The offsets are constants, so the inner loops compile to
+/// straight-line loads and adds, and `acc` is read and written once per stage.
+macro_rules! stage_fn {
+    ($name:ident, $h:literal, $n:literal, [$($k:literal),*]) => {
+        fn $name(acc: &mut [f32], srcs: &[&[f32]]) {
+            const KS: [usize; $n] = [$($k),*];
+            const PATS: [[usize; $h]; $n] = [$(pattern::<$h, $k>()),*];
+            let Ok(srcs) = <&[&[f32]; $n]>::try_from(srcs) else {
+                return;
+            };
+            for (q, chunk) in acc.chunks_exact_mut($h).enumerate() {
+                let mut ws: [&[f32; $h]; $n] = [&[0.0; $h]; $n];
+                for f in 0..$n {
+                    let w = srcs[f].get(q * KS[f]..q * KS[f] + $h).and_then(|w| <&[f32; $h]>::try_from(w).ok());
+                    match w {
+                        Some(w) => ws[f] = w,
+                        None => return,
+                    }
+                }
+                for m in 0..$h {
+                    let mut v = chunk[m];
+                    for f in 0..$n {
+                        v += ws[f][PATS[f][m]];
+                    }
+                    chunk[m] = v;
+                }
+            }
         }
     };
 }
 
-fn add_any(acc: &mut [f32], src: &[f32], f: &Fraction) {
-    match f.h {
-        2 => dispatch!(acc, src, f.k, 2, [1]),
-        4 => dispatch!(acc, src, f.k, 4, [1, 3]),
-        8 => dispatch!(acc, src, f.k, 8, [1, 3, 5, 7]),
-        16 => dispatch!(acc, src, f.k, 16, [1, 3, 5, 7, 9, 11, 13, 15]),
-        _ => dispatch!(
-            acc,
-            src,
-            f.k,
-            32,
-            [1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31]
-        ),
+stage_fn!(add_stage2, 2, 1, [1]);
+stage_fn!(add_stage4, 4, 2, [1, 3]);
+stage_fn!(add_stage8, 8, 4, [1, 3, 5, 7]);
+stage_fn!(add_stage16, 16, 8, [1, 3, 5, 7, 9, 11, 13, 15]);
+stage_fn!(
+    add_stage32,
+    32,
+    16,
+    [1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31]
+);
+
+/// Adds stage `h`'s fractions (sources in the order k = 1, 3, …, h − 1).
+fn add_stage(h: usize, acc: &mut [f32], srcs: &[&[f32]]) {
+    match h {
+        2 => add_stage2(acc, srcs),
+        4 => add_stage4(acc, srcs),
+        8 => add_stage8(acc, srcs),
+        16 => add_stage16(acc, srcs),
+        _ => add_stage32(acc, srcs),
     }
 }
 
@@ -169,7 +184,8 @@ fn sum_block(plan: &SumPlan<'_>, fractions: &[Fraction], b: usize, sink: &mut St
     }
     let i_scan = i0 + t_lo as u64;
     let mut acc = vec![0f32; u];
-    let mut scratch = vec![0f32; u + 32];
+    // One copy buffer per fraction of a stage, for sources that leave the plane.
+    let mut scratch = vec![vec![0f32; u + 32]; (1usize << (stages - 1)) / 2];
     for j in 0..p.numz {
         acc.copy_from_slice(&p.row(j)[b * u..(b + 1) * u]);
         let z_full = -(plan.zmax as i32) + 2 * j as i32;
@@ -177,21 +193,31 @@ fn sum_block(plan: &SumPlan<'_>, fractions: &[Fraction], b: usize, sink: &mut St
         let mut fi = 0;
         for s in 1..stages {
             let h = 1usize << s;
-            for _ in (1..h).step_by(2) {
-                let f = &fractions[fi];
-                fi += 1;
+            let nf = h / 2;
+            // Where each fraction's source lies: in the plane, or copied.
+            let mut direct: Vec<Option<(usize, usize, usize)>> = Vec::with_capacity(nf);
+            for (slot, f) in fractions[fi..fi + nf].iter().enumerate() {
                 let jr = sub_row(j, plan.zmax, f.k as i64, f.h as i64);
                 // i0 is a multiple of H, so the source starts exactly at i0·k/H.
                 let start = (i0 as usize / f.h * f.k) as i64 - p.lo_half;
                 let len = (u / f.h - 1) * f.k + f.h;
-                let row = p.row(jr);
-                if start >= 0 && start as usize + len <= row.len() {
-                    add_any(&mut acc, &row[start as usize..start as usize + len], f);
+                if start >= 0 && start as usize + len <= p.ncols {
+                    direct.push(Some((jr, start as usize, len)));
                 } else {
-                    p.copy_row(jr, start, &mut scratch[..len]);
-                    add_any(&mut acc, &scratch[..len], f);
+                    p.copy_row(jr, start, &mut scratch[slot][..len]);
+                    direct.push(None);
                 }
             }
+            let srcs: Vec<&[f32]> = direct
+                .iter()
+                .enumerate()
+                .map(|(slot, d)| match *d {
+                    Some((jr, start, len)) => &p.row(jr)[start..start + len],
+                    None => &scratch[slot][..],
+                })
+                .collect();
+            add_stage(h, &mut acc, &srcs);
+            fi += nf;
             sink(s as u8, i_scan, z_full, &acc[t_lo..t_hi]);
         }
     }

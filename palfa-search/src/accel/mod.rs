@@ -182,6 +182,8 @@ pub struct AccelSearcher {
     /// Power threshold per stage.
     powcut: Vec<f32>,
     corr: plane::Correlator,
+    /// Plane buffers kept between searches (one per thread that searched).
+    buffers: std::sync::Mutex<Vec<Vec<f32>>>,
 }
 
 impl std::fmt::Debug for AccelSearcher {
@@ -250,7 +252,18 @@ impl AccelSearcher {
             numindep,
             powcut,
             corr: plane::Correlator::new(cfg.zmax, fftlen),
+            buffers: std::sync::Mutex::new(Vec::new()),
         })
+    }
+
+    /// Frees the f-ḟ plane buffers kept for reuse. Each thread that has
+    /// searched keeps one (4·(zmax+1)·2·N_bins bytes: 214 MB for the high pass
+    /// of a 2^20-point series), so that the next search does not allocate and
+    /// page-fault it again.
+    pub fn release_buffers(&self) {
+        if let Ok(mut b) = self.buffers.lock() {
+            b.clear();
+        }
     }
 
     /// The settings.
@@ -308,7 +321,13 @@ impl AccelSearcher {
         let plane_lo = self.rlo / hmax / hmax.div_ceil(2) * hmax.div_ceil(2);
         let lo_half = 2 * plane_lo as i64;
         let nr = (2 * self.rhi - 2 * plane_lo + 1) as usize;
-        let plane = self.corr.plane(&amps, lo_half, nr, self.cfg.parallel);
+        let buf = self
+            .buffers
+            .lock()
+            .map(|mut b| b.pop())
+            .unwrap_or(None)
+            .unwrap_or_default();
+        let plane = self.corr.plane(&amps, lo_half, nr, self.cfg.parallel, buf);
         let plan = harmsum::SumPlan {
             plane: &plane,
             zmax: self.cfg.zmax,
@@ -317,7 +336,9 @@ impl AccelSearcher {
             i_hi: 2 * self.rhi,
         };
         let crossings = harmsum::harmonic_sum(&plan, self.cfg.parallel);
-        drop(plane);
+        if let Ok(mut b) = self.buffers.lock() {
+            b.push(plane.data);
+        }
         let mut grid = select::choose(&crossings, &self.numindep);
         if self.cfg.numharm > 1 {
             grid = select::eliminate_harmonics(grid);

@@ -119,12 +119,16 @@ impl Correlator {
     /// The plane for columns `lo_half/2 + c/2`, `c` in `0..nr` (rounded up
     /// to whole blocks), from normalised amplitudes `amps` (bins outside it
     /// count as 0). `lo_half` must be even.
-    pub fn plane(&self, amps: &[Complex32], lo_half: i64, nr: usize, parallel: bool) -> Plane {
+    ///
+    /// `buf` is reused for the powers (every element is overwritten), so a
+    /// caller that keeps it between searches avoids re-faulting hundreds of MB.
+    pub fn plane(&self, amps: &[Complex32], lo_half: i64, nr: usize, parallel: bool, buf: Vec<f32>) -> Plane {
         let numz = self.numz();
         let u = self.uselen;
         let nblocks = nr.div_ceil(u).max(1);
         let ncols = nblocks * u;
-        let mut data = vec![0f32; numz * ncols];
+        let mut data = buf;
+        data.resize(numz * ncols, 0.0);
         if parallel {
             // Forward transforms of every block first, then rows in parallel.
             let fwd: Vec<Vec<Complex32>> = (0..nblocks)
@@ -251,7 +255,7 @@ mod tests {
         let zmax = 20;
         let c = Correlator::new(zmax, default_fftlen(z_halfwidth(zmax as f64)));
         let amps = drifting_tone(3000, 1234.5, 8.0, 10.0);
-        let plane = c.plane(&amps, 0, 6000, false);
+        let plane = c.plane(&amps, 0, 6000, false, Vec::new());
         let mut best = (0f32, 0usize, 0usize);
         for j in 0..plane.numz {
             for (i, &p) in plane.row(j).iter().enumerate() {
@@ -266,7 +270,7 @@ mod tests {
         // offsets the truncated tails hold ~1% of the power.
         assert!(best.0 > 97.0 && best.0 <= 100.0, "{}", best.0);
         // The same with parallel blocks.
-        let p2 = c.plane(&amps, 0, 6000, true);
+        let p2 = c.plane(&amps, 0, 6000, true, vec![1.0; 5]);
         assert_eq!(p2.data, plane.data);
     }
 }

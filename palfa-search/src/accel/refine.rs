@@ -77,11 +77,11 @@ impl Interp<'_> {
                 |x| -self.harm_power(x[0], x[1], numharm),
                 &[r0, z0],
                 &[0.4 / h, 1.6 / h],
-                200,
+                120,
             );
             (x[0], x[1])
         } else {
-            let x = nelder_mead(|x| -self.harm_power(x[0], z0, numharm), &[r0], &[0.4 / h], 100);
+            let x = nelder_mead(|x| -self.harm_power(x[0], z0, numharm), &[r0], &[0.4 / h], 60);
             (x[0], z0)
         }
     }
@@ -89,7 +89,7 @@ impl Interp<'_> {
 
 /// Minimises `f` from `x0` with initial steps `step` (Nelder–Mead, standard
 /// coefficients); stops after `max_iter` iterations or when the simplex's
-/// values agree to 1e-9 relative.
+/// values agree to 1e-8 relative (far below the noise in any power).
 pub(crate) fn nelder_mead<F: Fn(&[f64]) -> f64>(f: F, x0: &[f64], step: &[f64], max_iter: usize) -> Vec<f64> {
     let n = x0.len();
     let mut pts: Vec<Vec<f64>> = vec![x0.to_vec()];
@@ -103,7 +103,7 @@ pub(crate) fn nelder_mead<F: Fn(&[f64]) -> f64>(f: F, x0: &[f64], step: &[f64], 
         let mut order: Vec<usize> = (0..=n).collect();
         order.sort_by(|&a, &b| vals[a].total_cmp(&vals[b]));
         let (best, worst, second) = (order[0], order[n], order[n.saturating_sub(1)]);
-        if (vals[worst] - vals[best]).abs() <= 1e-9 * (vals[best].abs() + 1e-12) {
+        if (vals[worst] - vals[best]).abs() <= 1e-8 * (vals[best].abs() + 1e-12) {
             break;
         }
         let centroid: Vec<f64> = (0..n)

@@ -45,7 +45,7 @@ fn fresnel_split(x: f64) -> (i32, Complex64) {
             term = term * a / m as f64;
             let add = term / (2 * m + 1) as f64;
             sum += add;
-            if add.norm() < 1e-17 * sum.norm() {
+            if add.norm_sqr() < 1e-34 * sum.norm_sqr() {
                 break;
             }
         }
@@ -61,17 +61,17 @@ fn fresnel_split(x: f64) -> (i32, Complex64) {
         for n in 1..500 {
             let an = 0.5 * n as f64;
             d = w + d * an;
-            if d.norm() < tiny {
+            if d.norm_sqr() < tiny {
                 d = Complex64::new(tiny, 0.0);
             }
             d = d.inv();
             c = w + c.inv() * an;
-            if c.norm() < tiny {
+            if c.norm_sqr() < tiny {
                 c = Complex64::new(tiny, 0.0);
             }
             let delta = c * d;
             f *= delta;
-            if (delta - 1.0).norm() < 1e-16 {
+            if (delta - 1.0).norm_sqr() < 1e-32 {
                 break;
             }
         }
