@@ -194,6 +194,12 @@ fn accel_file_round_trips_and_reads_like_presto() {
     assert_eq!(a.harmonics.len(), d.candidate.numharm);
     assert!((a.harmonics[0].power - d.harmonics[0].power).abs() < 0.06);
     assert!((a.r / f.t_obs_s() - 31.7).abs() < 0.01);
+    // The binary .cand beside it, one 88-byte record per candidate.
+    let cand = palfa_search::accel::write_cand(&dets, &dir.path().join("syn_DM0.00"), 50).unwrap();
+    assert!(cand.ends_with("syn_DM0.00_ACCEL_50.cand"));
+    let recs = palfa_core::formats::presto::read_cand_file(&cand).unwrap();
+    assert_eq!(recs.len(), dets.len());
+    assert!((recs[0].r - d.candidate.r).abs() < 1e-9 && (recs[0].pow as f64 - d.harmonics[0].power).abs() < 1e-3);
 }
 
 #[test]
@@ -225,5 +231,39 @@ fn real_pulsar_j1807_is_the_top_candidate() {
             top.freq_hz()
         );
         assert!(top.sigma > 8.0);
+    }
+}
+
+#[test]
+fn one_searcher_serves_parallel_dm_trials_and_internal_parallelism_agrees() {
+    use rayon::prelude::*;
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<AccelSearcher>();
+    assert_send_sync::<palfa_search::spectrum::SpectrumMaker>();
+    let n = 1 << 16;
+    let specs: Vec<Spectrum> = (0..4)
+        .map(|i| {
+            let psr = Pulsar {
+                f0: 17.0 + i as f64,
+                fdot: 0.0,
+                duty: 0.05,
+                snr: 20.0,
+            };
+            whitened(&series(n, 5e-4, std::slice::from_ref(&psr), 30 + i))
+        })
+        .collect();
+    let mut cfg = AccelConfig::new(&hi_params(), AccelPass::Hi).unwrap();
+    let s = AccelSearcher::new(specs[0].num_bins(), specs[0].t_obs_s, &cfg).unwrap();
+    let serial: Vec<Vec<AccelCandidate>> = specs.iter().map(|sp| s.search(sp).unwrap()).collect();
+    let par: Vec<Vec<AccelCandidate>> = specs.par_iter().map(|sp| s.search(sp).unwrap()).collect();
+    assert_eq!(serial, par);
+    cfg.parallel = true;
+    let sp = AccelSearcher::new(specs[0].num_bins(), specs[0].t_obs_s, &cfg).unwrap();
+    for (spec, want) in specs.iter().zip(&serial) {
+        assert_eq!(&sp.search(spec).unwrap(), want);
+        assert!((want[0].freq_hz() - (spec.freq_hz(want[0].r))).abs() < 1e-12);
+    }
+    for (i, c) in serial.iter().enumerate() {
+        assert!((c[0].freq_hz() - (17.0 + i as f64)).abs() < 0.5 / specs[i].t_obs_s);
     }
 }

@@ -1,6 +1,6 @@
 //! `palfa accelsearch FILE.dat`: FFT, red-noise whitening, birdie zapping and
 //! the Fourier-domain acceleration search of one time series, writing PRESTO's
-//! `<base>_ACCEL_<zmax>` candidate file beside it.
+//! `<base>_ACCEL_<zmax>` candidate file (and its binary `.cand`) beside it.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -9,7 +9,7 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 use palfa_core::config::{AccelParams, Config, RedNoiseParams};
 use palfa_core::formats::presto::zaplist::Zaplist;
-use palfa_search::accel::{write_accel_file, AccelConfig, AccelSearcher};
+use palfa_search::accel::{write_accel_file, write_cand, AccelConfig, AccelSearcher};
 use palfa_search::spectrum::SpectrumMaker;
 use palfa_search::zap::apply_zaplist;
 use palfa_search::{rednoise, AccelPass, TimeSeries};
@@ -167,6 +167,7 @@ pub fn run(cli: &Cli, a: &AccelsearchArgs) -> anyhow::Result<ExitCode> {
         None => a.file.with_extension(""),
     };
     let out = write_accel_file(&dets, &spec, &base, acfg.zmax)?;
+    write_cand(&dets, &base, acfg.zmax)?;
     let (rlo, rhi) = searcher.r_range();
     println!(
         "{}: N = {}, T = {:.3} s, DM {}; searched r {rlo}–{rhi} ({:.3}–{:.1} Hz), zmax {}, {} harmonics, sigma {} ({:.2} s)",

@@ -75,7 +75,7 @@ use crate::spectrum::Spectrum;
 use crate::stats::{candidate_sigma, power_for_sigma};
 
 pub use harmsum::CLOSEST_R;
-pub use output::{accel_file, accel_path, write_accel_file};
+pub use output::{accel_file, accel_path, cand_records, write_accel_file, write_cand};
 
 /// Bins per block of the block-median normalisation.
 pub const NORM_BLOCK: usize = 512;

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use palfa_core::formats::presto::{AccelFile, AccelFileCand, AccelFileHarm};
+use palfa_core::formats::presto::{write_cand_file, AccelFile, AccelFileCand, AccelFileHarm, FourierProps};
 
 use super::{AccelDetection, DZ};
 use crate::error::SearchResult;
@@ -91,5 +91,50 @@ pub fn accel_path(base: &Path, zmax: u32) -> PathBuf {
 pub fn write_accel_file(dets: &[AccelDetection], spec: &Spectrum, base: &Path, zmax: u32) -> SearchResult<PathBuf> {
     let path = accel_path(base, zmax);
     accel_file(dets, spec).write(&path)?;
+    Ok(path)
+}
+
+/// PRESTO's `.cand` records of `dets` (the fundamental's refined r and z,
+/// errors as in the ACCEL file, the fundamental harmonic's power and phase).
+pub fn cand_records(dets: &[AccelDetection]) -> Vec<FourierProps> {
+    dets.iter()
+        .map(|d| {
+            let c = &d.candidate;
+            let nh = c.numharm as f64;
+            let h = d.harmonics.first();
+            let pow = h.map_or(0.0, |h| h.power);
+            FourierProps {
+                r: c.r,
+                rerr: (DR / nh) as f32,
+                z: c.z,
+                zerr: (DZ / nh) as f32,
+                w: 0.0,
+                werr: 0.0,
+                pow: pow as f32,
+                powerr: (2.0 * pow + 1.0).sqrt() as f32,
+                sig: candidate_sigma(pow, 1, 1.0) as f32,
+                rawpow: h.map_or(0.0, |h| h.raw_power) as f32,
+                phs: h.map_or(0.0, |h| h.phase_rad) as f32,
+                phserr: (1.0 / (2.0 * pow.max(0.5)).sqrt()) as f32,
+                cen: 0.5,
+                cenerr: 0.0,
+                pur: 1.0,
+                purerr: 0.0,
+                locpow: h.map_or(1.0, |h| if h.power > 0.0 { h.raw_power / h.power } else { 1.0 }) as f32,
+            }
+        })
+        .collect()
+}
+
+/// Writes `<base>_ACCEL_<zmax>.cand` (see [`cand_records`]); returns the path.
+///
+/// # Errors
+/// The file cannot be written.
+pub fn write_cand(dets: &[AccelDetection], base: &Path, zmax: u32) -> SearchResult<PathBuf> {
+    // Not with_extension: "DM0.00_ACCEL_50" has a dot of its own.
+    let accel = accel_path(base, zmax);
+    let name = accel.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let path = accel.with_file_name(format!("{name}.cand"));
+    write_cand_file(&path, &cand_records(dets))?;
     Ok(path)
 }
