@@ -141,10 +141,18 @@ fn noise_alone_gives_false_alarms_at_the_computed_rate() {
             count += cands.len();
         }
         let naive = seeds as f64 * s_stages(&params) * palfa_search::stats::normal_logq(params.sigma).exp();
-        eprintln!("{pass:?}: {count} candidates in {seeds} noise series; bound {expected:.1}, naive stages·Q(σ) {naive:.2}");
+        eprintln!(
+            "{pass:?}: {count} candidates in {seeds} noise series; bound {expected:.1}, naive stages·Q(σ) {naive:.2}"
+        );
         let bound = 2.0 * expected;
-        assert!((count as f64) < bound + 3.0 * bound.sqrt(), "{count} false alarms, expected ≤ {bound}");
-        assert!((count as f64) > 0.2 * expected - 2.0 * expected.sqrt(), "{count} false alarms: thresholds too high?");
+        assert!(
+            (count as f64) < bound + 3.0 * bound.sqrt(),
+            "{count} false alarms, expected ≤ {bound}"
+        );
+        assert!(
+            (count as f64) > 0.2 * expected - 2.0 * expected.sqrt(),
+            "{count} false alarms: thresholds too high?"
+        );
     }
 }
 

@@ -9,8 +9,9 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 use palfa_core::config::{AccelParams, Config, RedNoiseParams};
 use palfa_core::formats::presto::zaplist::Zaplist;
+use palfa_core::formats::presto::{read_dat, InfFile};
 use palfa_search::accel::{write_accel_file, write_cand, AccelConfig, AccelSearcher};
-use palfa_search::spectrum::SpectrumMaker;
+use palfa_search::spectrum::{presto_base, with_suffix, SpectrumMaker};
 use palfa_search::zap::apply_zaplist;
 use palfa_search::{rednoise, AccelPass, TimeSeries};
 
@@ -132,7 +133,20 @@ pub fn run(cli: &Cli, a: &AccelsearchArgs) -> anyhow::Result<ExitCode> {
     let mut acfg = AccelConfig::new(&params, pass)?;
     acfg.parallel = a.parallel;
 
-    let ts = TimeSeries::read(&a.file)?;
+    // Read .inf and .dat by appending suffixes to the base name: PRESTO names
+    // such as beam_DM12.30.dat have a dot of their own.
+    let base_in = presto_base(&a.file);
+    let info = InfFile::read(with_suffix(&base_in, ".inf"))?;
+    let mut data = read_dat(with_suffix(&base_in, ".dat"))?;
+    anyhow::ensure!(
+        data.len() as u64 >= info.n,
+        "{}.dat holds {} samples, its .inf promises {}",
+        base_in.display(),
+        data.len(),
+        info.n
+    );
+    data.truncate(info.n as usize);
+    let ts = TimeSeries { info, data };
     let maker = SpectrumMaker::new();
     let mut spec = maker.make(&ts)?;
     if !a.no_rednoise {
@@ -162,9 +176,9 @@ pub fn run(cli: &Cli, a: &AccelsearchArgs) -> anyhow::Result<ExitCode> {
     let base = match &a.outdir {
         Some(d) => {
             std::fs::create_dir_all(d).with_context(|| format!("creating {}", d.display()))?;
-            d.join(a.file.file_stem().unwrap_or_default())
+            d.join(base_in.file_name().unwrap_or_default())
         }
-        None => a.file.with_extension(""),
+        None => base_in.clone(),
     };
     let out = write_accel_file(&dets, &spec, &base, acfg.zmax)?;
     write_cand(&dets, &base, acfg.zmax)?;

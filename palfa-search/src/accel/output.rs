@@ -133,7 +133,10 @@ pub fn cand_records(dets: &[AccelDetection]) -> Vec<FourierProps> {
 pub fn write_cand(dets: &[AccelDetection], base: &Path, zmax: u32) -> SearchResult<PathBuf> {
     // Not with_extension: "DM0.00_ACCEL_50" has a dot of its own.
     let accel = accel_path(base, zmax);
-    let name = accel.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = accel
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let path = accel.with_file_name(format!("{name}.cand"));
     write_cand_file(&path, &cand_records(dets))?;
     Ok(path)

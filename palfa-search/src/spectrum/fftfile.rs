@@ -13,6 +13,25 @@ use palfa_core::{FormatError, FormatErrorKind};
 use super::{Complex32, Spectrum};
 use crate::error::SearchResult;
 
+/// `path` without a trailing `.fft`, `.inf` or `.dat`, as a string to which
+/// suffixes are appended (not `with_extension`: PRESTO names such as
+/// `beam_DM12.30` contain a dot of their own).
+pub fn presto_base(path: &Path) -> std::path::PathBuf {
+    let s = path.to_string_lossy();
+    let trimmed = [".fft", ".inf", ".dat"]
+        .iter()
+        .find_map(|ext| s.strip_suffix(ext))
+        .unwrap_or(&s);
+    std::path::PathBuf::from(trimmed.to_string())
+}
+
+/// `base` with `suffix` appended.
+pub fn with_suffix(base: &Path, suffix: &str) -> std::path::PathBuf {
+    let mut s = base.as_os_str().to_owned();
+    s.push(suffix);
+    s.into()
+}
+
 /// Reads `<base>.fft` and `<base>.inf` (given either name or the base name)
 /// into a [`Spectrum`]. The DC term (bin 0 real part) is kept as it is in
 /// the file; `mean` is set from it.
@@ -21,9 +40,9 @@ use crate::error::SearchResult;
 /// Missing or unreadable files, or a `.fft` whose size is not a whole number of
 /// complex values or disagrees with the `.inf`'s number of samples.
 pub fn read_presto_fft(path: impl AsRef<Path>) -> SearchResult<Spectrum> {
-    let base = path.as_ref().with_extension("");
-    let info = InfFile::read(base.with_extension("inf"))?;
-    let fft_path = base.with_extension("fft");
+    let base = presto_base(path.as_ref());
+    let info = InfFile::read(with_suffix(&base, ".inf"))?;
+    let fft_path = with_suffix(&base, ".fft");
     let bytes = std::fs::read(&fft_path).map_err(|e| FormatError::io(&fft_path, e))?;
     if bytes.len() % 8 != 0 {
         return Err(FormatError::new(
@@ -90,7 +109,7 @@ pub fn write_presto_fft(spec: &Spectrum, base: impl AsRef<Path>) -> SearchResult
         bytes.extend_from_slice(&a.re.to_le_bytes());
         bytes.extend_from_slice(&im.to_le_bytes());
     }
-    let path = base.with_extension("fft");
+    let path = with_suffix(base, ".fft");
     std::fs::write(&path, bytes).map_err(|e| FormatError::io(&path, e))?;
     let mut info = spec.info.clone();
     info.n = spec.n_samples as u64;
@@ -99,7 +118,7 @@ pub fn write_presto_fft(spec: &Spectrum, base: impl AsRef<Path>) -> SearchResult
         .file_name()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    info.write(base.with_extension("inf"))?;
+    info.write(with_suffix(base, ".inf"))?;
     Ok(())
 }
 
@@ -137,9 +156,9 @@ mod tests {
                     ..InfFile::default()
                 },
             };
-            let base = dir.path().join(format!("s{n}"));
+            let base = dir.path().join(format!("s{n}_DM1.50"));
             write_presto_fft(&spec, &base).unwrap();
-            let back = read_presto_fft(base.with_extension("fft")).unwrap();
+            let back = read_presto_fft(with_suffix(&base, ".fft")).unwrap();
             if n % 2 == 0 {
                 assert_eq!(back.amps, spec.amps);
             } else {
@@ -159,11 +178,11 @@ mod tests {
             dt: 1e-3,
             ..InfFile::default()
         }
-        .write(base.with_extension("inf"))
+        .write(with_suffix(&base, ".inf"))
         .unwrap();
-        std::fs::write(base.with_extension("fft"), vec![0u8; 8 * 10]).unwrap();
+        std::fs::write(with_suffix(&base, ".fft"), vec![0u8; 8 * 10]).unwrap();
         assert!(read_presto_fft(&base).is_err());
-        std::fs::write(base.with_extension("fft"), vec![0u8; 8 * 50 + 3]).unwrap();
+        std::fs::write(with_suffix(&base, ".fft"), vec![0u8; 8 * 50 + 3]).unwrap();
         assert!(read_presto_fft(&base).is_err());
     }
 }
