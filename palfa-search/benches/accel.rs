@@ -104,9 +104,22 @@ fn bench(c: &mut Criterion) {
     let raw = maker.make(&ts).unwrap();
     let mut white = raw.clone();
     rednoise::whiten(&mut white, &RED);
+    let list = Zaplist {
+        birds: (0..1000)
+            .map(|i| Bird {
+                freq_hz: 1.0 + 7.3 * i as f64,
+                width_hz: 1.0 / 300.0,
+                barycentric: true,
+            })
+            .collect(),
+        ..Default::default()
+    };
     if std::env::var_os("PALFA_BENCH_CPU").is_some() {
         cpu_time("realfft", 10, || drop(maker.make(&ts).unwrap()));
         cpu_time("rednoise", 10, || rednoise::whiten(&mut raw.clone(), &RED));
+        cpu_time("zap_1000_birds", 10, || {
+            drop(apply_zaplist(&mut white.clone(), &list, 1e-4))
+        });
         for (name, params, pass) in passes() {
             let cfg = AccelConfig::new(&params, pass).unwrap();
             let searcher = AccelSearcher::new(white.num_bins(), white.t_obs_s, &cfg).unwrap();
@@ -126,16 +139,6 @@ fn bench(c: &mut Criterion) {
             BatchSize::LargeInput,
         )
     });
-    let list = Zaplist {
-        birds: (0..1000)
-            .map(|i| Bird {
-                freq_hz: 1.0 + 7.3 * i as f64,
-                width_hz: 1.0 / 300.0,
-                barycentric: true,
-            })
-            .collect(),
-        ..Default::default()
-    };
     g.bench_function("zap_1000_birds", |b| {
         b.iter_batched(
             || white.clone(),

@@ -90,6 +90,9 @@ impl Spectrum {
 pub struct SpectrumMaker {
     planner: Mutex<RealFftPlanner<f32>>,
     plans: Mutex<HashMap<usize, Arc<dyn RealToComplex<f32>>>>,
+    /// Input and scratch buffers kept between calls (one set per thread that
+    /// made a spectrum), so large transforms do not page-fault fresh memory.
+    buffers: Mutex<Vec<(Vec<f32>, Vec<Complex32>)>>,
 }
 
 impl std::fmt::Debug for SpectrumMaker {
@@ -148,12 +151,22 @@ impl SpectrumMaker {
         }
         let mean = sum / n as f64;
         let meanf = mean as f32;
-        let mut input: Vec<f32> = ts.data.iter().map(|&v| v - meanf).collect();
+        let (mut input, mut scratch) = self
+            .buffers
+            .lock()
+            .map(|mut b| b.pop())
+            .unwrap_or(None)
+            .unwrap_or_default();
+        input.clear();
+        input.extend(ts.data.iter().map(|&v| v - meanf));
         let plan = self.plan(n);
         let mut amps = plan.make_output_vec();
-        let mut scratch = plan.make_scratch_vec();
-        plan.process_with_scratch(&mut input, &mut amps, &mut scratch)
-            .map_err(|e| SearchError::Params(format!("FFT failed: {e}")))?;
+        scratch.resize(plan.get_scratch_len(), Complex32::default());
+        let result = plan.process_with_scratch(&mut input, &mut amps, &mut scratch);
+        if let Ok(mut b) = self.buffers.lock() {
+            b.push((input, scratch));
+        }
+        result.map_err(|e| SearchError::Params(format!("FFT failed: {e}")))?;
         // The mean was removed in f32; clear what rounding left in bin 0.
         amps[0] = Complex32::new(0.0, 0.0);
         Ok(Spectrum {
