@@ -227,3 +227,86 @@ fn print_candidates(dets: &[palfa_search::accel::AccelDetection], show: usize) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+    use palfa_core::formats::presto::{write_dat, AccelFile, InfFile};
+
+    use crate::{Cli, Command};
+
+    #[test]
+    fn searches_a_dat_with_a_dotted_presto_name() {
+        let dir = std::env::temp_dir().join(format!("palfa-accelsearch-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // A 25 Hz pulse train in uniform noise (LCG), 2^15 samples of 1 ms.
+        let n = 1 << 15;
+        let mut state = 7u64;
+        let data: Vec<f32> = (0..n)
+            .map(|i| {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let noise = (state >> 40) as f32 / (1u64 << 24) as f32 - 0.5;
+                noise
+                    + if (i as f64 * 1e-3 * 25.0).fract() < 0.05 {
+                        0.5
+                    } else {
+                        0.0
+                    }
+            })
+            .collect();
+        write_dat(dir.join("beam_DM12.30.dat"), &data).unwrap();
+        let inf = InfFile {
+            basename: "beam_DM12.30".into(),
+            n: n as u64,
+            dt: 1e-3,
+            dm: 12.3,
+            ..InfFile::default()
+        };
+        inf.write(dir.join("beam_DM12.30.inf")).unwrap();
+        let out = dir.join("out");
+        let cli = Cli::try_parse_from([
+            "palfa",
+            "--config",
+            dir.join("absent.toml").to_str().unwrap(),
+            "accelsearch",
+            "--pass",
+            "lo",
+            "-o",
+            out.to_str().unwrap(),
+            dir.join("beam_DM12.30.dat").to_str().unwrap(),
+        ])
+        .unwrap();
+        let Command::Accelsearch(args) = &cli.command else {
+            panic!("not accelsearch");
+        };
+        // The named configuration file does not exist: that is an error, not defaults.
+        assert!(super::run(&cli, args).is_err());
+        let cli = Cli::try_parse_from([
+            "palfa",
+            "accelsearch",
+            "--zmax",
+            "10",
+            "-o",
+            out.to_str().unwrap(),
+            dir.join("beam_DM12.30.dat").to_str().unwrap(),
+        ])
+        .unwrap();
+        let Command::Accelsearch(args) = &cli.command else {
+            panic!("not accelsearch");
+        };
+        if std::env::var_os(palfa_core::config::CONFIG_ENV).is_none() && !std::path::Path::new("palfa.toml").exists() {
+            super::run(&cli, args).unwrap();
+            let f = AccelFile::read(out.join("beam_DM12.30_ACCEL_10")).unwrap();
+            assert!(out.join("beam_DM12.30_ACCEL_10.cand").exists());
+            assert!(
+                (f.cands[0].r / f.t_obs_s() - 25.0).abs() < 0.05,
+                "{}",
+                f.cands[0].r / f.t_obs_s()
+            );
+            assert_eq!(f.inf.dm, 12.3);
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
