@@ -293,3 +293,54 @@ fn one_searcher_serves_parallel_dm_trials_and_internal_parallelism_agrees() {
         assert!((c[0].freq_hz() - (17.0 + i as f64)).abs() < 0.5 / specs[i].t_obs_s);
     }
 }
+
+#[test]
+fn bad_settings_are_errors_not_panics() {
+    use palfa_core::config::AccelParams;
+    let ok = AccelParams {
+        numharm: 8,
+        sigma: 3.0,
+        zmax: 50,
+        flo_hz: 1.0,
+        fhi_hz: 100.0,
+    };
+    for bad in [
+        AccelParams {
+            numharm: 3,
+            ..ok.clone()
+        },
+        AccelParams {
+            numharm: 64,
+            ..ok.clone()
+        },
+        AccelParams {
+            flo_hz: 0.0,
+            ..ok.clone()
+        },
+        AccelParams {
+            flo_hz: 200.0,
+            ..ok.clone()
+        },
+        AccelParams {
+            sigma: f64::NAN,
+            ..ok.clone()
+        },
+    ] {
+        assert!(AccelConfig::new(&bad, AccelPass::Hi).is_err(), "{bad:?}");
+    }
+    let cfg = AccelConfig::new(&ok, AccelPass::Hi).unwrap();
+    assert_eq!(
+        AccelConfig::new(&AccelParams { zmax: 49, ..ok.clone() }, AccelPass::Hi)
+            .unwrap()
+            .zmax,
+        50
+    );
+    assert!(AccelSearcher::new(1000, 0.0, &cfg).is_err());
+    assert!(AccelSearcher::new(1000, -1.0, &cfg).is_err());
+    let mut short = cfg.clone();
+    short.fft_len = Some(256);
+    assert!(AccelSearcher::new(1000, 10.0, &short).is_err());
+    // zmax 1200 over 2^23 bins would need a 75 GiB plane: refused up front.
+    let huge = AccelConfig::new(&AccelParams { zmax: 1200, ..ok }, AccelPass::Hi).unwrap();
+    assert!(AccelSearcher::new(1 << 23, 500.0, &huge).is_err());
+}

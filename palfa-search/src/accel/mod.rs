@@ -80,6 +80,10 @@ pub use output::{accel_file, accel_path, cand_records, write_accel_file, write_c
 /// Bins per block of the block-median normalisation.
 pub const NORM_BLOCK: usize = 512;
 
+/// Largest f-ḟ plane one search may hold \[bytes\]: the plane is kept whole
+/// in memory, 4·(zmax+1)·2·N_bins bytes (856 MB for zmax 50 at 2^22 points).
+pub const MAX_PLANE_BYTES: u64 = 8 << 30;
+
 /// z step of the plane \[bins\] (PRESTO's ACCEL_DZ).
 pub const DZ: f64 = 2.0;
 
@@ -205,8 +209,8 @@ impl AccelSearcher {
     /// bins from series of `t_obs_s` seconds.
     ///
     /// # Errors
-    /// [`SearchError::Params`] for a non-positive duration or an FFT length
-    /// too short for the kernels.
+    /// [`SearchError::Params`] for a non-positive duration, an FFT length too
+    /// short for the kernels, or a plane larger than [`MAX_PLANE_BYTES`].
     pub fn new(n_bins: usize, t_obs_s: f64, cfg: &AccelConfig) -> SearchResult<Self> {
         if t_obs_s.is_nan() || t_obs_s <= 0.0 {
             return Err(SearchError::Params(format!(
@@ -241,6 +245,15 @@ impl AccelSearcher {
                 "FFT length {fftlen} must be a power of two of at least {} for zmax {}",
                 (8 * hw).next_power_of_two(),
                 cfg.zmax
+            )));
+        }
+        let plane_bytes = 4 * (cfg.zmax as u64 + 1) * 2 * n_bins as u64;
+        if plane_bytes > MAX_PLANE_BYTES {
+            return Err(SearchError::Params(format!(
+                "zmax {} over {n_bins} bins needs a {:.1} GiB f-fdot plane, more than the {} GiB allowed",
+                cfg.zmax,
+                plane_bytes as f64 / (1u64 << 30) as f64,
+                MAX_PLANE_BYTES >> 30
             )));
         }
         Ok(Self {
