@@ -67,8 +67,8 @@ pub(crate) fn harmonic_sum(plan: &SumPlan<'_>, parallel: bool) -> Vec<Crossing> 
     let fractions = all_fractions(plan.powcut.len());
     let work = |b: usize| -> Vec<Crossing> {
         let mut out = Vec::new();
-        sum_block(plan, &fractions, b, &mut |stage, i_scan, z, acc| {
-            scan(acc, plan.powcut[stage as usize], stage, i_scan, z, &mut out)
+        sum_block(plan, &fractions, b, &mut |stage, i_scan, z, acc, max| {
+            scan(acc, max, plan.powcut[stage as usize], stage, i_scan, z, &mut out)
         });
         out
     };
@@ -97,17 +97,19 @@ const fn pattern<const H: usize, const K: usize>() -> [usize; H] {
     p
 }
 
-/// Defines `fn $name(acc, srcs)`: adds every fraction K/H of one stage at once,
-/// `acc[q·H + m] += Σ_f srcs[f][q·K_f + round(m·K_f/H)]`, over whole groups of
-/// H outputs. The offsets are constants, so the inner loops compile to
-/// straight-line loads and adds, and `acc` is read and written once per stage.
+/// Defines `fn $name(acc, srcs) -> max`: adds every fraction K/H of one stage
+/// at once, `acc[q·H + m] += Σ_f srcs[f][q·K_f + round(m·K_f/H)]`, over whole
+/// groups of H outputs, and returns the largest sum. The offsets are
+/// constants, so the inner loops compile to straight-line loads and adds, and
+/// `acc` is read and written once per stage.
 macro_rules! stage_fn {
     ($name:ident, $h:literal, $n:literal, [$($k:literal),*]) => {
-        fn $name(acc: &mut [f32], srcs: &[&[f32]]) {
+        fn $name(acc: &mut [f32], srcs: &[&[f32]]) -> f32 {
             const KS: [usize; $n] = [$($k),*];
             const PATS: [[usize; $h]; $n] = [$(pattern::<$h, $k>()),*];
-            let Ok(srcs) = <&[&[f32]; $n]>::try_from(srcs) else {
-                return;
+            let mut lanes = [f32::NEG_INFINITY; $h];
+            let Some(srcs) = srcs.get(..$n).and_then(|s| <&[&[f32]; $n]>::try_from(s).ok()) else {
+                return f32::INFINITY;
             };
             for (q, chunk) in acc.chunks_exact_mut($h).enumerate() {
                 let mut ws: [&[f32; $h]; $n] = [&[0.0; $h]; $n];
@@ -115,7 +117,9 @@ macro_rules! stage_fn {
                     let w = srcs[f].get(q * KS[f]..q * KS[f] + $h).and_then(|w| <&[f32; $h]>::try_from(w).ok());
                     match w {
                         Some(w) => ws[f] = w,
-                        None => return,
+                        // Cannot happen (sources are sized for the block);
+                        // an infinite maximum makes the caller scan anyway.
+                        None => return f32::INFINITY,
                     }
                 }
                 for m in 0..$h {
@@ -124,8 +128,10 @@ macro_rules! stage_fn {
                         v += ws[f][PATS[f][m]];
                     }
                     chunk[m] = v;
+                    lanes[m] = if v > lanes[m] { v } else { lanes[m] };
                 }
             }
+            lanes.iter().fold(f32::NEG_INFINITY, |m, &v| if v > m { v } else { m })
         }
     };
 }
@@ -141,8 +147,9 @@ stage_fn!(
     [1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31]
 );
 
-/// Adds stage `h`'s fractions (sources in the order k = 1, 3, …, h − 1).
-fn add_stage(h: usize, acc: &mut [f32], srcs: &[&[f32]]) {
+/// Adds stage `h`'s fractions (sources in the order k = 1, 3, …, h − 1);
+/// returns the largest sum in the block (an upper bound of the searched part's).
+fn add_stage(h: usize, acc: &mut [f32], srcs: &[&[f32]]) -> f32 {
     match h {
         2 => add_stage2(acc, srcs),
         4 => add_stage4(acc, srcs),
@@ -152,8 +159,9 @@ fn add_stage(h: usize, acc: &mut [f32], srcs: &[&[f32]]) {
     }
 }
 
-/// Receives each stage's sums: (stage, first half-bin index, z, powers).
-type StageSink<'a> = dyn FnMut(u8, u64, i32, &[f32]) + 'a;
+/// Receives each stage's sums: (stage, first half-bin index, z, powers, an
+/// upper bound of their maximum).
+type StageSink<'a> = dyn FnMut(u8, u64, i32, &[f32], f32) + 'a;
 
 /// The fractions of every stage after the first, in summing order.
 fn all_fractions(stages: usize) -> Vec<Fraction> {
@@ -189,44 +197,41 @@ fn sum_block(plan: &SumPlan<'_>, fractions: &[Fraction], b: usize, sink: &mut St
     for j in 0..p.numz {
         acc.copy_from_slice(&p.row(j)[b * u..(b + 1) * u]);
         let z_full = -(plan.zmax as i32) + 2 * j as i32;
-        sink(0, i_scan, z_full, &acc[t_lo..t_hi]);
+        sink(0, i_scan, z_full, &acc[t_lo..t_hi], max_of(&acc[t_lo..t_hi]));
         let mut fi = 0;
         for s in 1..stages {
             let h = 1usize << s;
             let nf = h / 2;
             // Where each fraction's source lies: in the plane, or copied.
-            let mut direct: Vec<Option<(usize, usize, usize)>> = Vec::with_capacity(nf);
+            let mut direct: [Option<(usize, usize, usize)>; 16] = [None; 16];
             for (slot, f) in fractions[fi..fi + nf].iter().enumerate() {
                 let jr = sub_row(j, plan.zmax, f.k as i64, f.h as i64);
                 // i0 is a multiple of H, so the source starts exactly at i0·k/H.
                 let start = (i0 as usize / f.h * f.k) as i64 - p.lo_half;
                 let len = (u / f.h - 1) * f.k + f.h;
                 if start >= 0 && start as usize + len <= p.ncols {
-                    direct.push(Some((jr, start as usize, len)));
+                    direct[slot] = Some((jr, start as usize, len));
                 } else {
                     p.copy_row(jr, start, &mut scratch[slot][..len]);
-                    direct.push(None);
                 }
             }
-            let srcs: Vec<&[f32]> = direct
-                .iter()
-                .enumerate()
-                .map(|(slot, d)| match *d {
+            let mut srcs: [&[f32]; 16] = [&[]; 16];
+            for (slot, src) in srcs.iter_mut().enumerate().take(nf) {
+                *src = match direct[slot] {
                     Some((jr, start, len)) => &p.row(jr)[start..start + len],
                     None => &scratch[slot][..],
-                })
-                .collect();
-            add_stage(h, &mut acc, &srcs);
+                };
+            }
+            let max = add_stage(h, &mut acc, &srcs[..nf]);
             fi += nf;
-            sink(s as u8, i_scan, z_full, &acc[t_lo..t_hi]);
+            sink(s as u8, i_scan, z_full, &acc[t_lo..t_hi], max);
         }
     }
 }
 
-/// Records the strongest crossing of `cut` per 15-bin stretch of fundamental
-/// frequency along one row.
-fn scan(acc: &[f32], cut: f32, stage: u8, i0: u64, z: i32, out: &mut Vec<Crossing>) {
-    // Lane-wise maxima vectorise (a plain float max-reduction does not).
+/// The largest value (lane-wise maxima vectorise; a plain float
+/// max-reduction does not).
+fn max_of(acc: &[f32]) -> f32 {
     let mut lanes = [f32::NEG_INFINITY; 16];
     let mut chunks = acc.chunks_exact(16);
     for c in &mut chunks {
@@ -234,11 +239,16 @@ fn scan(acc: &[f32], cut: f32, stage: u8, i0: u64, z: i32, out: &mut Vec<Crossin
             lanes[l] = if c[l] > lanes[l] { c[l] } else { lanes[l] };
         }
     }
-    let max = chunks
+    chunks
         .remainder()
         .iter()
         .chain(lanes.iter())
-        .fold(f32::NEG_INFINITY, |m, &v| if v > m { v } else { m });
+        .fold(f32::NEG_INFINITY, |m, &v| if v > m { v } else { m })
+}
+
+/// Records the strongest crossing of `cut` per 15-bin stretch of fundamental
+/// frequency along one row; `max` bounds the row's values from above.
+fn scan(acc: &[f32], max: f32, cut: f32, stage: u8, i0: u64, z: i32, out: &mut Vec<Crossing>) {
     if max <= cut {
         return;
     }
@@ -319,7 +329,7 @@ mod tests {
             let mut total = [0usize; 5];
             let fr = all_fractions(5);
             for b in 0..nblocks {
-                sum_block(&plan, &fr, b, &mut |s, _, _, acc| {
+                sum_block(&plan, &fr, b, &mut |s, _, _, acc, _| {
                     total[s as usize] += acc.len();
                     above[s as usize] += acc.iter().filter(|&&v| v > cuts[s as usize]).count();
                 });
