@@ -136,8 +136,13 @@ macro_rules! stage_fn {
     };
 }
 
-stage_fn!(add_stage2, 2, 1, [1]);
-stage_fn!(add_stage4, 4, 2, [1, 3]);
+// Stages of fewer than 8 harmonics work on groups of 8 outputs (fraction
+// k/H = (8k/H)/8): wider groups vectorise better and keep 8 independent
+// running maxima (measured: 15% faster for the hi pass than groups of H, and
+// than groups of 16). Blocks start at multiples of 32 half-bins, so the
+// patterns hold.
+stage_fn!(add_stage2, 8, 1, [4]);
+stage_fn!(add_stage4, 8, 2, [2, 6]);
 stage_fn!(add_stage8, 8, 4, [1, 3, 5, 7]);
 stage_fn!(add_stage16, 16, 8, [1, 3, 5, 7, 9, 11, 13, 15]);
 stage_fn!(
@@ -193,7 +198,7 @@ fn sum_block(plan: &SumPlan<'_>, fractions: &[Fraction], b: usize, sink: &mut St
     let i_scan = i0 + t_lo as u64;
     let mut acc = vec![0f32; u];
     // One copy buffer per fraction of a stage, for sources that leave the plane.
-    let mut scratch = vec![vec![0f32; u + 32]; (1usize << (stages - 1)) / 2];
+    let mut scratch = vec![vec![0f32; u + 64]; (1usize << (stages - 1)) / 2];
     for j in 0..p.numz {
         acc.copy_from_slice(&p.row(j)[b * u..(b + 1) * u]);
         let z_full = -(plan.zmax as i32) + 2 * j as i32;
@@ -208,7 +213,9 @@ fn sum_block(plan: &SumPlan<'_>, fractions: &[Fraction], b: usize, sink: &mut St
                 let jr = sub_row(j, plan.zmax, f.k as i64, f.h as i64);
                 // i0 is a multiple of H, so the source starts exactly at i0·k/H.
                 let start = (i0 as usize / f.h * f.k) as i64 - p.lo_half;
-                let len = (u / f.h - 1) * f.k + f.h;
+                // Group width and fraction numerator as add_stage uses them (≥ 8).
+                let hp = f.h.max(8);
+                let len = (u / hp - 1) * (hp * f.k / f.h) + hp;
                 if start >= 0 && start as usize + len <= p.ncols {
                     direct[slot] = Some((jr, start as usize, len));
                 } else {
@@ -348,6 +355,58 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The grouped, pattern-driven sums equal a direct sum over the plane.
+    #[test]
+    fn grouped_sums_equal_direct_sums() {
+        let (uselen, nblocks, numz, zmax) = (64usize, 40usize, 5usize, 4u32);
+        let ncols = uselen * nblocks;
+        let mut checked = 0;
+        // (first column's half-bin index, stages, lowest searched half-bin index ≥ 2^(stages−1)·lo_half)
+        for (lo_half, stages, i_lo) in [(96i64, 5usize, 1600u64), (32, 6, 1100)] {
+            let data: Vec<f32> = (0..numz * ncols).map(|i| ((i * 7919) % 1009) as f32 * 0.01).collect();
+            let plane = Plane {
+                numz,
+                uselen,
+                nblocks,
+                lo_half,
+                ncols,
+                data,
+            };
+            let cuts = vec![f32::INFINITY; stages];
+            let plan = SumPlan {
+                plane: &plane,
+                zmax,
+                powcut: &cuts,
+                i_lo,
+                i_hi: lo_half as u64 + ncols as u64 - 1,
+            };
+            let fr = all_fractions(stages);
+            for b in 0..nblocks {
+                sum_block(&plan, &fr, b, &mut |s, i_scan, z, acc, max| {
+                    let h = 1i64 << s;
+                    let j = ((z + zmax as i32) / 2) as usize;
+                    for (t, &v) in acc.iter().enumerate() {
+                        let i = i_scan as i64 + t as i64;
+                        let direct: f32 = (1..=h)
+                            .map(|k| {
+                                let jr = sub_row(j, zmax, k, h);
+                                let c = (2 * i * k + h).div_euclid(2 * h) - lo_half;
+                                plane.row(jr)[c as usize]
+                            })
+                            .sum();
+                        assert!(
+                            (v - direct).abs() < 1e-3 * direct.max(1.0),
+                            "stage {s} i {i} z {z}: {v} vs {direct}"
+                        );
+                        assert!(v <= max);
+                        checked += 1;
+                    }
+                });
+            }
+        }
+        assert!(checked > 5 * numz * 1000);
     }
 
     #[test]

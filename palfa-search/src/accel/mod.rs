@@ -330,8 +330,9 @@ impl AccelSearcher {
             (spec.amps.clone(), vec![1.0; spec.amps.len().div_ceil(NORM_BLOCK)])
         };
         let hmax = self.cfg.numharm as u64;
-        // Rounded down so that the first column's half-bin index is a multiple of hmax.
-        let plane_lo = self.rlo / hmax / hmax.div_ceil(2) * hmax.div_ceil(2);
+        // Rounded down so that the first column's half-bin index is a multiple
+        // of 32, as the harmonic sum's index patterns need.
+        let plane_lo = self.rlo / hmax / 16 * 16;
         let lo_half = 2 * plane_lo as i64;
         let nr = (2 * self.rhi - 2 * plane_lo + 1) as usize;
         let buf = self
