@@ -52,6 +52,9 @@ pub struct AccelsearchArgs {
     /// Zaplist (.zaplist, or .birds to expand) (default: the configuration's default_zaplist, else none).
     #[arg(long)]
     pub zaplist: Option<PathBuf>,
+    /// Write the zaplist used to this file (the pipeline's "Zaplist used" diagnostic).
+    #[arg(long)]
+    pub save_zaplist: Option<PathBuf>,
     /// Mean barycentric velocity of the observation (v/c) for the zaplist.
     #[arg(long, default_value_t = 0.0)]
     pub baryv: f64,
@@ -156,8 +159,10 @@ pub fn run(cli: &Cli, a: &AccelsearchArgs) -> anyhow::Result<ExitCode> {
         .zaplist
         .clone()
         .or_else(|| cfg.as_ref().and_then(|c| c.processing.default_zaplist.clone()));
+    let mut used = Zaplist::default();
     if let Some(p) = &zaplist_path {
         let list = Zaplist::read(p)?;
+        used = list.clone();
         let st = apply_zaplist(&mut spec, &list, a.baryv);
         eprintln!(
             "zapped {} bins with {} birds from {} ({:.3}% of the spectrum, {:.2}% below 10 Hz, {:.2}% below 1 Hz)",
@@ -168,6 +173,9 @@ pub fn run(cli: &Cli, a: &AccelsearchArgs) -> anyhow::Result<ExitCode> {
             100.0 * st.below_10hz,
             100.0 * st.below_1hz
         );
+    }
+    if let Some(p) = &a.save_zaplist {
+        used.write(p)?;
     }
     let searcher = AccelSearcher::new(spec.num_bins(), spec.t_obs_s, &acfg)?;
     let t0 = std::time::Instant::now();
@@ -288,6 +296,8 @@ mod tests {
             "accelsearch",
             "--zmax",
             "10",
+            "--save-zaplist",
+            dir.join("used.zaplist").to_str().unwrap(),
             "-o",
             out.to_str().unwrap(),
             dir.join("beam_DM12.30.dat").to_str().unwrap(),
@@ -306,6 +316,7 @@ mod tests {
                 f.cands[0].r / f.t_obs_s()
             );
             assert_eq!(f.inf.dm, 12.3);
+            assert!(dir.join("used.zaplist").exists());
         }
         std::fs::remove_dir_all(&dir).unwrap();
     }
