@@ -13,7 +13,7 @@
 //! it is a difference of complex Fresnel integrals `E(x) = C(x) + iS(x)`.
 //! Correlating the spectrum with `conj(K)` recovers the signal's amplitude.
 
-use std::f64::consts::{FRAC_1_SQRT_2, PI};
+use std::f64::consts::PI;
 
 use rustfft::num_complex::Complex64;
 
@@ -123,9 +123,6 @@ pub fn kernel_power_fraction(z: f64, offset: f64) -> f64 {
     let hw = z_halfwidth(z) as i64;
     (-hw..=hw).map(|k| z_response(offset - k as f64, z).norm_sqr()).sum()
 }
-
-#[allow(dead_code)]
-const _: f64 = FRAC_1_SQRT_2;
 
 #[cfg(test)]
 mod tests {
