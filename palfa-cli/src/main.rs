@@ -36,6 +36,8 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Periodicity search of one time series: FFT, rednoise, zapping and acceleration search (writes <base>_ACCEL_<zmax>).
+    Accelsearch(Box<cmd::accelsearch::AccelsearchArgs>),
     /// Check or create configuration files.
     #[command(subcommand)]
     Config(cmd::config::ConfigCommand),
@@ -71,6 +73,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     logging::init(cli.verbose, cli.quiet);
     let result = match &cli.command {
+        Command::Accelsearch(a) => cmd::accelsearch::run(&cli, a),
         Command::Config(c) => cmd::config::run(&cli, c),
         Command::Inspect(a) => cmd::inspect::run(&cli, a),
         Command::Sift(a) => cmd::sift::run(&cli, a),

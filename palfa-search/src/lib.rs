@@ -11,18 +11,27 @@
 //! stages take slices, time series or a [`palfa_core::beam::SpectraSource`],
 //! never the job tracker. PRESTO's file formats are written where they are the
 //! contract with other tools.
+//!
+//! The periodicity search of one dedispersed series is
+//! [`spectrum::SpectrumMaker::make`] (FFT) → [`rednoise::whiten`] →
+//! [`zap::apply_zaplist`] → [`accel::AccelSearcher::search`], once per pass
+//! (low and high acceleration); see [`accel`] for an example.
 
+pub mod accel;
 pub mod candidate;
 pub mod ddplan;
 pub mod dedisp;
 pub mod error;
 pub mod fold;
 pub mod plot;
+pub mod rednoise;
 pub mod rfi;
 pub mod series;
 pub mod sift;
 pub mod singlepulse;
+pub mod spectrum;
 pub mod stats;
+pub mod zap;
 
 pub use candidate::{AccelCandidate, AccelPass};
 pub use error::{SearchError, SearchResult};

@@ -1,5 +1,6 @@
 //! One module per subcommand (or group of subcommands).
 
+pub mod accelsearch;
 pub mod add_files;
 pub mod config;
 pub mod db;

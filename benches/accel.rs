@@ -1,0 +1,185 @@
+//! Benchmarks of the periodicity search stages on one 2^20-point series (PALFA
+//! series are 2^22 points at downsampling 1): FFT, red-noise whitening,
+//! zapping a 1000-bird list, the low pass (zmax 0, 16 harmonics) and the high
+//! pass (zmax 50, 8 harmonics), each on one core.
+//!
+//! `cargo bench -p palfa-search --bench accel -- --quick`
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use palfa_core::config::{AccelParams, RedNoiseParams};
+use palfa_core::formats::presto::zaplist::{Bird, Zaplist};
+use palfa_core::formats::presto::InfFile;
+use palfa_search::accel::{AccelConfig, AccelSearcher};
+use palfa_search::spectrum::SpectrumMaker;
+use palfa_search::zap::apply_zaplist;
+use palfa_search::{rednoise, AccelPass, TimeSeries};
+
+const N: usize = 1 << 20;
+const DT: f64 = 65.476e-6;
+const RED: RedNoiseParams = RedNoiseParams {
+    startwidth: 6,
+    endwidth: 100,
+    endfreq_hz: 6.0,
+};
+
+fn series() -> TimeSeries {
+    // Noise from a fixed linear congruential generator (uniform, unit variance)
+    // plus a 4.16-ms pulsar: the content hardly matters for the timing.
+    let mut s = 12345u64;
+    let data = (0..N)
+        .map(|i| {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let u = (s >> 40) as f32 / (1u64 << 24) as f32 - 0.5;
+            let ph = (i as f64 * DT / 4.1573e-3).fract();
+            u * 3.46 + if ph < 0.05 { 0.3 } else { 0.0 }
+        })
+        .collect();
+    TimeSeries {
+        info: InfFile {
+            n: N as u64,
+            dt: DT,
+            ..InfFile::default()
+        },
+        data,
+    }
+}
+
+/// CPU time of this thread \[s\] (Linux), so that figures measured on a busy
+/// shared machine are per core rather than wall-clock.
+fn thread_cpu_s() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    Some(text.split_whitespace().next()?.parse::<f64>().ok()? * 1e-9)
+}
+
+/// Prints the mean thread CPU time of `reps` runs of `f`.
+fn cpu_time(name: &str, reps: usize, mut f: impl FnMut()) {
+    f();
+    let Some(t0) = thread_cpu_s() else {
+        return;
+    };
+    for _ in 0..reps {
+        f();
+    }
+    if let Some(t1) = thread_cpu_s() {
+        let per = (t1 - t0) / reps as f64;
+        println!(
+            "cpu time {name}: {:.2} ms per 2^20-point series ({:.1} Msamples/s per core)",
+            per * 1e3,
+            N as f64 / per / 1e6
+        );
+    }
+}
+
+/// PALFA's two passes.
+fn passes() -> [(&'static str, AccelParams, AccelPass); 2] {
+    [
+        (
+            "accel_lo_z0_h16",
+            AccelParams {
+                numharm: 16,
+                sigma: 2.0,
+                zmax: 0,
+                flo_hz: 2.0,
+                fhi_hz: 10_000.0,
+            },
+            AccelPass::Lo,
+        ),
+        (
+            "accel_hi_z50_h8",
+            AccelParams {
+                numharm: 8,
+                sigma: 3.0,
+                zmax: 50,
+                flo_hz: 1.0,
+                fhi_hz: 10_000.0,
+            },
+            AccelPass::Hi,
+        ),
+    ]
+}
+
+fn bench(c: &mut Criterion) {
+    let ts = series();
+    let maker = SpectrumMaker::new();
+    let raw = maker.make(&ts).unwrap();
+    let mut white = raw.clone();
+    rednoise::whiten(&mut white, &RED);
+    let list = Zaplist {
+        birds: (0..1000)
+            .map(|i| Bird {
+                freq_hz: 1.0 + 7.3 * i as f64,
+                width_hz: 1.0 / 300.0,
+                barycentric: true,
+            })
+            .collect(),
+        ..Default::default()
+    };
+    if std::env::var_os("PALFA_BENCH_CPU").is_some() {
+        cpu_time("realfft", 10, || drop(maker.make(&ts).unwrap()));
+        cpu_time("rednoise", 10, || rednoise::whiten(&mut raw.clone(), &RED));
+        cpu_time("zap_1000_birds", 10, || {
+            let _ = apply_zaplist(&mut white.clone(), &list, 1e-4);
+        });
+        for (name, params, pass) in passes() {
+            let cfg = AccelConfig::new(&params, pass).unwrap();
+            let searcher = AccelSearcher::new(white.num_bins(), white.t_obs_s, &cfg).unwrap();
+            cpu_time(name, if pass == AccelPass::Lo { 10 } else { 3 }, || {
+                drop(searcher.search(&white).unwrap())
+            });
+        }
+    }
+    let mut g = c.benchmark_group("periodicity_2^20");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(N as u64));
+    g.bench_function("realfft", |b| b.iter(|| maker.make(&ts).unwrap()));
+    g.bench_function("rednoise", |b| {
+        b.iter_batched(
+            || raw.clone(),
+            |mut s| rednoise::whiten(&mut s, &RED),
+            BatchSize::LargeInput,
+        )
+    });
+    g.bench_function("zap_1000_birds", |b| {
+        b.iter_batched(
+            || white.clone(),
+            |mut s| apply_zaplist(&mut s, &list, 1e-4),
+            BatchSize::LargeInput,
+        )
+    });
+    for (name, params, pass) in [
+        (
+            "accel_lo_z0_h16",
+            AccelParams {
+                numharm: 16,
+                sigma: 2.0,
+                zmax: 0,
+                flo_hz: 2.0,
+                fhi_hz: 10_000.0,
+            },
+            AccelPass::Lo,
+        ),
+        (
+            "accel_hi_z50_h8",
+            AccelParams {
+                numharm: 8,
+                sigma: 3.0,
+                zmax: 50,
+                flo_hz: 1.0,
+                fhi_hz: 10_000.0,
+            },
+            AccelPass::Hi,
+        ),
+    ] {
+        let cfg = AccelConfig::new(&params, pass).unwrap();
+        let searcher = AccelSearcher::new(white.num_bins(), white.t_obs_s, &cfg).unwrap();
+        g.bench_function(name, |b| b.iter(|| searcher.search(&white).unwrap()));
+    }
+    g.finish();
+}
+
+mod group {
+    #![allow(missing_docs)]
+    use super::{bench, criterion_group};
+    criterion_group!(benches, bench);
+}
+criterion_main!(group::benches);

@@ -1,0 +1,424 @@
+//! Harmonic summing over the f-ḟ plane and the threshold crossings it yields.
+//!
+//! As PRESTO: the summed plane is indexed by the r and z of the **highest**
+//! harmonic summed. Stage `s` sums `H = 2^s` harmonics by adding, to the
+//! stage `s − 1` sum, the plane read at the odd fractions `k/H` (k = 1, 3, …,
+//! H − 1) of the cell's r and z: r' = round(2·r·k/H)/2 (half bins) and
+//! z' = 2·round(z·k/(2H)). After each stage every cell is compared with that
+//! stage's power threshold.
+//!
+//! Crossings are thinned as they are found: along each row, only the
+//! strongest crossing per 15-bin stretch of fundamental frequency is kept, so
+//! strong signals cannot flood memory; the final choice is made in `select`.
+
+use rayon::prelude::*;
+
+use super::plane::Plane;
+
+/// Fourier bins (of the fundamental) within which only one candidate is kept
+/// (PRESTO's ACCEL_CLOSEST_R).
+pub const CLOSEST_R: f64 = 15.0;
+
+/// A summed power over its stage's threshold.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Crossing {
+    /// Summed normalised power.
+    pub power: f32,
+    /// Stage: 2^stage harmonics.
+    pub stage: u8,
+    /// Half-bin index (2·r) of the highest harmonic.
+    pub i_half: u64,
+    /// z of the highest harmonic \[bins\].
+    pub z: i32,
+}
+
+/// What to sum and where.
+pub(crate) struct SumPlan<'a> {
+    pub plane: &'a Plane,
+    /// Largest |z| of the plane (even).
+    pub zmax: u32,
+    /// Power threshold per stage.
+    pub powcut: &'a [f32],
+    /// Searched half-bin indices of the highest harmonic, inclusive.
+    pub i_lo: u64,
+    pub i_hi: u64,
+}
+
+/// Plane row of the z nearest `z_full·k/H` (z_full = −zmax + 2·j_full).
+fn sub_row(j_full: usize, zmax: u32, k: i64, h: i64) -> usize {
+    let m = j_full as i64 - zmax as i64 / 2; // z_full / 2
+    let m_sub = (2 * m * k + h).div_euclid(2 * h); // round(m·k/H)
+    (m_sub + zmax as i64 / 2) as usize
+}
+
+/// Half-bin index nearest `i·k/H`.
+#[cfg(test)]
+fn sub_index(i: u64, k: u64, h: u64) -> u64 {
+    (2 * i * k + h) / (2 * h)
+}
+
+/// Runs the harmonic sum; returns the thinned crossings of every stage.
+///
+/// Every block starts at a half-bin index that is a multiple of the number of
+/// harmonics (the plane's `lo_half` and block length are), so each fraction
+/// `k/H` reads its source row with the same `H`-periodic pattern everywhere.
+pub(crate) fn harmonic_sum(plan: &SumPlan<'_>, parallel: bool) -> Vec<Crossing> {
+    let p = plan.plane;
+    let fractions = all_fractions(plan.powcut.len());
+    let work = |b: usize| -> Vec<Crossing> {
+        let mut out = Vec::new();
+        sum_block(plan, &fractions, b, &mut |stage, i_scan, z, acc, max| {
+            scan(acc, max, plan.powcut[stage as usize], stage, i_scan, z, &mut out)
+        });
+        out
+    };
+    if parallel {
+        (0..p.nblocks).into_par_iter().flat_map_iter(work).collect()
+    } else {
+        (0..p.nblocks).flat_map(work).collect()
+    }
+}
+
+/// One subharmonic fraction k/H.
+struct Fraction {
+    k: usize,
+    h: usize,
+}
+
+/// The index pattern of fraction K/H over one group of H outputs:
+/// `round(m·K/H)`, m = 0…H−1.
+const fn pattern<const H: usize, const K: usize>() -> [usize; H] {
+    let mut p = [0usize; H];
+    let mut m = 0;
+    while m < H {
+        p[m] = (2 * m * K + H) / (2 * H);
+        m += 1;
+    }
+    p
+}
+
+/// Defines `fn $name(acc, srcs) -> max`: adds every fraction K/H of one stage
+/// at once, `acc[q·H + m] += Σ_f srcs[f][q·K_f + round(m·K_f/H)]`, over whole
+/// groups of H outputs, and returns the largest sum. The offsets are
+/// constants, so the inner loops compile to straight-line loads and adds, and
+/// `acc` is read and written once per stage.
+macro_rules! stage_fn {
+    ($name:ident, $h:literal, $n:literal, [$($k:literal),*]) => {
+        fn $name(acc: &mut [f32], srcs: &[&[f32]]) -> f32 {
+            const KS: [usize; $n] = [$($k),*];
+            const PATS: [[usize; $h]; $n] = [$(pattern::<$h, $k>()),*];
+            let mut lanes = [f32::NEG_INFINITY; $h];
+            let Some(srcs) = srcs.get(..$n).and_then(|s| <&[&[f32]; $n]>::try_from(s).ok()) else {
+                return f32::INFINITY;
+            };
+            for (q, chunk) in acc.chunks_exact_mut($h).enumerate() {
+                let mut ws: [&[f32; $h]; $n] = [&[0.0; $h]; $n];
+                for f in 0..$n {
+                    let w = srcs[f].get(q * KS[f]..q * KS[f] + $h).and_then(|w| <&[f32; $h]>::try_from(w).ok());
+                    match w {
+                        Some(w) => ws[f] = w,
+                        // Cannot happen (sources are sized for the block);
+                        // an infinite maximum makes the caller scan anyway.
+                        None => return f32::INFINITY,
+                    }
+                }
+                for m in 0..$h {
+                    let mut v = chunk[m];
+                    for f in 0..$n {
+                        v += ws[f][PATS[f][m]];
+                    }
+                    chunk[m] = v;
+                    lanes[m] = if v > lanes[m] { v } else { lanes[m] };
+                }
+            }
+            lanes.iter().fold(f32::NEG_INFINITY, |m, &v| if v > m { v } else { m })
+        }
+    };
+}
+
+// Stages of fewer than 8 harmonics work on groups of 8 outputs (fraction
+// k/H = (8k/H)/8): wider groups vectorise better and keep 8 independent
+// running maxima (measured: 15% faster for the hi pass than groups of H, and
+// than groups of 16). Blocks start at multiples of 32 half-bins, so the
+// patterns hold.
+stage_fn!(add_stage2, 8, 1, [4]);
+stage_fn!(add_stage4, 8, 2, [2, 6]);
+stage_fn!(add_stage8, 8, 4, [1, 3, 5, 7]);
+stage_fn!(add_stage16, 16, 8, [1, 3, 5, 7, 9, 11, 13, 15]);
+stage_fn!(
+    add_stage32,
+    32,
+    16,
+    [1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31]
+);
+
+/// Adds stage `h`'s fractions (sources in the order k = 1, 3, …, h − 1);
+/// returns the largest sum in the block (an upper bound of the searched part's).
+fn add_stage(h: usize, acc: &mut [f32], srcs: &[&[f32]]) -> f32 {
+    match h {
+        2 => add_stage2(acc, srcs),
+        4 => add_stage4(acc, srcs),
+        8 => add_stage8(acc, srcs),
+        16 => add_stage16(acc, srcs),
+        _ => add_stage32(acc, srcs),
+    }
+}
+
+/// Receives each stage's sums: (stage, first half-bin index, z, powers, an
+/// upper bound of their maximum).
+type StageSink<'a> = dyn FnMut(u8, u64, i32, &[f32], f32) + 'a;
+
+/// The fractions of every stage after the first, in summing order.
+fn all_fractions(stages: usize) -> Vec<Fraction> {
+    let mut fractions = Vec::new();
+    for s in 1..stages {
+        let h = 1usize << s;
+        for k in (1..h).step_by(2) {
+            fractions.push(Fraction { k, h });
+        }
+    }
+    fractions
+}
+
+/// Sums block `b`; after each stage calls `sink(stage, first half-bin index,
+/// z, summed powers)` with the searched part of the block.
+fn sum_block(plan: &SumPlan<'_>, fractions: &[Fraction], b: usize, sink: &mut StageSink<'_>) {
+    let p = plan.plane;
+    let u = p.uselen;
+    let lo_half = p.lo_half as u64;
+    let stages = plan.powcut.len();
+    let c_first = (b * u) as u64;
+    let i0 = lo_half + c_first;
+    // The part of this block inside the searched range.
+    let t_lo = plan.i_lo.saturating_sub(i0).min(u as u64) as usize;
+    let t_hi = (plan.i_hi + 1).saturating_sub(i0).min(u as u64) as usize;
+    if t_lo >= t_hi {
+        return;
+    }
+    let i_scan = i0 + t_lo as u64;
+    let mut acc = vec![0f32; u];
+    // One copy buffer per fraction of a stage, for sources that leave the plane.
+    let mut scratch = vec![vec![0f32; u + 64]; (1usize << (stages - 1)) / 2];
+    for j in 0..p.numz {
+        acc.copy_from_slice(&p.row(j)[b * u..(b + 1) * u]);
+        let z_full = -(plan.zmax as i32) + 2 * j as i32;
+        sink(0, i_scan, z_full, &acc[t_lo..t_hi], max_of(&acc[t_lo..t_hi]));
+        let mut fi = 0;
+        for s in 1..stages {
+            let h = 1usize << s;
+            let nf = h / 2;
+            // Where each fraction's source lies: in the plane, or copied.
+            let mut direct: [Option<(usize, usize, usize)>; 16] = [None; 16];
+            for (slot, f) in fractions[fi..fi + nf].iter().enumerate() {
+                let jr = sub_row(j, plan.zmax, f.k as i64, f.h as i64);
+                // i0 is a multiple of H, so the source starts exactly at i0·k/H.
+                let start = (i0 as usize / f.h * f.k) as i64 - p.lo_half;
+                // Group width and fraction numerator as add_stage uses them (≥ 8).
+                let hp = f.h.max(8);
+                let len = (u / hp - 1) * (hp * f.k / f.h) + hp;
+                if start >= 0 && start as usize + len <= p.ncols {
+                    direct[slot] = Some((jr, start as usize, len));
+                } else {
+                    p.copy_row(jr, start, &mut scratch[slot][..len]);
+                }
+            }
+            let mut srcs: [&[f32]; 16] = [&[]; 16];
+            for (slot, src) in srcs.iter_mut().enumerate().take(nf) {
+                *src = match direct[slot] {
+                    Some((jr, start, len)) => &p.row(jr)[start..start + len],
+                    None => &scratch[slot][..],
+                };
+            }
+            let max = add_stage(h, &mut acc, &srcs[..nf]);
+            fi += nf;
+            sink(s as u8, i_scan, z_full, &acc[t_lo..t_hi], max);
+        }
+    }
+}
+
+/// The largest value (lane-wise maxima vectorise; a plain float
+/// max-reduction does not).
+fn max_of(acc: &[f32]) -> f32 {
+    let mut lanes = [f32::NEG_INFINITY; 16];
+    let mut chunks = acc.chunks_exact(16);
+    for c in &mut chunks {
+        for l in 0..16 {
+            lanes[l] = if c[l] > lanes[l] { c[l] } else { lanes[l] };
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .chain(lanes.iter())
+        .fold(f32::NEG_INFINITY, |m, &v| if v > m { v } else { m })
+}
+
+/// Records the strongest crossing of `cut` per 15-bin stretch of fundamental
+/// frequency along one row; `max` bounds the row's values from above.
+fn scan(acc: &[f32], max: f32, cut: f32, stage: u8, i0: u64, z: i32, out: &mut Vec<Crossing>) {
+    if max <= cut {
+        return;
+    }
+    // A stretch of CLOSEST_R fundamental bins is 2·H·CLOSEST_R half-bins of the highest harmonic.
+    let span = (2.0 * (1u64 << stage) as f64 * CLOSEST_R) as u64;
+    let mut best: Option<Crossing> = None;
+    for (t, &v) in acc.iter().enumerate() {
+        if v > cut {
+            let i = i0 + t as u64;
+            let c = Crossing {
+                power: v,
+                stage,
+                i_half: i,
+                z,
+            };
+            match best {
+                Some(bc) if bc.i_half / span == i / span => {
+                    if v > bc.power {
+                        best = Some(c);
+                    }
+                }
+                Some(bc) => {
+                    out.push(bc);
+                    best = Some(c);
+                }
+                None => best = Some(c),
+            }
+        }
+    }
+    if let Some(bc) = best {
+        out.push(bc);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use crate::stats::{normal_logq, power_for_sigma};
+
+    /// χ² calibration: sums of H independent exponential powers made by the
+    /// search's own harmonic-sum code exceed `power_for_sigma(s, H, 1)` in the
+    /// fraction Q(s) of cells (Q the Gaussian upper tail), for every stage.
+    #[test]
+    fn summed_noise_powers_follow_the_chi2_tail() {
+        let uselen = 1024;
+        let nblocks = 1024;
+        let ncols = uselen * nblocks;
+        let mut state = 0x1234_5678_9abc_def0u64;
+        let data: Vec<f32> = (0..ncols)
+            .map(|_| {
+                // xorshift64*, then an exponential deviate.
+                state ^= state >> 12;
+                state ^= state << 25;
+                state ^= state >> 27;
+                let u = ((state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 + 1.0) / (1u64 << 53) as f64;
+                -u.ln() as f32
+            })
+            .collect();
+        let plane = Plane {
+            numz: 1,
+            uselen,
+            nblocks,
+            lo_half: 0,
+            ncols,
+            data,
+        };
+        for sigma in [2.0, 3.0] {
+            let cuts: Vec<f32> = (0..5).map(|s| power_for_sigma(sigma, 1 << s, 1.0) as f32).collect();
+            let plan = SumPlan {
+                plane: &plane,
+                zmax: 0,
+                powcut: &cuts,
+                i_lo: 1 << 15,
+                i_hi: ncols as u64 - 1,
+            };
+            let mut above = [0usize; 5];
+            let mut total = [0usize; 5];
+            let fr = all_fractions(5);
+            for b in 0..nblocks {
+                sum_block(&plan, &fr, b, &mut |s, _, _, acc, _| {
+                    total[s as usize] += acc.len();
+                    above[s as usize] += acc.iter().filter(|&&v| v > cuts[s as usize]).count();
+                });
+            }
+            let q = normal_logq(sigma).exp();
+            for s in 0..5 {
+                let frac = above[s] as f64 / total[s] as f64;
+                // ~1e6 cells, fewer independent ones (neighbours share
+                // subharmonic values): ≤ 5% (2σ) and ≤ 15% (3σ) relative.
+                let tol = if sigma == 2.0 { 0.05 } else { 0.15 };
+                eprintln!("{sigma}σ, {} harmonics: fraction {frac:.5}, Q = {q:.5}", 1 << s);
+                assert!(
+                    (frac / q - 1.0).abs() < tol,
+                    "{sigma}σ, {} harmonics: {frac} vs {q}",
+                    1 << s
+                );
+            }
+        }
+    }
+
+    /// The grouped, pattern-driven sums equal a direct sum over the plane.
+    #[test]
+    fn grouped_sums_equal_direct_sums() {
+        let (uselen, nblocks, numz, zmax) = (64usize, 40usize, 5usize, 4u32);
+        let ncols = uselen * nblocks;
+        let mut checked = 0;
+        // (first column's half-bin index, stages, lowest searched half-bin index ≥ 2^(stages−1)·lo_half)
+        for (lo_half, stages, i_lo) in [(96i64, 5usize, 1600u64), (32, 6, 1100)] {
+            let data: Vec<f32> = (0..numz * ncols).map(|i| ((i * 7919) % 1009) as f32 * 0.01).collect();
+            let plane = Plane {
+                numz,
+                uselen,
+                nblocks,
+                lo_half,
+                ncols,
+                data,
+            };
+            let cuts = vec![f32::INFINITY; stages];
+            let plan = SumPlan {
+                plane: &plane,
+                zmax,
+                powcut: &cuts,
+                i_lo,
+                i_hi: lo_half as u64 + ncols as u64 - 1,
+            };
+            let fr = all_fractions(stages);
+            for b in 0..nblocks {
+                sum_block(&plan, &fr, b, &mut |s, i_scan, z, acc, max| {
+                    let h = 1i64 << s;
+                    let j = ((z + zmax as i32) / 2) as usize;
+                    for (t, &v) in acc.iter().enumerate() {
+                        let i = i_scan as i64 + t as i64;
+                        let direct: f32 = (1..=h)
+                            .map(|k| {
+                                let jr = sub_row(j, zmax, k, h);
+                                let c = (2 * i * k + h).div_euclid(2 * h) - lo_half;
+                                plane.row(jr)[c as usize]
+                            })
+                            .sum();
+                        assert!(
+                            (v - direct).abs() < 1e-3 * direct.max(1.0),
+                            "stage {s} i {i} z {z}: {v} vs {direct}"
+                        );
+                        assert!(v <= max);
+                        checked += 1;
+                    }
+                });
+            }
+        }
+        assert!(checked > 5 * numz * 1000);
+    }
+
+    #[test]
+    fn subharmonic_lookups_round_to_the_nearest_cell() {
+        // r = 100 bins (half index 200) at H = 4: k = 1 → 25 bins, k = 3 → 75 bins.
+        assert_eq!(sub_index(200, 1, 4), 50);
+        assert_eq!(sub_index(200, 3, 4), 150);
+        // Half index 201 (r = 100.5): 100.5/4 = 25.125 → 25.0 (index 50).
+        assert_eq!(sub_index(201, 1, 4), 50);
+        // z = +8 (row 14 of zmax 20) at k/H = 1/4 → z' = 2 (row 11); z = −8 → −2.
+        assert_eq!(sub_row(14, 20, 1, 4), 11);
+        assert_eq!(sub_row(6, 20, 1, 4), 9);
+        assert_eq!(sub_row(10, 20, 1, 2), 10);
+    }
+}

@@ -1,0 +1,163 @@
+//! Dynamic zapping: periodic interference found in this beam.
+//!
+//! Terrestrial periodic RFI is undispersed, so it is strongest in the DM 0
+//! series and fades slowly with DM; a pulsar is strongest at its own DM > 0. A
+//! peak of the DM 0 spectrum is a birdie when
+//!
+//! * its power, normalised by the median of its [`NORM_BLOCK`]-bin block, is
+//!   significant at `params.sigma` **after** the trials of every bin searched
+//!   (so pure noise gives no birdie at any sensible sigma);
+//! * it is present (normalised power ≥ [`PRESENT_POWER`], i.e. 3σ for one
+//!   trial, within ±1 bin) in at least `params.min_dm_fraction` of the other DM
+//!   trials given; and
+//! * it is strongest at DM 0: its DM 0 power is within 3σ of the highest
+//!   power it has in any trial (σ = √(2P + 1) for a signal of power P in
+//!   exponential noise), so slowly fading RFI whose power at DM 10 beats DM 0
+//!   by a noise fluctuation still counts, while a pulsar, many σ stronger at
+//!   its own DM, does not.
+//!
+//! Each harmonic of a periodic signal is its own peak and is tested on its
+//! own. The strongest `params.max_birds` are returned, each as wide as its
+//! peak plus one bin.
+
+use palfa_core::config::DynamicZapParams;
+use palfa_core::formats::presto::zaplist::{Bird, Zaplist};
+
+use crate::accel::NORM_BLOCK;
+use crate::rednoise::median_in_place;
+use crate::spectrum::Spectrum;
+use crate::stats::{candidate_sigma, power_for_sigma};
+
+/// Normalised power above which a peak counts as present in another DM trial
+/// (3σ for a single trial: ln(1/Q(3)) ≈ 6.6).
+pub const PRESENT_POWER: f64 = 6.6;
+
+/// A birdie found in this beam.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Birdie {
+    /// Centre frequency \[Hz\] (power-weighted centre of the peak).
+    pub freq_hz: f64,
+    /// Width to zap \[Hz\].
+    pub width_hz: f64,
+    /// Significance at DM 0, with the trials of all bins.
+    pub sigma: f64,
+    /// Normalised power at DM 0 (peak bin).
+    pub power_dm0: f64,
+    /// Fraction of the other DM trials in which it is present.
+    pub dm_fraction: f64,
+}
+
+impl Birdie {
+    /// As a zaplist entry (barycentric if the spectra were barycentred).
+    pub fn to_bird(&self, barycentric: bool) -> Bird {
+        Bird {
+            freq_hz: self.freq_hz,
+            width_hz: self.width_hz,
+            barycentric,
+        }
+    }
+}
+
+/// Adds `birdies` to `list` (the beam's zaplist, saved as a diagnostic).
+pub fn add_birdies(list: &mut Zaplist, birdies: &[Birdie], barycentric: bool) {
+    list.birds.extend(birdies.iter().map(|b| b.to_bird(barycentric)));
+}
+
+/// Powers normalised by their block medians / ln 2.
+fn normalised_powers(spec: &Spectrum) -> Vec<f32> {
+    let mut out: Vec<f32> = spec.amps.iter().map(|a| a.norm_sqr()).collect();
+    let mut buf = Vec::with_capacity(NORM_BLOCK);
+    for block in out.chunks_mut(NORM_BLOCK) {
+        buf.clear();
+        buf.extend_from_slice(block);
+        let level = median_in_place(&mut buf) / std::f32::consts::LN_2;
+        let norm = if level.is_finite() && level > f32::MIN_POSITIVE {
+            1.0 / level
+        } else {
+            1.0
+        };
+        block.iter_mut().for_each(|p| *p *= norm);
+    }
+    if let Some(p) = out.first_mut() {
+        *p = 0.0;
+    }
+    out
+}
+
+/// Finds this beam's birdies (see the module docs). `others` are spectra of
+/// the same length at other DMs; spectra of another length are ignored.
+/// Returns nothing when dynamic zapping is disabled.
+pub fn find_birdies(dm0: &Spectrum, others: &[Spectrum], params: &DynamicZapParams) -> Vec<Birdie> {
+    if !params.enabled || params.max_birds == 0 || dm0.amps.len() < 3 {
+        return Vec::new();
+    }
+    let n = dm0.amps.len();
+    let trials = (n - 1) as f64;
+    let cut = power_for_sigma(params.sigma, 1, trials) as f32;
+    let p0 = normalised_powers(dm0);
+    let others: Vec<Vec<f32>> = others
+        .iter()
+        .filter(|s| s.amps.len() == n)
+        .map(normalised_powers)
+        .collect();
+    let t = dm0.t_obs_s;
+    let mut birds = Vec::new();
+    let mut k = 1;
+    while k < n {
+        if p0[k] <= cut {
+            k += 1;
+            continue;
+        }
+        // The peak: the run of bins around k above the presence level.
+        let mut lo = k;
+        while lo > 1 && p0[lo - 1] as f64 >= PRESENT_POWER {
+            lo -= 1;
+        }
+        let mut hi = k + 1;
+        while hi < n && p0[hi] as f64 >= PRESENT_POWER {
+            hi += 1;
+        }
+        let (peak_bin, &peak) = p0[lo..hi]
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .map(|(i, p)| (lo + i, p))
+            .unwrap_or((k, &p0[k]));
+        let weight: f64 = p0[lo..hi].iter().map(|&p| p as f64).sum();
+        let centre = p0[lo..hi]
+            .iter()
+            .enumerate()
+            .map(|(i, &p)| (lo + i) as f64 * p as f64)
+            .sum::<f64>()
+            / weight;
+        let around = |p: &[f32]| -> f32 {
+            p[peak_bin.saturating_sub(1)..(peak_bin + 2).min(n)]
+                .iter()
+                .fold(0f32, |m, &v| m.max(v))
+        };
+        let strengths: Vec<f32> = others.iter().map(|p| around(p)).collect();
+        let present = strengths.iter().filter(|&&s| s as f64 >= PRESENT_POWER).count();
+        let fraction = if others.is_empty() {
+            1.0
+        } else {
+            present as f64 / others.len() as f64
+        };
+        let strongest_elsewhere = strengths.iter().fold(0f32, |m, &v| m.max(v));
+        let best = strongest_elsewhere as f64;
+        let dm0_power = around(&p0) as f64;
+        let strongest_at_dm0 = dm0_power >= best - 3.0 * (2.0 * best + 1.0).sqrt();
+        if fraction >= params.min_dm_fraction && strongest_at_dm0 {
+            birds.push(Birdie {
+                freq_hz: centre / t,
+                width_hz: (hi - lo + 1) as f64 / t,
+                sigma: candidate_sigma(peak as f64, 1, trials),
+                power_dm0: peak as f64,
+                dm_fraction: fraction,
+            });
+        }
+        k = hi + 1;
+    }
+    birds.sort_by(|a, b| b.power_dm0.total_cmp(&a.power_dm0));
+    birds.truncate(params.max_birds);
+    birds
+}
