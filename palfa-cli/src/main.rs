@@ -67,6 +67,8 @@ pub enum Command {
     Status(cmd::status::StatusArgs),
     /// Search dedispersed time series (.dat/.inf) for single pulses; write .singlepulse files and a plot.
     Singlepulse(cmd::singlepulse::SinglePulseArgs),
+    /// Search one beam end to end (the job a worker runs) and write its results directory.
+    Search(Box<cmd::search::SearchArgs>),
 }
 
 fn main() -> ExitCode {
@@ -86,6 +88,7 @@ fn main() -> ExitCode {
         Command::Status(a) => cmd::status::run(&cli, a),
         Command::Singlepulse(a) => cmd::singlepulse::run(&cli, a),
         Command::Prepfold(a) => cmd::prepfold::run(&cli, a),
+        Command::Search(a) => cmd::search::run(&cli, a),
     };
     match result {
         Ok(code) => code,

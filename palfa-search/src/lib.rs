@@ -23,6 +23,7 @@ pub mod ddplan;
 pub mod dedisp;
 pub mod error;
 pub mod fold;
+pub mod pipeline;
 pub mod plot;
 pub mod rednoise;
 pub mod rfi;

@@ -9,6 +9,7 @@ pub mod jobpool;
 pub mod jobs;
 pub mod prepfold;
 pub mod rfifind;
+pub mod search;
 pub mod setup;
 pub mod sift;
 pub mod simulate;

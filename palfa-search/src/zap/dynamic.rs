@@ -9,7 +9,11 @@
 //!   (so pure noise gives no birdie at any sensible sigma);
 //! * it is present (normalised power ≥ [`PRESENT_POWER`], i.e. 3σ for one
 //!   trial, within ±1 bin) in at least `params.min_dm_fraction` of the other DM
-//!   trials given; and
+//!   trials in which an undispersed signal of its frequency survives: the
+//!   dispersion sweep Δt across the band at a trial DM smears a DM-0 sinusoid
+//!   of frequency f by sinc²(f·Δt) in power, so mains harmonics of hundreds of
+//!   Hz vanish beyond a few pc cm⁻³; only trials where that factor is at least
+//!   ½ are asked (none left: the DM 0 test alone decides); and
 //! * it is strongest at DM 0: its DM 0 power is within 3σ of the highest
 //!   power it has in any trial (σ = √(2P + 1) for a signal of power P in
 //!   exponential noise), so slowly fading RFI whose power at DM 10 beats DM 0
@@ -84,6 +88,23 @@ fn normalised_powers(spec: &Spectrum) -> Vec<f32> {
     out
 }
 
+/// Dispersion sweep \[s\] across the band of a spectrum's series at its DM.
+fn dispersion_sweep_s(s: &Spectrum) -> f64 {
+    let lo = s.info.lofreq_mhz;
+    let hi = lo + s.info.bandwidth_mhz;
+    if lo <= 0.0 || hi <= lo {
+        return 0.0;
+    }
+    palfa_core::astro::relative_delay_s(s.dm, lo, hi)
+}
+
+/// Whether an undispersed sinusoid at `f_hz` keeps at least half its power
+/// after a dispersion sweep of `sweep_s` (sinc² of f·Δt ≥ ½).
+fn survives(f_hz: f64, sweep_s: f64) -> bool {
+    let x = std::f64::consts::PI * f_hz * sweep_s;
+    x < 1e-9 || (x.sin() / x).powi(2) >= 0.5
+}
+
 /// Finds this beam's birdies (see the module docs). `others` are spectra of
 /// the same length at other DMs; spectra of another length are ignored.
 /// Returns nothing when dynamic zapping is disabled.
@@ -95,11 +116,9 @@ pub fn find_birdies(dm0: &Spectrum, others: &[Spectrum], params: &DynamicZapPara
     let trials = (n - 1) as f64;
     let cut = power_for_sigma(params.sigma, 1, trials) as f32;
     let p0 = normalised_powers(dm0);
-    let others: Vec<Vec<f32>> = others
-        .iter()
-        .filter(|s| s.amps.len() == n)
-        .map(normalised_powers)
-        .collect();
+    let kept: Vec<&Spectrum> = others.iter().filter(|s| s.amps.len() == n).collect();
+    let sweeps: Vec<f64> = kept.iter().map(|s| dispersion_sweep_s(s)).collect();
+    let others: Vec<Vec<f32>> = kept.iter().map(|s| normalised_powers(s)).collect();
     let t = dm0.t_obs_s;
     let mut birds = Vec::new();
     let mut k = 1;
@@ -136,20 +155,29 @@ pub fn find_birdies(dm0: &Spectrum, others: &[Spectrum], params: &DynamicZapPara
                 .fold(0f32, |m, &v| m.max(v))
         };
         let strengths: Vec<f32> = others.iter().map(|p| around(p)).collect();
-        let present = strengths.iter().filter(|&&s| s as f64 >= PRESENT_POWER).count();
-        let fraction = if others.is_empty() {
-            1.0
-        } else {
-            present as f64 / others.len() as f64
-        };
+        let f_hz = centre / t;
+        let (mut asked, mut present) = (0usize, 0usize);
+        for (st, sweep) in strengths.iter().zip(&sweeps) {
+            if survives(f_hz, *sweep) {
+                asked += 1;
+                present += usize::from(*st as f64 >= PRESENT_POWER);
+            }
+        }
+        let fraction = if asked == 0 { 1.0 } else { present as f64 / asked as f64 };
         let strongest_elsewhere = strengths.iter().fold(0f32, |m, &v| m.max(v));
         let best = strongest_elsewhere as f64;
         let dm0_power = around(&p0) as f64;
         let strongest_at_dm0 = dm0_power >= best - 3.0 * (2.0 * best + 1.0).sqrt();
         if fraction >= params.min_dm_fraction && strongest_at_dm0 {
+            // A strong line leaks power ∝ P/(πΔr)² into its neighbours; the
+            // acceleration search sums that leakage coherently over many bins, so
+            // zap out to where the leakage is well below the noise, not just the
+            // bins that stand out on their own.
+            let leak = 2.0 * (peak as f64).sqrt() / std::f64::consts::PI + 2.0;
+            let half = (0.5 * (hi - lo + 1) as f64).max(leak);
             birds.push(Birdie {
                 freq_hz: centre / t,
-                width_hz: (hi - lo + 1) as f64 / t,
+                width_hz: 2.0 * half / t,
                 sigma: candidate_sigma(peak as f64, 1, trials),
                 power_dm0: peak as f64,
                 dm_fraction: fraction,

@@ -1,0 +1,116 @@
+//! `palfa search`: the whole search of one beam, as a worker runs it.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Mutex;
+
+use anyhow::Context;
+use clap::Args;
+use indicatif::ProgressBar;
+use palfa_core::config::Config;
+use palfa_search::pipeline::{run_search, SearchJob, StageProgress, DEFAULT_SERIES_BUDGET};
+
+use crate::{progress, Cli};
+
+/// Arguments of `palfa search`.
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// Where the results directory is written (created if needed).
+    #[arg(long)]
+    pub outdir: PathBuf,
+    /// The beam: one filterbank/PSRFITS file, or the two halves of a PALFA Mock beam.
+    #[arg(required = true, num_args = 1..=2)]
+    pub files: Vec<PathBuf>,
+    /// Keep the working directory (for debugging).
+    #[arg(long)]
+    pub keep_workdir: bool,
+    /// Memory for one group of dedispersed series [MiB].
+    #[arg(long, default_value_t = DEFAULT_SERIES_BUDGET >> 20)]
+    pub series_budget_mb: u64,
+    /// Print the results summary as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Draws one indicatif bar per stage.
+struct Bars {
+    enabled: bool,
+    current: Mutex<Option<ProgressBar>>,
+}
+
+impl StageProgress for Bars {
+    fn start(&self, stage: &str, total: u64) {
+        *self.current.lock().expect("bar lock") = Some(progress::bar(total, stage, self.enabled));
+    }
+    fn set(&self, done: u64) {
+        if let Some(b) = &*self.current.lock().expect("bar lock") {
+            b.set_position(done);
+        }
+    }
+    fn finish(&self) {
+        if let Some(b) = self.current.lock().expect("bar lock").take() {
+            b.finish_and_clear();
+        }
+    }
+}
+
+/// Runs `palfa search`.
+pub fn run(cli: &Cli, a: &SearchArgs) -> anyhow::Result<ExitCode> {
+    let cfg = match Config::locate(cli.config.as_deref()) {
+        Some(path) => Config::load(&path)?,
+        // No configuration: PALFA's search defaults, working in the temporary directory.
+        None => Config::defaults_in(&std::env::temp_dir().join("palfa-defaults"))
+            .context("setting up the built-in defaults")?,
+    };
+    for w in &cfg.warnings {
+        tracing::warn!("{w}");
+    }
+    if cfg.processing.num_threads > 0 {
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(cfg.processing.num_threads)
+            .build_global();
+    }
+    let job = SearchJob {
+        files: a.files.clone(),
+        outdir: a.outdir.clone(),
+        searching: cfg.searching.clone(),
+        processing: cfg.processing.clone(),
+        version: cfg.upload.version_num.clone(),
+        keep_workdir: a.keep_workdir,
+        series_budget_bytes: a.series_budget_mb << 20,
+    };
+    let bars = Bars {
+        enabled: !cli.no_progress,
+        current: Mutex::new(None),
+    };
+    let r = run_search(&job, &bars)?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&r)?);
+    } else {
+        println!(
+            "{}: {} DM trials, {} candidates folded, {} single-pulse groups, RFI mask {:.2}%; results in {}",
+            r.header.obs_name,
+            r.num_dm_trials,
+            r.candidates.len(),
+            r.single_pulses.groups.len(),
+            r.diagnostics.rfi_mask_percentage,
+            a.outdir.display()
+        );
+        for c in r.candidates.iter().take(10) {
+            println!(
+                "  #{:<3} P {:>12.6} ms  DM {:>8.2}  z {:>6.1}  sift σ {:>6.2}  fold σ {:>6.2}{}",
+                c.cand_num,
+                c.period_s * 1e3,
+                c.dm,
+                c.z,
+                c.sifting_sigma,
+                c.prepfold_sigma,
+                if c.impulsive { "  (impulsive)" } else { "" }
+            );
+        }
+        for t in &r.timing {
+            println!("  {:<32} {:>9.2} s", t.stage, t.seconds);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

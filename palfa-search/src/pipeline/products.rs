@@ -1,0 +1,176 @@
+//! Writing the products of a whole-beam search into the results directory and
+//! recording them in `results.json`.
+
+use std::path::Path;
+
+use palfa_core::config::Searching;
+use palfa_core::formats::presto::SinglePulseEvent;
+use palfa_core::formats::results::{PeriodicityCandidate, SearchResults, SinglePulseGroup as GroupEntry};
+
+use crate::error::{SearchError, SearchResult};
+use crate::fold::{plot_fold, write_bestprof, write_pfd, FoldResult};
+use crate::sift::{write_products, SiftConfig, SiftResult};
+use crate::singlepulse::{group_events, plot_singlepulse};
+
+/// Single-pulse groups kept in `results.json` (all events stay in the archive).
+pub const MAX_SP_GROUPS: usize = 500;
+
+/// DM ranges of the single-pulse plots, as the PALFA pipeline drew them.
+const SP_PLOT_RANGES: [(f64, f64); 4] = [(0.0, 110.0), (100.0, 310.0), (300.0, 1100.0), (1000.0, f64::INFINITY)];
+
+fn file_name(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Groups, plots and archives the single-pulse events.
+pub fn single_pulses(
+    events: &[SinglePulseEvent],
+    dms: &[f64],
+    s: &Searching,
+    sp_dir: &Path,
+    res: &Path,
+    name: &str,
+    results: &mut SearchResults,
+) -> SearchResult<()> {
+    let sp = &mut results.single_pulses;
+    sp.threshold = s.singlepulse.threshold;
+    sp.num_events = events.len() as u64;
+    let groups = group_events(events, dms);
+    sp.groups = groups
+        .iter()
+        .take(MAX_SP_GROUPS)
+        .map(|g| GroupEntry {
+            dm: g.best.dm,
+            time_s: g.best.time_s,
+            sigma: g.best.sigma,
+            downfact: g.best.downfact,
+            num_events: g.events.len() as u32,
+            dm_range: (g.dm_min, g.dm_max),
+        })
+        .collect();
+    let top = dms.iter().copied().fold(0.0, f64::max);
+    for (lo, hi) in SP_PLOT_RANGES {
+        if lo > top {
+            continue;
+        }
+        let in_range: Vec<SinglePulseEvent> = events.iter().filter(|e| e.dm >= lo && e.dm <= hi).cloned().collect();
+        let label = if hi.is_finite() {
+            format!("{lo:.0}-{hi:.0}")
+        } else {
+            format!("{lo:.0}+")
+        };
+        let png = format!("{name}_DMs{label}_singlepulse.png");
+        plot_singlepulse(
+            &in_range,
+            s.singlepulse.plot_snr,
+            &res.join(&png),
+            &format!("{name}  DM {label}"),
+        )?;
+        sp.plots.push(png);
+    }
+    let archive = format!("{name}_singlepulse.tar");
+    let path = res.join(&archive);
+    let file = std::fs::File::create(&path).map_err(|e| SearchError::io(&path, e))?;
+    let mut tar = tar::Builder::new(file);
+    tar.append_dir_all("singlepulse", sp_dir)
+        .map_err(|e| SearchError::io(&path, e))?;
+    tar.finish().map_err(|e| SearchError::io(&path, e))?;
+    sp.events_archive = archive;
+    Ok(())
+}
+
+/// Writes the sifting products and their diagnostics.
+pub fn sifting(
+    sifted: &SiftResult,
+    cfg: &SiftConfig,
+    res: &Path,
+    name: &str,
+    results: &mut SearchResults,
+) -> SearchResult<()> {
+    let p = write_products(sifted, cfg, &res.join(name))?;
+    let d = &mut results.diagnostics;
+    d.accelcands_list = file_name(&p.accelcands);
+    d.sifting_summary = file_name(&p.summary);
+    d.sifting_report = file_name(&p.report);
+    d.rejected_cands_png = file_name(&p.rejects_png);
+    d.periodicity_summary_png = file_name(&p.summary_png);
+    d.num_cands_produced = sifted.num_produced as u32;
+    d.num_cands_above_threshold = sifted.num_above_threshold as u32;
+    Ok(())
+}
+
+/// Writes each fold's `.pfd`, `.bestprof` and plot, and the candidate records.
+pub fn folds(
+    folds: &[FoldResult],
+    sifted: &SiftResult,
+    res: &Path,
+    name: &str,
+    results: &mut SearchResults,
+) -> SearchResult<()> {
+    let mut min_sigma = f64::INFINITY;
+    for (k, f) in folds.iter().enumerate() {
+        let idx: usize = f
+            .label
+            .strip_prefix("ACCEL_Cand_")
+            .and_then(|n| n.parse::<usize>().ok())
+            .and_then(|n| n.checked_sub(1))
+            .ok_or_else(|| SearchError::Params(format!("fold {:?} has no sifted candidate", f.label)))?;
+        let c = &sifted.candidates[idx];
+        let base = format!("{name}_DM{:.2}_Z{:.0}_{}", c.dm(), c.best.z, f.label);
+        let pfd = format!("{base}.pfd");
+        let bestprof = format!("{pfd}.bestprof");
+        let png = format!("{pfd}.png");
+        write_pfd(f, res.join(&pfd))?;
+        write_bestprof(f, res.join(&bestprof))?;
+        plot_fold(f, res.join(&png))?;
+        min_sigma = min_sigma.min(c.sigma());
+        let freq = 1.0 / f.period_s();
+        results.candidates.push(PeriodicityCandidate {
+            cand_num: (k + 1) as u32,
+            period_s: f.period_s(),
+            frequency_hz: freq,
+            pdot: f.pdot(),
+            fdot_hz_s: -f.pdot() * freq * freq,
+            dm: f.dm(),
+            presto_sigma: c.best.sigma,
+            sifting_sigma: c.sigma(),
+            prepfold_sigma: f.sigma(),
+            reduced_chi2: f.redchi2(),
+            snr: c.snr(),
+            coherent_power: c.best.coherent_power,
+            incoherent_power: c.best.power,
+            num_hits: c.numhits() as u32,
+            num_harmonics: c.best.numharm as u32,
+            z: c.best.z,
+            accel_m_s2: c.best.accel_m_s2(),
+            sifting_period_s: c.period_s(),
+            sifting_dm: c.dm(),
+            impulsive: f.impulsive,
+            plot_file: png,
+            pfd_file: pfd,
+            bestprof_file: bestprof,
+        });
+    }
+    results.diagnostics.num_cands_folded = folds.len() as u32;
+    results.diagnostics.min_sigma_folded = if folds.is_empty() { 0.0 } else { min_sigma };
+    Ok(())
+}
+
+/// The current UTC time as RFC 3339 (`2026-11-26T07:30:00Z`).
+pub fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let mjd = 40587.0 + (secs / 86_400) as f64;
+    let (y, m, d) = palfa_core::astro::mjd_to_date(mjd);
+    let t = secs % 86_400;
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        t / 3600,
+        (t / 60) % 60,
+        t % 60
+    )
+}
