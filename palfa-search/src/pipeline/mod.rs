@@ -40,8 +40,10 @@ use crate::zap::{add_birdies, find_birdies, find_zaplist, ZaplistQuery};
 /// Default memory for the dedispersed series of one group \[bytes\].
 pub const DEFAULT_SERIES_BUDGET: u64 = 1536 << 20;
 
-/// DMs (besides 0) dedispersed up front to tell periodic RFI from pulsars.
-pub const DYNAMIC_ZAP_DMS: usize = 8;
+/// DMs dedispersed up front to tell periodic RFI from pulsars: 0 and powers of
+/// two up to the plan's largest DM (so every pulsar has a trial within a factor
+/// two of its DM), at most this many.
+pub const DYNAMIC_ZAP_DMS: usize = 14;
 
 /// One beam to search.
 #[derive(Debug, Clone)]
@@ -143,8 +145,13 @@ pub fn run_search(job: &SearchJob, progress: &dyn StageProgress) -> SearchResult
         )?;
         tracing::info!(?source, birds = list.birds.len(), "static zaplist");
         if s.dynamic_zap.enabled {
+            let top = dms.last().copied().unwrap_or(0.0);
             let probe: Vec<f64> = std::iter::once(0.0)
-                .chain((1..=DYNAMIC_ZAP_DMS).map(|i| dms[(i * (dms.len() - 1)) / DYNAMIC_ZAP_DMS]))
+                .chain(
+                    (0..DYNAMIC_ZAP_DMS - 1)
+                        .map(|k| f64::from(1u32 << k))
+                        .take_while(|&d| d <= top.max(1.0)),
+                )
                 .collect();
             let ds = plan.steps[0].downsamp;
             let series = dedisperse_brute(src.as_mut(), &probe, ds, &scaling, &dcfg, &|_, _| {})?;

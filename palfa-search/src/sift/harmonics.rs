@@ -4,9 +4,10 @@
 //! In decreasing sigma, each surviving candidate (the "fundamental", frequency
 //! f) removes every weaker candidate whose frequency is near f·b/a for the
 //! ratios a/b = n and 1/n (n = 1…16) and 3/2, 5/2, 2/3, 4/3, 5/3, 3/4, 5/4,
-//! 2/5, 3/5, 4/5. Instead of PRESTO's all-pairs loop, the candidates are sorted
+//! 2/5, 3/5, 4/5, and (beyond PRESTO) every other reduced fraction with
+//! numerator a ≤ 16, denominator b ≤ 32 and a·b ≤ 64. Instead of PRESTO's all-pairs loop, the candidates are sorted
 //! by frequency and each ratio looks up its window by binary search:
-//! O(n · 41 · log n).
+//! O(n · ratios · log n).
 //!
 //! A weaker candidate at the same frequency (ratio 1) is the same signal found
 //! in the other pass or split off by the duplicate grouping: unlike PRESTO,
@@ -53,7 +54,27 @@ fn ratios() -> Vec<(u32, u32)> {
         (3, 5),
         (4, 5),
     ]);
+    // Beyond PRESTO's list: every other reduced fraction a/b with a ≤ 16,
+    // b ≤ 32 and a·b ≤ 64 (5/6, 2/7, 3/8, 7/2, 2/9, 1/20, …). A bright pulsar's
+    // harmonic sums also peak at such fractions of its frequency (a 250-ms
+    // pulsar gave sifted candidates at 5/6, 2/7, 3/8, 2/9, 2/11 and 1/20 of
+    // it); the tolerance is a Fourier bin, so unrelated signals are rarely caught.
+    for b in 1..=32u32 {
+        for a in 1..=16u32 {
+            if a * b <= 64 && gcd(a, b) == 1 && !out.contains(&(a, b)) {
+                out.push((a, b));
+            }
+        }
+    }
     out
+}
+
+fn gcd(a: u32, b: u32) -> u32 {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
 }
 
 /// Removes harmonics from `cands`; returns the survivors, ranked, and the
@@ -241,9 +262,9 @@ mod tests {
     }
 
     #[test]
-    fn ratio_list_is_presto_s() {
+    fn ratio_list_starts_with_presto_s() {
         let r = ratios();
-        assert_eq!(r.len(), 41);
+        assert!(r.len() > 41);
         assert_eq!(r[0], (1, 1));
         assert_eq!(r[1], (2, 1));
         assert_eq!(r[2], (1, 2));
@@ -255,6 +276,10 @@ mod tests {
             .collect();
         vals.sort_unstable();
         vals.dedup();
-        assert_eq!(vals.len(), 41);
+        assert_eq!(vals.len(), r.len());
+        // The extension holds the fractions seen from a bright slow pulsar.
+        for f in [(5, 6), (2, 7), (3, 8), (2, 9), (2, 11), (1, 20), (7, 2)] {
+            assert!(r.contains(&f), "{f:?}");
+        }
     }
 }

@@ -9,11 +9,16 @@
 //!   (so pure noise gives no birdie at any sensible sigma);
 //! * it is present (normalised power ≥ [`PRESENT_POWER`], i.e. 3σ for one
 //!   trial, within ±1 bin) in at least `params.min_dm_fraction` of the other DM
-//!   trials in which an undispersed signal of its frequency survives: the
-//!   dispersion sweep Δt across the band at a trial DM smears a DM-0 sinusoid
-//!   of frequency f by sinc²(f·Δt) in power, so mains harmonics of hundreds of
-//!   Hz vanish beyond a few pc cm⁻³; only trials where that factor is at least
-//!   ½ are asked (none left: the DM 0 test alone decides); and
+//!   trials in which an undispersed signal of its frequency survives: a trial
+//!   at DM d shifts channel c by τ_c(d), which keeps |⟨e^{2πifτ_c}⟩|² of a DM-0
+//!   sinusoid's power, so mains harmonics of hundreds of Hz vanish beyond a
+//!   few pc cm⁻³; only trials keeping at least ½ are asked (none left: the DM 0
+//!   test alone decides); and
+//! * no trial holds it more strongly than an undispersed signal would be held
+//!   there (S·|⟨e^{2πifτ_c}⟩|² plus [`EXCESS_SIGMA`] noise σ and
+//!   [`EXCESS_FRACTION`]): a pulsar at a low DM,
+//!   nearly as strong at DM 0 as at its own DM, is stronger than that in the
+//!   trials near its DM; and
 //! * it is strongest at DM 0: its DM 0 power is within 3σ of the highest
 //!   power it has in any trial (σ = √(2P + 1) for a signal of power P in
 //!   exponential noise), so slowly fading RFI whose power at DM 10 beats DM 0
@@ -88,22 +93,50 @@ fn normalised_powers(spec: &Spectrum) -> Vec<f32> {
     out
 }
 
-/// Dispersion sweep \[s\] across the band of a spectrum's series at its DM.
-fn dispersion_sweep_s(s: &Spectrum) -> f64 {
+/// The delays \[s\] of a spectrum's channels relative to its top channel at its
+/// DM: how a DM-0 signal is spread in that dedispersed series.
+fn channel_delays(s: &Spectrum) -> Vec<f64> {
+    let n = s.info.nchan.max(1);
     let lo = s.info.lofreq_mhz;
-    let hi = lo + s.info.bandwidth_mhz;
-    if lo <= 0.0 || hi <= lo {
-        return 0.0;
+    let df = if s.info.chan_bw_mhz > 0.0 {
+        s.info.chan_bw_mhz
+    } else {
+        s.info.bandwidth_mhz / n as f64
+    };
+    if lo <= 0.0 || df <= 0.0 {
+        return vec![0.0];
     }
-    palfa_core::astro::relative_delay_s(s.dm, lo, hi)
+    let top = lo + (n - 1) as f64 * df;
+    (0..n)
+        .map(|c| palfa_core::astro::relative_delay_s(s.dm, lo + c as f64 * df, top))
+        .collect()
 }
 
-/// Whether an undispersed sinusoid at `f_hz` keeps at least half its power
-/// after a dispersion sweep of `sweep_s` (sinc² of f·Δt ≥ ½).
-fn survives(f_hz: f64, sweep_s: f64) -> bool {
-    let x = std::f64::consts::PI * f_hz * sweep_s;
-    x < 1e-9 || (x.sin() / x).powi(2) >= 0.5
+/// Power kept by an undispersed sinusoid at `f_hz` in a series whose channels
+/// were shifted by `delays`: |⟨e^{2πi f τ}⟩|² over the channels.
+fn attenuation(f_hz: f64, delays: &[f64]) -> f64 {
+    let (mut re, mut im) = (0.0, 0.0);
+    for &t in delays {
+        let ph = std::f64::consts::TAU * f_hz * t;
+        re += ph.cos();
+        im += ph.sin();
+    }
+    let n = delays.len().max(1) as f64;
+    (re * re + im * im) / (n * n)
 }
+
+/// Whether an undispersed sinusoid at `f_hz` keeps at least half its power.
+fn survives(f_hz: f64, delays: &[f64]) -> bool {
+    attenuation(f_hz, delays) >= 0.5
+}
+
+/// Noise σ by which a trial must beat the undispersed prediction for a DM-0
+/// peak to count as a dispersed (astrophysical) signal instead of RFI.
+pub const EXCESS_SIGMA: f64 = 4.0;
+
+/// ... and by more than this fraction of the prediction (the model ignores the
+/// rounding of shifts to whole samples and the whitening's level errors).
+pub const EXCESS_FRACTION: f64 = 0.1;
 
 /// Finds this beam's birdies (see the module docs). `others` are spectra of
 /// the same length at other DMs; spectra of another length are ignored.
@@ -117,7 +150,7 @@ pub fn find_birdies(dm0: &Spectrum, others: &[Spectrum], params: &DynamicZapPara
     let cut = power_for_sigma(params.sigma, 1, trials) as f32;
     let p0 = normalised_powers(dm0);
     let kept: Vec<&Spectrum> = others.iter().filter(|s| s.amps.len() == n).collect();
-    let sweeps: Vec<f64> = kept.iter().map(|s| dispersion_sweep_s(s)).collect();
+    let sweeps: Vec<Vec<f64>> = kept.iter().map(|s| channel_delays(s)).collect();
     let others: Vec<Vec<f32>> = kept.iter().map(|s| normalised_powers(s)).collect();
     let t = dm0.t_obs_s;
     let mut birds = Vec::new();
@@ -158,7 +191,7 @@ pub fn find_birdies(dm0: &Spectrum, others: &[Spectrum], params: &DynamicZapPara
         let f_hz = centre / t;
         let (mut asked, mut present) = (0usize, 0usize);
         for (st, sweep) in strengths.iter().zip(&sweeps) {
-            if survives(f_hz, *sweep) {
+            if survives(f_hz, sweep) {
                 asked += 1;
                 present += usize::from(*st as f64 >= PRESENT_POWER);
             }
@@ -168,7 +201,32 @@ pub fn find_birdies(dm0: &Spectrum, others: &[Spectrum], params: &DynamicZapPara
         let best = strongest_elsewhere as f64;
         let dm0_power = around(&p0) as f64;
         let strongest_at_dm0 = dm0_power >= best - 3.0 * (2.0 * best + 1.0).sqrt();
-        if fraction >= params.min_dm_fraction && strongest_at_dm0 {
+        // An undispersed signal of power S at DM 0 keeps S·|⟨e^{2πifτ_c}⟩|² at a
+        // trial shifting its channels by τ_c. A low-DM pulsar is stronger than that near its own
+        // DM: a trial exceeding the prediction by more than EXCESS_SIGMA noise σ
+        // (σ = √(2P + 1) at power P) means the line is dispersed, not RFI.
+        let signal = (dm0_power - 1.0).max(0.0);
+        // Only trials where a DM-0 signal survives are compared: where it is
+        // washed out, what is left depends on the rounding of every channel's
+        // shift, which this model does not follow.
+        let dispersed = strengths.iter().zip(&sweeps).any(|(&st, sweep)| {
+            let att = attenuation(f_hz, sweep);
+            if att < 0.5 {
+                return false;
+            }
+            let predicted = 1.0 + signal * att;
+            let noise = (2.0 * predicted + 1.0).sqrt();
+            st as f64 - predicted > (EXCESS_SIGMA * noise).max(EXCESS_FRACTION * predicted)
+        });
+        tracing::debug!(
+            f_hz,
+            power = dm0_power,
+            fraction,
+            strongest_at_dm0,
+            dispersed,
+            "DM-0 peak"
+        );
+        if fraction >= params.min_dm_fraction && strongest_at_dm0 && !dispersed {
             // A strong line leaks power ∝ P/(πΔr)² into its neighbours; the
             // acceleration search sums that leakage coherently over many bins, so
             // zap out to where the leakage is well below the noise, not just the
