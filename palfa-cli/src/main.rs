@@ -69,6 +69,8 @@ pub enum Command {
     Singlepulse(cmd::singlepulse::SinglePulseArgs),
     /// Search one beam end to end (the job a worker runs) and write its results directory.
     Search(Box<cmd::search::SearchArgs>),
+    /// Run a small survey end to end on built-in defaults: simulate beams, track them, search them, report.
+    Demo(cmd::demo::DemoArgs),
 }
 
 fn main() -> ExitCode {
@@ -89,6 +91,7 @@ fn main() -> ExitCode {
         Command::Singlepulse(a) => cmd::singlepulse::run(&cli, a),
         Command::Prepfold(a) => cmd::prepfold::run(&cli, a),
         Command::Search(a) => cmd::search::run(&cli, a),
+        Command::Demo(a) => cmd::demo::run(&cli, a),
     };
     match result {
         Ok(code) => code,

@@ -31,7 +31,6 @@ use crate::ddplan::{Band, DmPlan};
 use crate::dedisp::{dedisperse_brute, dedisperse_plan, ChannelScaling, DedispConfig};
 use crate::error::{SearchError, SearchResult};
 use crate::fold::{fold_candidates, FoldConfig, FoldRequest};
-use crate::rednoise::whiten;
 use crate::rfi::{find_rfi, MaskedSource};
 use crate::sift::{sift, SiftConfig};
 use crate::spectrum::SpectrumMaker;
@@ -156,14 +155,10 @@ pub fn run_search(job: &SearchJob, progress: &dyn StageProgress) -> SearchResult
             let ds = plan.steps[0].downsamp;
             let series = dedisperse_brute(src.as_mut(), &probe, ds, &scaling, &dcfg, &|_, _| {})?;
             let maker = SpectrumMaker::new();
-            let spectra = series
-                .iter()
-                .map(|t| {
-                    let mut sp = maker.make(t)?;
-                    whiten(&mut sp, &s.rednoise);
-                    Ok(sp)
-                })
-                .collect::<SearchResult<Vec<_>>>()?;
+            // Not whitened: rednoise's narrow blocks near a strong line take in
+            // its leakage and would lower the line's level at DM 0 the most;
+            // find_birdies normalises by the median of wide blocks itself.
+            let spectra = series.iter().map(|t| maker.make(t)).collect::<SearchResult<Vec<_>>>()?;
             let birdies = find_birdies(&spectra[0], &spectra[1..], &s.dynamic_zap);
             tracing::info!(birdies = birdies.len(), "dynamic zapping");
             add_birdies(&mut list, &birdies, false);
