@@ -4,6 +4,7 @@ pub mod accelsearch;
 pub mod add_files;
 pub mod config;
 pub mod db;
+pub mod dedisperse;
 pub mod demo;
 pub mod inspect;
 pub mod jobpool;
