@@ -10,8 +10,8 @@ use palfa_core::beam::{open_beam, SpectraSource};
 use palfa_core::config::Config;
 use palfa_core::formats::presto::Pfd;
 use palfa_search::fold::{
-    bestprof_from, fold_candidates, plot_fold, write_bestprof, write_pfd, FoldConfig, FoldMask, FoldParams,
-    FoldRequest, FoldResult, ImpulsiveRule, MaskedSource,
+    bestprof_from, fold_candidates, plot_fold, write_bestprof, write_pfd, FoldConfig, FoldParams, FoldRequest,
+    FoldResult, ImpulsiveRule,
 };
 
 use crate::{progress, Cli};
@@ -126,8 +126,8 @@ pub fn run(cli: &Cli, a: &PrepfoldArgs) -> anyhow::Result<ExitCode> {
         .unwrap_or_else(|| PathBuf::from(format!("{stem}_DM{dm:.2}_{label}")));
     let mut source: Box<dyn SpectraSource> = match &a.mask {
         Some(m) => {
-            let mask = FoldMask::read(m)?;
-            Box::new(MaskedSource::new(beam, mask).map_err(|e| anyhow::anyhow!("{}: {e}", m.display()))?)
+            let mask = palfa_core::formats::presto::RfiMask::read(m)?;
+            Box::new(palfa_search::rfi::MaskedSource::from_mask(beam, mask)?)
         }
         None => beam,
     };

@@ -67,15 +67,30 @@ pub(super) fn run(
     let freqs: Vec<f64> = (0..nchan).map(|c| h.freq_mhz(c)).collect();
     let dt = h.tsamp_s;
     let dt_out = dt * ds as f64;
-    let block = cfg.block.max(ds).div_ceil(ds) * ds;
-    let bo = block / ds;
-
-    let mut states: Vec<PassState> = specs
+    let shifts: Vec<(ChannelLayout, Vec<usize>, Vec<Vec<usize>>)> = specs
         .iter()
         .map(|p| {
             let layout = ChannelLayout::new(freqs.clone(), p.nsub);
             let s1 = intra_subband_shifts(&layout, p.subdm, dt);
-            let s2: Vec<Vec<usize>> = p.dms.iter().map(|&dm| subband_shifts(&layout, dm, dt_out)).collect();
+            let s2 = p.dms.iter().map(|&dm| subband_shifts(&layout, dm, dt_out)).collect();
+            (layout, s1, s2)
+        })
+        .collect();
+    let l1 = shifts.iter().flat_map(|s| s.1.iter().copied()).max().unwrap_or(0);
+    let l2_max = shifts
+        .iter()
+        .flat_map(|s| s.2.iter().flatten().copied())
+        .max()
+        .unwrap_or(0);
+    // Each step moves the windows' overlap (l1 raw, l2 subband samples) to their
+    // fronts, so a block at least as long as the overlaps keeps that copying
+    // (and the memory traffic) below the work itself.
+    let block = cfg.block.max(l1).max(l2_max * ds).max(ds).div_ceil(ds) * ds;
+    let bo = block / ds;
+    let mut states: Vec<PassState> = shifts
+        .into_iter()
+        .zip(specs)
+        .map(|((layout, s1, s2), p)| {
             let l2 = s2.iter().flatten().copied().max().unwrap_or(0);
             let nsub = layout.subbands.len();
             PassState {
@@ -90,7 +105,6 @@ pub(super) fn run(
             }
         })
         .collect();
-    let l1 = states.iter().flat_map(|s| s.s1.iter().copied()).max().unwrap_or(0);
     let width = block + l1;
 
     src.seek(0)?;

@@ -53,7 +53,6 @@
 mod accumulate;
 mod clip;
 mod impulsive;
-mod mask;
 mod output;
 mod params;
 mod plan;
@@ -69,7 +68,6 @@ use rayon::prelude::*;
 
 pub use clip::CLIP_BLOCK;
 pub use impulsive::Impulsiveness;
-pub use mask::{FoldMask, MaskedSource};
 pub use output::{write_bestprof, write_pfd};
 pub use params::{
     usable_nsub, FoldConfig, FoldParams, FoldRequest, ImpulsiveRule, DEFAULT_BLOCK_SPECTRA, DEFAULT_CLIP_SIGMA,
