@@ -5,6 +5,7 @@ use palfa_core::beam::open_beam;
 use palfa_core::simulate::{simulate, PulsarSpec, SimParams, SinglePulseSpec, Truth};
 use palfa_search::ddplan::{Band, DmPlan};
 use palfa_search::dedisp::{dedisperse_passes, ChannelScaling, DedispConfig};
+use palfa_search::singlepulse::{self, SinglePulseConfig};
 use palfa_search::TimeSeries;
 
 fn beam() -> (tempfile::TempDir, std::path::PathBuf, Truth) {
@@ -45,27 +46,6 @@ fn robust_stats(x: &[f32]) -> (f32, f32) {
     let mut dev: Vec<f32> = x.iter().map(|a| (a - med).abs()).collect();
     dev.sort_by(f32::total_cmp);
     (med, 1.4826 * dev[dev.len() / 2])
-}
-
-/// Best boxcar S/N over widths 1..=128 samples, and where it is.
-fn best_boxcar(s: &TimeSeries) -> (f64, usize, usize) {
-    let (med, sd) = robust_stats(&s.data);
-    let mut prefix = vec![0f64; s.data.len() + 1];
-    for (i, &v) in s.data.iter().enumerate() {
-        prefix[i + 1] = prefix[i] + (v - med) as f64;
-    }
-    let mut best = (0.0, 0, 1);
-    let mut w = 1;
-    while w <= 128 {
-        for i in 0..s.data.len() - w {
-            let snr = (prefix[i + w] - prefix[i]) / (sd as f64 * (w as f64).sqrt());
-            if snr > best.0 {
-                best = (snr, i, w);
-            }
-        }
-        w *= 2;
-    }
-    best
 }
 
 /// S/N of the profile folded at `period`: (peak bin − mean) over the noise of one bin.
@@ -115,21 +95,28 @@ fn injected_pulsar_and_single_pulse_come_back_at_their_dms() {
         best_psr.info.dm
     );
 
-    // Single pulse: best boxcar S/N within one DM step of 300, at the right time,
-    // with S/N within 25 % of the injected matched-filter S/N.
+    // Single pulse: the single-pulse search's strongest event lies within one DM
+    // step of 300, at the right time, with S/N within 25 % of the injected
+    // matched-filter S/N.
     let sp = &truth.single_pulses[0];
-    let (s, st, (snr, at, w)) = all
+    let spcfg = SinglePulseConfig::default();
+    let (s, st, ev) = all
         .iter()
         .filter(|(s, _)| s.info.dm > 200.0)
-        .map(|(s, st)| (s, st, best_boxcar(s)))
-        .max_by(|a, b| (a.2).0.total_cmp(&(b.2).0))
+        .filter_map(|(s, st)| {
+            let ev = singlepulse::search(s, &spcfg).unwrap();
+            ev.into_iter()
+                .max_by(|a, b| a.sigma.total_cmp(&b.sigma))
+                .map(|e| (s, st, e))
+        })
+        .max_by(|a, b| a.2.sigma.total_cmp(&b.2.sigma))
         .unwrap();
     assert!(
         (s.info.dm - sp.dm).abs() <= st + 1e-9,
         "single pulse at DM {} (step {st})",
         s.info.dm
     );
-    let t_found = (at as f64 + 0.5 * w as f64) * s.info.dt;
+    let (t_found, snr) = (ev.time_s, ev.sigma);
     assert!(
         (t_found - sp.time_s).abs() <= sp.width_s,
         "at {t_found} s vs {} s",
