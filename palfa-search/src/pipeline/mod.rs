@@ -113,7 +113,7 @@ pub fn run_search(job: &SearchJob, progress: &dyn StageProgress) -> SearchResult
     let rfi_png = format!("{name}_rfifind.png");
     crate::rfi::plot_rfi(&rfi, res.join(&rfi_png))?;
     results.diagnostics.rfifind_png = rfi_png;
-    results.diagnostics.rfi_mask_percentage = 100.0 * rfi.masked_fraction;
+    results.diagnostics.rfi_mask_percentage = 100.0 * rfi.masked_or_clipped_fraction;
     let mut src: Box<dyn SpectraSource> = Box::new(MaskedSource::from_result(beam, &rfi)?);
 
     let plan = DmPlan::for_beam(&h, &s.dedisp);
@@ -187,7 +187,20 @@ pub fn run_search(job: &SearchJob, progress: &dyn StageProgress) -> SearchResult
         |group| {
             let t0 = Instant::now();
             per_dm.run(&group, &mut out)?;
-            search_wall += t0.elapsed().as_secs_f64();
+            let dt = t0.elapsed().as_secs_f64();
+            search_wall += dt;
+            if let (Some(a), Some(b)) = (group.first(), group.last()) {
+                tracing::info!(
+                    "DMs {:.2}-{:.2} ({} series of {} samples) searched in {dt:.1} s; {} lo, {} hi candidates, {} single-pulse events so far",
+                    a.info.dm,
+                    b.info.dm,
+                    group.len(),
+                    a.data.len(),
+                    out.lo.len(),
+                    out.hi.len(),
+                    out.events.len()
+                );
+            }
             Ok(())
         },
         &|done, _| progress.set(done),
