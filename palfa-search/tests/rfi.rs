@@ -1,9 +1,10 @@
 //! rfifind equivalent on simulated beams with known RFI, and on a real file.
 //!
 //! The beams are small (128 channels, 131 µs, 20-30 s) so that the whole file
-//! runs in seconds in release mode. Masked fractions are compared at interval
-//! granularity: an impulse masks its whole interval, a bad channel its whole
-//! channel, so the "injected fraction" is the union of those cells.
+//! runs in seconds in release mode. A bad channel is masked in every interval,
+//! so masked fractions are compared with the bad channels' cells; an impulse is
+//! clipped spectrum by spectrum (its samples plus the guard), not masked, so
+//! clipped fractions are compared with the impulses' spectra.
 
 use std::path::{Path, PathBuf};
 
@@ -12,7 +13,10 @@ use palfa_core::config::RfiParams;
 use palfa_core::formats::presto::RfiMask;
 use palfa_core::simulate::{simulate, ImpulseSpec, PulsarSpec, RfiSpec, SimParams, SinglePulseSpec, Truth};
 use palfa_core::{BeamHeader, DataFormat, FormatResult};
-use palfa_search::rfi::{bits, default_params, find_rfi, plot_rfi, read_presto_stats, MaskedSource, RfiResult};
+use palfa_search::rfi::{
+    bits, default_params, find_rfi, plot_rfi, read_clipped_spectra, read_presto_stats, MaskedSource, RfiResult,
+    CLIP_GUARD,
+};
 
 /// A file under `../shared/data/`; `None` (with a note) only where that folder is absent.
 fn shared(rel: &str) -> Option<PathBuf> {
@@ -83,62 +87,115 @@ fn run(path: &Path, params: &RfiParams) -> RfiResult {
     find_rfi(beam.as_mut(), params, &|_, _| {}).unwrap()
 }
 
-/// Cells (interval, channel) that hold injected RFI: every interval of a bad
-/// channel, every channel of an interval touched by an impulse.
-fn injected_cells(truth: &Truth, ptsperint: usize, numint: usize) -> Vec<bool> {
+/// Cells (interval, channel) of the bad channels: every interval of each.
+fn bad_channel_cells(truth: &Truth, numint: usize) -> Vec<bool> {
     let mut cells = vec![false; numint * NCHANS];
     for &c in &truth.rfi.bad_channels {
         (0..numint).for_each(|i| cells[i * NCHANS + c] = true);
     }
-    for &(s0, s1) in &truth.rfi.impulse_samples {
-        for i in (s0 as usize / ptsperint)..=((s1 as usize - 1) / ptsperint) {
-            (0..NCHANS).for_each(|c| cells[i * NCHANS + c] = true);
-        }
-    }
     cells
 }
 
+/// Is every spectrum of `[s0, s1)` inside one of the clipped ranges?
+fn clipped_whole(ranges: &[(u64, u64)], s0: u64, s1: u64) -> bool {
+    ranges.iter().any(|&(a, b)| a <= s0 && s1 <= b)
+}
+
+/// Is spectrum `t` clipped?
+fn is_clipped(ranges: &[(u64, u64)], t: u64) -> bool {
+    ranges.iter().any(|&(a, b)| (a..b).contains(&t))
+}
+
 #[test]
-fn injected_rfi_is_masked_and_nothing_else() {
+fn bad_channels_are_masked_and_impulses_clipped_and_nothing_else() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("rfi.fil");
     let truth = simulate(&rfi_params(), &path, &|_, _| {}).unwrap();
     let r = run(&path, &default_params());
     let (numint, p) = (r.numint(), r.ptsperint);
-    let injected = injected_cells(&truth, p, numint);
-    let injected_fraction = injected.iter().filter(|&&b| b).count() as f64 / injected.len() as f64;
+    let bad = bad_channel_cells(&truth, numint);
+    let bad_fraction = bad.iter().filter(|&&b| b).count() as f64 / bad.len() as f64;
+    let impulses = &truth.rfi.impulse_samples;
+    // Each impulse's spectra and a guard on either side (the impulses are far apart).
+    let expected_clipped = impulses
+        .iter()
+        .map(|&(s0, s1)| (s1 - s0) as f64 + 2.0 * CLIP_GUARD as f64)
+        .sum::<f64>()
+        / r.nsamples as f64;
     eprintln!(
-        "RFI beam: {numint} intervals of {p}; masked {:.4}, injected {:.4}; zapped chans {:?}, ints {:?}; clipped {:?} peaks {:?} level {}",
-        r.masked_fraction, injected_fraction, r.mask.zap_chans, r.mask.zap_ints, r.clipped, r.clip_peak_sigma, r.clip_level_sigma
+        "RFI beam: {numint} intervals of {p}; masked {:.4} (bad channels {bad_fraction:.4}); clipped {:.5} \
+         (impulses + guard {expected_clipped:.5}), combined {:.4}; zapped chans {:?}, ints {:?}; \
+         impulses {impulses:?}, clipped {:?}; peaks {:?} level {}",
+        r.masked_fraction,
+        r.clipped_fraction,
+        r.masked_or_clipped_fraction,
+        r.mask.zap_chans,
+        r.mask.zap_ints,
+        r.clipped_spectra,
+        r.clip_peak_sigma,
+        r.clip_level_sigma
     );
-    // Every bad channel is masked in every interval.
-    for &c in &truth.rfi.bad_channels {
-        let masked = (0..numint).filter(|&i| r.mask.is_masked(i, c)).count();
-        assert_eq!(masked, numint, "bad channel {c}");
-    }
-    // Every interval touched by an impulse is masked whole.
-    for &(s0, s1) in &truth.rfi.impulse_samples {
+    // The cell mask: every bad channel in every interval, and no whole interval.
+    assert_eq!(r.mask.zap_chans, truth.rfi.bad_channels);
+    assert!(r.mask.zap_ints.is_empty(), "{:?}", r.mask.zap_ints);
+    let false_cells = (0..numint * NCHANS)
+        .filter(|&k| !bad[k] && r.mask.is_masked(k / NCHANS, k % NCHANS))
+        .count();
+    assert!(
+        (r.masked_fraction - bad_fraction).abs() < 0.02,
+        "masked {} vs bad channels {bad_fraction}",
+        r.masked_fraction
+    );
+    assert!(false_cells * 100 < numint * NCHANS, "{false_cells} false cells");
+    // Every impulse is clipped whole, guard included, and its intervals are not masked.
+    for &(s0, s1) in impulses {
+        let guarded = (s0 - CLIP_GUARD as u64, s1 + CLIP_GUARD as u64);
+        assert!(
+            clipped_whole(&r.clipped_spectra, guarded.0, guarded.1),
+            "impulse {s0}..{s1} not clipped whole: {:?}",
+            r.clipped_spectra
+        );
         for i in (s0 as usize / p)..=((s1 as usize - 1) / p) {
-            assert!(r.mask.zap_ints.contains(&i), "impulse at {s0}..{s1} in interval {i}");
-            assert!((0..NCHANS).all(|c| r.mask.is_masked(i, c)));
+            let masked = (0..NCHANS).filter(|&c| r.mask.is_masked(i, c)).count();
+            assert_eq!(
+                masked,
+                truth.rfi.bad_channels.len(),
+                "interval {i} of impulse {s0}..{s1}"
+            );
+            assert!(r.clipped[i] > 0);
         }
     }
-    // False alarms: masked cells with no injected RFI.
-    let false_cells = (0..numint * NCHANS)
-        .filter(|&k| !injected[k] && r.mask.is_masked(k / NCHANS, k % NCHANS))
-        .count();
-    eprintln!("false cells {false_cells}");
-    assert!((r.masked_fraction - injected_fraction).abs() < 0.02);
+    // Nothing else is clipped: every stretch holds an impulse, and reaches at
+    // most `SLACK` spectra beyond its guard. (The bursts start on peaks of the
+    // 60-Hz hum, whose lobe, at 11 σ in the band sum, extends the stretch by
+    // about 8 spectra before them.)
+    const SLACK: u64 = 10;
+    for &(a, b) in &r.clipped_spectra {
+        let Some(&(s0, s1)) = impulses.iter().find(|&&(s0, s1)| s0 < b && a < s1) else {
+            panic!("false clip {a}..{b}");
+        };
+        let guard = CLIP_GUARD as u64;
+        assert!(
+            a + SLACK + guard >= s0 && b <= s1 + guard + SLACK,
+            "{a}..{b} for {s0}..{s1}"
+        );
+    }
+    let slack = (2 * SLACK as usize * impulses.len()) as f64 / r.nsamples as f64;
     assert!(
-        false_cells as f64 / ((numint * NCHANS) as f64) < 0.01,
-        "{false_cells} false cells"
+        r.clipped_fraction >= expected_clipped && r.clipped_fraction <= expected_clipped + slack,
+        "clipped {} vs {expected_clipped} (+ at most {slack})",
+        r.clipped_fraction
     );
+    // The combined figure adds the clipped spectra of the unmasked cells (checked
+    // sample by sample in the MaskedSource test).
+    assert!(r.masked_or_clipped_fraction > r.masked_fraction);
+    assert!(r.masked_or_clipped_fraction < r.masked_fraction + 2.0 * r.clipped_fraction);
 }
 
 /// The survey's must-show: an S/N 20 pulsar and an S/N 15 single pulse at DM 300
-/// and no RFI leave the beam unmasked.
+/// and no RFI leave the beam unmasked and unclipped.
 #[test]
-fn a_pulsar_and_a_dispersed_pulse_are_not_masked() {
+fn a_pulsar_and_a_dispersed_pulse_are_not_masked_or_clipped() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("psr.fil");
     let sim = SimParams {
@@ -161,19 +218,21 @@ fn a_pulsar_and_a_dispersed_pulse_are_not_masked() {
     simulate(&sim, &path, &|_, _| {}).unwrap();
     let r = run(&path, &default_params());
     eprintln!(
-        "pulsar beam: masked {:.4}, clip peaks {:?}, level {}",
-        r.masked_fraction, r.clip_peak_sigma, r.clip_level_sigma
+        "pulsar beam: masked {:.4}, clipped {:?}, clip peaks {:?}, level {}",
+        r.masked_fraction, r.clipped_spectra, r.clip_peak_sigma, r.clip_level_sigma
     );
     // One false cell in 1280 would be 0.08 %.
     assert!(r.masked_fraction < 0.002, "{}", r.masked_fraction);
+    assert!(r.clipped_spectra.is_empty(), "{:?}", r.clipped_spectra);
+    assert_eq!(r.masked_or_clipped_fraction, r.masked_fraction);
 }
 
 /// A pulsar so bright (S/N 1000 at DM 50) that every cell's peak power exceeds
 /// PRESTO's absolute threshold and its pulses reach 9 σ in the DM-0 band sum:
 /// the relative power rule and the clip test's dispersion and persistence
-/// rules keep it unmasked.
+/// rules keep it unmasked and unclipped.
 #[test]
-fn a_very_bright_pulsar_is_not_masked_wholesale() {
+fn a_very_bright_pulsar_is_not_masked_wholesale_or_clipped() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bright.fil");
     let sim = SimParams {
@@ -197,8 +256,8 @@ fn a_very_bright_pulsar_is_not_masked_wholesale() {
         .filter(|&&p| p as f64 > r.thresholds.pow_reject)
         .count();
     eprintln!(
-        "bright pulsar: masked {:.4}; {over}/{n} cells above pow_reject {:.1}; clip peaks {:?}, level {}, dispersed events {:?}",
-        r.masked_fraction, r.thresholds.pow_reject, r.clip_peak_sigma, r.clip_level_sigma, r.dispersed_events
+        "bright pulsar: masked {:.4}; {over}/{n} cells above pow_reject {:.1}; clip peaks {:?}, level {}, dispersed events {:?}, clipped {:?}",
+        r.masked_fraction, r.thresholds.pow_reject, r.clip_peak_sigma, r.clip_level_sigma, r.dispersed_events, r.clipped_spectra
     );
     assert!(
         over > n * 9 / 10,
@@ -209,6 +268,7 @@ fn a_very_bright_pulsar_is_not_masked_wholesale() {
         "its pulses must reach the clip level"
     );
     assert!(r.masked_fraction < 0.01, "{}", r.masked_fraction);
+    assert!(r.clipped_spectra.is_empty(), "{:?}", r.clipped_spectra);
 }
 
 /// A PALFA Mock pair (two PSRFITS files merged into one band) with bad channels
@@ -216,7 +276,7 @@ fn a_very_bright_pulsar_is_not_masked_wholesale() {
 /// pads a partial last row by repeating the last spectrum, a step that the
 /// power test rightly flags in about half the channels.
 #[test]
-fn mock_pair_bad_channels_are_masked() {
+fn mock_pair_bad_channels_are_masked_and_the_burst_clipped() {
     let dir = tempfile::tempdir().unwrap();
     let sim = SimParams {
         format: palfa_core::simulate::SimFormat::Mock,
@@ -240,18 +300,20 @@ fn mock_pair_bad_channels_are_masked() {
     };
     let r = find_rfi(beam.as_mut(), &params, &|_, _| {}).unwrap();
     let p = r.ptsperint;
-    let burst = truth.rfi.impulse_samples[0].0 as usize / p;
+    let (s0, s1) = truth.rfi.impulse_samples[0];
     eprintln!(
-        "mock pair: {} intervals of {p}, masked {:.4}, zapped chans {:?} ints {:?}",
+        "mock pair: {} intervals of {p}, masked {:.4}, zapped chans {:?} ints {:?}, burst {s0}..{s1}, clipped {:?}",
         r.numint(),
         r.masked_fraction,
         r.mask.zap_chans,
-        r.mask.zap_ints
+        r.mask.zap_ints,
+        r.clipped_spectra
     );
     assert_eq!(r.mask.zap_chans, vec![10, 100]);
-    assert_eq!(r.mask.zap_ints, vec![burst]);
-    let injected = 2.0 / NCHANS as f64 + (1.0 - 2.0 / NCHANS as f64) / r.numint() as f64;
-    assert!((r.masked_fraction - injected).abs() < 0.01);
+    assert!(r.mask.zap_ints.is_empty());
+    assert!((r.masked_fraction - 2.0 / NCHANS as f64).abs() < 0.01);
+    let guard = CLIP_GUARD as u64;
+    assert_eq!(r.clipped_spectra, vec![(s0 - guard, s1 + guard)]);
 }
 
 /// An in-memory beam for tests that need control over the header.
@@ -314,6 +376,7 @@ fn zero_weight_channels_are_masked() {
     assert_eq!(r.mask.zap_chans, vec![0, 1, NCHANS - 1]);
     assert!((r.masked_fraction - 3.0 / NCHANS as f64).abs() < 0.005);
     assert!(r.flag(0, 0) & bits::USERCHAN != 0);
+    assert!(r.clipped_spectra.is_empty());
 }
 
 #[test]
@@ -337,6 +400,14 @@ fn files_round_trip_and_plot() {
     assert_eq!(std::fs::read(&files.bytemask).unwrap(), r.flags);
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&files.json).unwrap()).unwrap();
     assert_eq!(json["masked_fraction"].as_f64().unwrap(), r.masked_fraction);
+    assert_eq!(json["clipped_fraction"].as_f64().unwrap(), r.clipped_fraction);
+    assert_eq!(
+        json["masked_or_clipped_fraction"].as_f64().unwrap(),
+        r.masked_or_clipped_fraction
+    );
+    assert_eq!(r.clipped_spectra.len(), 4, "the beam's 4 bursts");
+    assert_eq!(read_clipped_spectra(&files.json).unwrap(), r.clipped_spectra);
+    assert!(read_clipped_spectra(&files.inf).is_err());
     assert_eq!(json["channels"].as_array().unwrap().len(), NCHANS);
     let inf = palfa_core::formats::presto::InfFile::read(&files.inf).unwrap();
     assert_eq!(inf.n, r.nsamples);
@@ -347,28 +418,48 @@ fn files_round_trip_and_plot() {
     assert!(std::fs::metadata(&png).unwrap().len() > 20_000);
 }
 
+/// `MaskedSource` from the result (mask and clipped spectra), from the mask
+/// file alone (no clipping: a `.mask` cannot hold it), and from the mask file
+/// with the clipped spectra read back from the `.stats.json`.
 #[test]
-fn masked_source_replaces_masked_samples_with_the_channel_level() {
+fn masked_source_replaces_masked_and_clipped_samples_with_the_channel_level() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("rfi.fil");
     let sim = rfi_params();
     let truth = simulate(&sim, &path, &|_, _| {}).unwrap();
     let r = run(&path, &default_params());
+    let files = r.write_files(dir.path(), "rfi").unwrap();
     // The simulator's channel means and σ (bandpass 0.8-1.0 of noise_mean).
     let mean =
         |c: usize| sim.noise_mean * (0.8 + 0.2 * (std::f64::consts::PI * (c as f64 + 0.5) / NCHANS as f64).sin());
     let sigma = |c: usize| mean(c) * sim.noise_rms_frac;
     let raw = read_range(open_beam(&[&path]).unwrap().as_mut(), 0, truth_len(&truth)).unwrap();
+    let from_file = |clip: bool| {
+        let src = MaskedSource::from_mask(open_beam(&[&path]).unwrap(), RfiMask::read(&files.mask).unwrap()).unwrap();
+        if clip {
+            src.with_clipped_spectra(read_clipped_spectra(&files.json).unwrap())
+        } else {
+            src
+        }
+    };
     for (how, mut src) in [
         (
             "stats",
             MaskedSource::from_result(open_beam(&[&path]).unwrap(), &r).unwrap(),
         ),
-        (
-            "mask file",
-            MaskedSource::from_mask(open_beam(&[&path]).unwrap(), r.mask.clone()).unwrap(),
-        ),
+        ("mask file", from_file(false)),
+        ("mask file + stats.json", from_file(true)),
     ] {
+        let clips = src.clipped_spectra().to_vec();
+        let clipping = how != "mask file";
+        assert_eq!(
+            clips,
+            if clipping {
+                r.clipped_spectra.clone()
+            } else {
+                Vec::new()
+            }
+        );
         let mut worst = 0f64;
         for i in 0..r.numint() {
             for c in 0..NCHANS {
@@ -392,22 +483,57 @@ fn masked_source_replaces_masked_samples_with_the_channel_level() {
             out.extend_from_slice(&buf[..n * NCHANS]);
         }
         assert_eq!(out.len(), raw.len());
+        let mut replaced = vec![0usize; r.numint()];
         for (t, (o, w)) in out.chunks(NCHANS).zip(raw.chunks(NCHANS)).enumerate() {
             let i = r.mask.interval_of(t as u64);
+            let clipped = is_clipped(&clips, t as u64);
             for c in 0..NCHANS {
-                if r.mask.is_masked(i, c) {
-                    assert_eq!(o[c], src.level(i, c));
+                if clipped || r.mask.is_masked(i, c) {
+                    assert_eq!(o[c], src.level(i, c), "{how}: spectrum {t}, channel {c}");
+                    replaced[i] += 1;
                 } else {
-                    assert_eq!(o[c], w[c]);
+                    assert_eq!(o[c], w[c], "{how}: spectrum {t}, channel {c}");
                 }
             }
         }
-        // No impulse is left in the band sum.
-        for &(s0, _) in &truth.rfi.impulse_samples {
-            let t = s0 as usize;
-            let sum: f64 = out[t * NCHANS..(t + 1) * NCHANS].iter().map(|&v| v as f64).sum();
-            let level: f64 = (0..NCHANS).map(|c| src.level(r.mask.interval_of(s0), c) as f64).sum();
-            assert!((sum - level).abs() < 1e-3 * level, "{how}: impulse at {s0} left");
+        // The combined fraction is what the source replaces, each cell weighing the same.
+        let p = r.ptsperint;
+        let weighted: f64 = (0..r.numint())
+            .map(|i| replaced[i] as f64 / ((raw.len() / NCHANS).min((i + 1) * p) - i * p) as f64)
+            .sum::<f64>()
+            / (r.numint() * NCHANS) as f64;
+        let expected = if clipping {
+            r.masked_or_clipped_fraction
+        } else {
+            r.masked_fraction
+        };
+        assert!((weighted - expected).abs() < 1e-9, "{how}: {weighted} vs {expected}");
+        // Clipping leaves no impulse in the band sum; the mask alone leaves them all.
+        for (k, &(s0, s1)) in truth.rfi.impulse_samples.iter().enumerate() {
+            let i = r.mask.interval_of(s0);
+            let level: f64 = (0..NCHANS).map(|c| src.level(i, c) as f64).sum();
+            let excess = (s0..s1)
+                .map(|t| {
+                    let t = t as usize;
+                    out[t * NCHANS..(t + 1) * NCHANS].iter().map(|&v| v as f64).sum::<f64>() - level
+                })
+                .sum::<f64>()
+                / (s1 - s0) as f64;
+            let injected: f64 = (0..NCHANS)
+                .filter(|c| !truth.rfi.bad_channels.contains(c))
+                .map(|c| sim.rfi.impulses[k].amplitude * sigma(c))
+                .sum();
+            if clipping {
+                assert!(
+                    excess.abs() < 1e-4 * level,
+                    "{how}: impulse at {s0}..{s1} left ({excess:.1})"
+                );
+            } else {
+                assert!(
+                    excess > 0.5 * injected,
+                    "{how}: impulse at {s0}..{s1}: {excess:.1} of {injected:.1}"
+                );
+            }
         }
     }
     // A mask for another beam is refused.
@@ -427,16 +553,18 @@ fn real_filterbank_has_a_small_masked_fraction() {
     };
     let r = run(&path, &default_params());
     eprintln!(
-        "tutorial.fil: {} ch x {} intervals of {}; masked {:.4}; zapped chans {:?} ints {:?}; clipped {:?}",
+        "tutorial.fil: {} ch x {} intervals of {}; masked {:.4}, clipped {:.5}; zapped chans {:?} ints {:?}; clipped {:?}",
         r.stats.nchan,
         r.numint(),
         r.ptsperint,
         r.masked_fraction,
+        r.clipped_fraction,
         r.mask.zap_chans,
         r.mask.zap_ints,
-        r.clipped
+        r.clipped_spectra
     );
     let png = std::env::temp_dir().join("tutorial_rfifind.png");
     plot_rfi(&r, &png).unwrap();
     assert!(r.masked_fraction < 0.05);
+    assert!(r.masked_or_clipped_fraction < 0.05);
 }

@@ -1,5 +1,6 @@
 //! `palfa rfifind FILE…`: find RFI in a beam, write a PRESTO-compatible mask,
-//! the statistics and a summary plot, and print the masked fraction.
+//! the statistics (with the clipped spectra) and a summary plot, and print the
+//! masked, clipped and combined fractions.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -86,16 +87,25 @@ pub fn run(cli: &Cli, a: &RfifindArgs) -> anyhow::Result<ExitCode> {
         plot_rfi(&result, &png)?;
         tracing::info!("wrote {}", png.display());
     }
-    let clipped = result.clipped.iter().filter(|&&n| n > 0).count();
+    let clipped_ints = result.clipped.iter().filter(|&&n| n > 0).count();
     println!("{}", files.mask.display());
     println!(
-        "RFI mask percentage: {:.3} % ({} of {} channels and {} of {} intervals masked whole, {} for impulsive RFI)",
+        "masked: {:.3} % of cells ({} of {} channels and {} of {} intervals masked whole)",
         100.0 * result.masked_fraction,
         result.mask.zap_chans.len(),
         header.nchans,
         result.mask.zap_ints.len(),
         result.numint(),
-        clipped
+    );
+    println!(
+        "clipped: {:.4} % of spectra ({} stretches of impulsive RFI in {} intervals, all channels)",
+        100.0 * result.clipped_fraction,
+        result.clipped_spectra.len(),
+        clipped_ints
+    );
+    println!(
+        "RFI mask percentage (masked or clipped): {:.3} %",
+        100.0 * result.masked_or_clipped_fraction
     );
     Ok(ExitCode::SUCCESS)
 }

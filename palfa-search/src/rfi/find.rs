@@ -10,7 +10,7 @@ use palfa_core::formats::presto::RfiMask;
 use palfa_core::BeamHeader;
 use realfft::{RealFftPlanner, RealToComplex};
 
-use super::{bits, cells, clip, flag, robust};
+use super::{bits, cells, clip, flag, robust, stretch};
 use super::{CellStats, ChannelSummary, RfiResult, MAX_CHUNK_BYTES, MIN_LAST_FRACTION, MIN_PTSPERINT};
 use crate::error::{SearchError, SearchResult};
 
@@ -141,18 +141,21 @@ pub fn find_rfi(
         0.0
     };
     let counts = clip::finalize(&events, clip_level);
-    let clipped: Vec<u32> = counts.iter().map(|c| c.clipped).collect();
+    let stretches: Vec<Vec<(i64, i64)>> = counts.iter().map(|c| c.stretches.clone()).collect();
+    let clipped_spectra = stretch::beam_ranges(&stretches, ptsperint, clip::CLIP_GUARD, done);
+    let clipped = stretch::per_interval(&clipped_spectra, ptsperint, stats.numint);
     let short_last = stats.numint > 1 && (last_len as f64) < MIN_LAST_FRACTION * ptsperint as f64;
     let flags = flag::flag_cells(&flag::FlagInput {
         stats: &stats,
         zero_weight: &zero_weight,
-        clipped: &clipped,
         short_last,
         ptsperint,
         params,
     });
     let mask = build_mask(&header, params, ptsperint, &stats, &flags);
     let masked_fraction = mask.masked_fraction();
+    let clipped_fraction = stretch::total(&clipped_spectra) as f64 / done as f64;
+    let masked_or_clipped_fraction = stretch::masked_or_clipped_fraction(&mask, &clipped, done);
     let channels = channel_summaries(&header, &stats, &flags.bytes, &mask);
     Ok(RfiResult {
         header,
@@ -162,6 +165,7 @@ pub fn find_rfi(
         stats,
         flags: flags.bytes,
         clipped,
+        clipped_spectra,
         clip_peak_sigma: counts.iter().map(|c| c.peak_sigma).collect(),
         dispersed_events: counts.iter().map(|c| c.dispersed_events).collect(),
         clip_level_sigma: clip_level,
@@ -169,6 +173,8 @@ pub fn find_rfi(
         channels,
         mask,
         masked_fraction,
+        clipped_fraction,
+        masked_or_clipped_fraction,
     })
 }
 

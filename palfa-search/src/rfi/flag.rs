@@ -1,5 +1,6 @@
 //! From cell statistics to a mask: PRESTO's rules (`rfifind_plot.c`), with the
-//! differences documented in [`crate::rfi`].
+//! differences documented in [`crate::rfi`]. Impulsive RFI is not masked here:
+//! it is clipped spectrum by spectrum (see [`clip`](super::clip)).
 
 use palfa_core::config::RfiParams;
 
@@ -37,7 +38,7 @@ pub struct Flags {
     pub thresholds: Thresholds,
     /// Channels masked in every interval (user, zero weight, or too many bad intervals), sorted.
     pub zap_chans: Vec<usize>,
-    /// Intervals masked in every channel (user, too many bad channels, or clipped), sorted.
+    /// Intervals masked in every channel (user, or too many bad channels), sorted.
     pub zap_ints: Vec<usize>,
 }
 
@@ -47,8 +48,6 @@ pub struct FlagInput<'a> {
     pub stats: &'a CellStats,
     /// Channels with zero weight in the file.
     pub zero_weight: &'a [bool],
-    /// Spectra clipped in each interval.
-    pub clipped: &'a [u32],
     /// Whether the last interval is too short to be tested.
     pub short_last: bool,
     /// Spectra per interval.
@@ -197,13 +196,6 @@ pub fn flag_cells(inp: &FlagInput<'_>) -> Flags {
         if bad > trig {
             zap_chans.push(c);
             (0..nint).for_each(|i| bytes[idx(i, c)] |= bits::USERCHAN);
-        }
-    }
-    // Impulsive RFI: the whole interval.
-    for (i, &n) in inp.clipped.iter().enumerate().take(nint) {
-        if n > 0 {
-            zap_ints.push(i);
-            (0..nchan).for_each(|c| bytes[idx(i, c)] |= bits::CLIPPED);
         }
     }
     zap_chans.sort_unstable();

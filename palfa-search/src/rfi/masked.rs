@@ -1,8 +1,10 @@
-//! [`MaskedSource`]: a beam read through an RFI mask.
+//! [`MaskedSource`]: a beam read through an RFI mask and rfifind's clipped spectra.
 //!
-//! Every masked sample is replaced by its channel's **level**: the mean of that
-//! channel in the nearest unmasked interval (the average of the two when two
-//! are equally near). Following the channel interval by interval keeps slow
+//! Every masked sample, and every channel of a clipped spectrum (impulsive
+//! RFI, [`RfiResult::clipped_spectra`]), is replaced by its channel's
+//! **level** in that interval: the channel's mean there if the cell is not
+//! masked, else its mean in the nearest unmasked interval (the average of the
+//! two when two are equally near). Following the channel interval by interval keeps slow
 //! gain drifts out of the replaced data; using only unmasked intervals keeps the
 //! RFI out of the level. A channel masked in every interval takes its own level
 //! in each interval (the best estimate there is; its data are still never used).
@@ -13,6 +15,12 @@
 //! central [`LEVEL_SAMPLE_SPECTRA`] spectra of each interval are read (a few per
 //! cent of the beam, by seeking) and each channel's level there is their
 //! central-80 % mean, which ignores impulses and is exact for few-bit data.
+//!
+//! A `.mask` file has no room for clipped spectra, so [`MaskedSource::from_mask`]
+//! clips nothing by itself: a beam read through a mask file alone keeps its
+//! impulsive RFI unless the stretches are added with
+//! [`MaskedSource::with_clipped_spectra`] (from the run's `.stats.json`, read
+//! by [`read_clipped_spectra`](super::read_clipped_spectra)).
 
 use palfa_core::beam::{read_range, SpectraSource};
 use palfa_core::formats::presto::RfiMask;
@@ -47,6 +55,8 @@ pub const LEVEL_SAMPLE_SPECTRA: usize = 1024;
 /// let data = read_range(&mut masked, 0, 100)?;
 /// // Channel 3 is masked: every sample is the channel's level.
 /// assert!(data.chunks(16).all(|s| s[3] == masked.level(0, 3)));
+/// // No burst in this beam: nothing is clipped.
+/// assert!(masked.clipped_spectra().is_empty());
 /// # Ok(()) }
 /// ```
 pub struct MaskedSource {
@@ -56,10 +66,13 @@ pub struct MaskedSource {
     levels: Vec<f32>,
     /// Masked channels of each interval, sorted.
     masked: Vec<Vec<usize>>,
+    /// Spectra replaced in every channel, `[start, end)`, sorted and disjoint.
+    clipped: Vec<(u64, u64)>,
 }
 
 impl MaskedSource {
-    /// Applies `result.mask` to `inner`, with levels from `result`'s statistics.
+    /// Applies `result.mask` and clips `result.clipped_spectra` in `inner`,
+    /// with levels from `result`'s statistics.
     ///
     /// # Errors
     /// [`SearchError::Mismatch`] if the mask was made for a beam with another
@@ -67,12 +80,14 @@ impl MaskedSource {
     pub fn from_result(inner: Box<dyn SpectraSource>, result: &RfiResult) -> SearchResult<Self> {
         check(inner.header(), &result.mask)?;
         let raw = result.stats.mean.clone();
-        Ok(Self::build(inner, result.mask.clone(), raw))
+        Ok(Self::build(inner, result.mask.clone(), raw).with_clipped_spectra(result.clipped_spectra.clone()))
     }
 
     /// Applies a mask read from a file (PRESTO's or palfa's) to `inner`; the
     /// levels are measured from `inner` now (see the module docs). The source is
-    /// left at spectrum 0.
+    /// left at spectrum 0. Nothing is clipped: a mask file does not hold
+    /// rfifind's clipped spectra (add them with
+    /// [`with_clipped_spectra`](Self::with_clipped_spectra)).
     ///
     /// # Errors
     /// [`SearchError::Mismatch`] for a mask of another channel count or one
@@ -143,7 +158,21 @@ impl MaskedSource {
             mask,
             levels,
             masked,
+            clipped: Vec::new(),
         }
+    }
+
+    /// Also replaces every channel of the spectra in `ranges` (`[start, end)`,
+    /// in spectra from the start of the beam; any order, overlaps allowed) by
+    /// the channels' levels, in place of any clipped spectra set before.
+    pub fn with_clipped_spectra(mut self, ranges: Vec<(u64, u64)>) -> Self {
+        self.clipped = super::stretch::merge(ranges);
+        self
+    }
+
+    /// The clipped spectra, `[start, end)`, sorted and disjoint.
+    pub fn clipped_spectra(&self) -> &[(u64, u64)] {
+        &self.clipped
     }
 
     /// The mask applied.
@@ -205,6 +234,15 @@ impl SpectraSource for MaskedSource {
             let levels = &self.levels[i * nchan..(i + 1) * nchan];
             for &c in &self.masked[i] {
                 spectrum[c] = levels[c];
+            }
+        }
+        let end = start + n as u64;
+        let first = self.clipped.partition_point(|&(_, b)| b <= start);
+        for &(a, b) in self.clipped[first..].iter().take_while(|&&(a, _)| a < end) {
+            for pos in a.max(start)..b.min(end) {
+                let i = self.mask.interval_of(pos);
+                let t = (pos - start) as usize;
+                out[t * nchan..(t + 1) * nchan].copy_from_slice(&self.levels[i * nchan..(i + 1) * nchan]);
             }
         }
         Ok(n)

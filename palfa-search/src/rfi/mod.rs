@@ -4,12 +4,14 @@
 //! each, so memory is one interval plus the statistics), and for every
 //! (interval, channel) cell computes the mean, the standard deviation and the
 //! largest normalised Fourier power. Outlying cells are flagged with PRESTO's
-//! robust rules, impulsive broadband RFI with a clip test on the band-summed
-//! series, and the result is an [`RfiMask`](palfa_core::formats::presto::RfiMask) in PRESTO's `.mask` layout, with the
-//! masked fraction (the survey's "RFI mask percentage"), the statistics, files
+//! robust rules into an [`RfiMask`](palfa_core::formats::presto::RfiMask) in
+//! PRESTO's `.mask` layout; impulsive broadband RFI is found by a clip test on
+//! the band-summed series and recorded as stretches of spectra to clip
+//! ([`RfiResult::clipped_spectra`]), not as mask cells. The result also holds
+//! the masked and clipped fractions, the statistics, files
 //! ([`RfiResult::write_files`]) and a summary plot ([`plot_rfi`]).
-//! [`MaskedSource`] applies a mask while a beam is read: masked samples are
-//! replaced by the channel's level.
+//! [`MaskedSource`] applies both while a beam is read: masked samples and every
+//! channel of a clipped spectrum are replaced by the channel's level.
 //!
 //! # The rules
 //! With `timesig`, `freqsig`, `chanfrac`, `intfrac`, `clip_sigma`, `zap_chans`
@@ -35,16 +37,29 @@
 //!    robust spread (1.4826 × MAD) are events; an event that a trial dispersion
 //!    sweep aligns clearly better than DM 0 is a dispersed pulse and is left
 //!    alone. At the end of the beam the level is raised above any signal
-//!    present in more than 80 % of the intervals (mains hum, a bright pulsar);
-//!    every interval with an undispersed event beyond that level is masked
-//!    whole (bit [`bits::CLIPPED`]). The counts are in [`RfiResult::clipped`],
-//!    [`RfiResult::dispersed_events`] and [`RfiResult::clip_level_sigma`].
+//!    present in more than 80 % of the intervals (mains hum, a bright pulsar).
+//!    Every undispersed event beyond that level is **clipped**: its spectra,
+//!    from its first to its last sample beyond `clip_sigma`, extended while
+//!    the band sum stays beyond [`EXTEND_SIGMA`] and widened by [`CLIP_GUARD`]
+//!    spectra on either side, go to [`RfiResult::clipped_spectra`]; the mask
+//!    is not touched. The counts are in
+//!    [`RfiResult::clipped`], [`RfiResult::dispersed_events`] and
+//!    [`RfiResult::clip_level_sigma`].
+//!
+//! # Fractions
+//! * [`RfiResult::masked_fraction`]: the cells of the mask over all
+//!   `numint × numchan` cells, as PRESTO's percentage.
+//! * [`RfiResult::clipped_fraction`]: clipped spectra over all spectra.
+//! * [`RfiResult::masked_or_clipped_fraction`]: the data the two remove
+//!   together (masked cells plus the clipped share of the unmasked ones). The
+//!   pipeline reports this as the "RFI mask percentage": PRESTO's figure leaves
+//!   out what prepsubband clips, palfa's says how much data is lost to RFI.
 //!
 //! ## The clip test in detail
 //! * Each channel's contribution is clamped to ±[`CHANNEL_CLAMP_SIGMA`], so a
 //!   spike in one channel cannot pass for a broadband burst; channels with zero
-//!   weight or zapped by the user are left out. Samples beyond the level less
-//!   than [`EVENT_GAP`] spectra apart form one event.
+//!   weight or zapped by the user are left out. Samples beyond `clip_sigma` at
+//!   most [`EVENT_GAP`] spectra apart form one event.
 //! * **Dispersion test.** The band is split into four quarters with equal
 //!   numbers of channels. Around an event the quarter series are re-added with
 //!   the delays of trial sweeps (ν⁻² law, bottom quarter latest; total sweeps
@@ -63,16 +78,19 @@
 //!   [`MIN_PERSISTENCE_INTERVALS`] intervals it is always `clip_sigma`.
 //!
 //! # Deviations from PRESTO, and why
-//! * **Clipping masks.** PRESTO's rfifind replaces clipped samples by channel
-//!   averages before taking statistics and does not mask them; prepsubband clips
-//!   again (6σ of the band sum by default), which also removes bright low-DM
-//!   pulses and mains-hum peaks. palfa masks the intervals that hold impulsive
-//!   RFI, so the mask alone says where bad data are and later stages need no
-//!   clipping of their own; dispersed pulses (told apart by the sweep test) and
-//!   persistent DM-0 signals (left to birdie zapping) are not clipped. On the
-//!   PRESTO baseline's reference beam this masks the 4 bad channels and the 4
-//!   intervals with bursts (12.5 % of the cells) where PRESTO masks 0.41 % and
-//!   clips the bursts sample by sample.
+//! * **Clipping is decided once, in rfifind.** PRESTO's rfifind replaces
+//!   clipped samples by channel averages before taking statistics and masks
+//!   nothing for them; prepsubband clips again (6σ of the band sum by default),
+//!   which also removes bright low-DM pulses and mains-hum peaks. palfa clips
+//!   in rfifind only and hands the stretches on in the [`RfiResult`] (and the
+//!   `.stats.json`): [`MaskedSource`] removes them, later stages need no
+//!   clipping of their own, and dispersed pulses (told apart by the sweep test)
+//!   and persistent DM-0 signals (left to birdie zapping) are not clipped. The
+//!   statistics are taken from the unclipped data, so a burst strong enough to
+//!   move a cell's mean, σ or peak power beyond the thresholds also masks that
+//!   cell. On the PRESTO baseline's reference beam palfa masks the 4 bad
+//!   channels (0.417 % of the cells, PRESTO 0.41 %) and clips its 4 bursts,
+//!   guards and touching hum peaks included (0.036 % of the spectra).
 //! * **Relative power threshold.** A periodic signal present in (nearly) every
 //!   channel of every interval — mains hum, or a bright pulsar — lifts every
 //!   cell's peak power, and PRESTO's absolute threshold then masks the whole
@@ -124,17 +142,21 @@ mod output;
 mod plot;
 mod result;
 mod robust;
+mod stretch;
 
 #[cfg(test)]
 mod tests;
 
 use palfa_core::config::RfiParams;
 
-pub use clip::{CHANNEL_CLAMP_SIGMA, EVENT_GAP, MIN_CLIP_SPECTRA, MIN_PERSISTENCE_INTERVALS, SWEEP_WINDOW_S};
+pub use clip::{
+    CHANNEL_CLAMP_SIGMA, CLIP_GUARD, EVENT_GAP, EXTEND_GAP, EXTEND_SIGMA, MIN_CLIP_SPECTRA, MIN_PERSISTENCE_INTERVALS,
+    SWEEP_WINDOW_S,
+};
 pub use find::{find_rfi, interval_length};
 pub use flag::Thresholds;
 pub use masked::{MaskedSource, LEVEL_SAMPLE_SPECTRA};
-pub use output::{read_presto_stats, RfiFiles};
+pub use output::{read_clipped_spectra, read_presto_stats, RfiFiles};
 pub use plot::plot_rfi;
 pub use result::{CellStats, ChannelSummary, RfiResult};
 pub use robust::AvgMedStd;
@@ -151,7 +173,8 @@ pub const MIN_LAST_FRACTION: f64 = 0.25;
 /// Largest interval buffer allowed \[bytes\] (`ptsperint × nchan × 4`).
 pub const MAX_CHUNK_BYTES: usize = 2 << 30;
 
-/// The byte-mask bits: PRESTO's (`include/mask.h`) plus palfa's [`CLIPPED`](bits::CLIPPED).
+/// The byte-mask bits, PRESTO's (`include/mask.h`). Clipped spectra are not
+/// cells and have no bit (see [`RfiResult::clipped_spectra`]).
 pub mod bits {
     /// Nothing wrong.
     pub const GOOD: u8 = 0x00;
@@ -169,14 +192,12 @@ pub mod bits {
     pub const BAD_STD: u8 = 0x20;
     /// Mean off.
     pub const BAD_AVG: u8 = 0x40;
-    /// The interval holds impulsive broadband RFI (palfa; PRESTO does not use this bit).
-    pub const CLIPPED: u8 = 0x80;
     /// Any statistical flag.
     pub const BADDATA: u8 = BAD_POW | BAD_STD | BAD_AVG;
     /// Any zap of a whole channel or interval.
     pub const USERZAP: u8 = USERCHAN | USERINTS;
     /// Every bit that masks a cell.
-    pub const MASKED: u8 = BADDATA | USERZAP | CLIPPED;
+    pub const MASKED: u8 = BADDATA | USERZAP;
 }
 
 /// The PRESTO and PALFA defaults of [`RfiParams`] (as in the `[searching]`

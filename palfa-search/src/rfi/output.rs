@@ -5,18 +5,18 @@
 //! |---|---|
 //! | `<base>_rfifind.mask` | the mask, PRESTO's layout ([`RfiMask`](palfa_core::formats::presto::RfiMask)) |
 //! | `<base>_rfifind.stats` | PRESTO's binary statistics: i32 numchan, numint, ptsperint, lobin, numbetween (2); then f32 `[numint][numchan]` arrays of peak power, mean and standard deviation (PRESTO's `determine_padvals` reads it for padding values) |
-//! | `<base>_rfifind.bytemask` | one byte per cell, `[numint][numchan]`, bits of [`bits`](super::bits) |
+//! | `<base>_rfifind.bytemask` | one byte per cell, `[numint][numchan]`, PRESTO's bits ([`bits`](super::bits)) |
 //! | `<base>_rfifind.inf` | the beam's metadata as a PRESTO `.inf` |
-//! | `<base>_rfifind.stats.json` | palfa's summary: masked fraction, thresholds, effective clip level, parameters, zapped channels and intervals, intervals with clipped samples or dispersed events, per-channel summaries |
+//! | `<base>_rfifind.stats.json` | palfa's summary: masked, clipped and combined fractions, thresholds, effective clip level and guard, parameters, zapped channels and intervals, the clipped spectra as `[start, end)` pairs ([`read_clipped_spectra`] reads them back), intervals with clipped spectra or dispersed events, per-channel summaries |
 //!
 //! All binary files are little-endian.
 
 use std::path::{Path, PathBuf};
 
 use palfa_core::{FormatError, FormatErrorKind};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use super::{CellStats, ChannelSummary, RfiResult, Thresholds, LOBIN};
+use super::{CellStats, ChannelSummary, RfiResult, Thresholds, CLIP_GUARD, LOBIN};
 use crate::error::{SearchError, SearchResult};
 use crate::series::TimeSeries;
 
@@ -83,11 +83,15 @@ struct SummaryJson<'a> {
     numint: usize,
     dtint_s: f64,
     masked_fraction: f64,
+    clipped_fraction: f64,
+    masked_or_clipped_fraction: f64,
     clip_level_sigma: f32,
+    clip_guard_spectra: usize,
     params: ParamsJson<'a>,
     thresholds: &'a Thresholds,
     zapped_channels: &'a [usize],
     zapped_intervals: &'a [usize],
+    clipped_spectra: &'a [(u64, u64)],
     clipped_intervals: Vec<ClippedJson>,
     channels: &'a [ChannelSummary],
 }
@@ -106,10 +110,11 @@ impl RfiResult {
         let mut inf = TimeSeries::info_for(&self.header, 0.0, self.header.tsamp_s, self.nsamples);
         inf.basename = format!("{basename}_rfifind");
         inf.notes = format!(
-            "rfifind (palfa): {} intervals of {} spectra, {:.3} % masked",
+            "rfifind (palfa): {} intervals of {} spectra, {:.3} % masked, {:.4} % of spectra clipped",
             self.numint(),
             self.ptsperint,
-            100.0 * self.masked_fraction
+            100.0 * self.masked_fraction,
+            100.0 * self.clipped_fraction
         );
         inf.write(&files.inf)?;
         let p = &self.params;
@@ -123,7 +128,10 @@ impl RfiResult {
             numint: self.numint(),
             dtint_s: self.mask.dtint,
             masked_fraction: self.masked_fraction,
+            clipped_fraction: self.clipped_fraction,
+            masked_or_clipped_fraction: self.masked_or_clipped_fraction,
             clip_level_sigma: self.clip_level_sigma,
+            clip_guard_spectra: CLIP_GUARD,
             params: ParamsJson {
                 chunk_time_s: p.chunk_time_s,
                 timesig: p.timesig,
@@ -137,6 +145,7 @@ impl RfiResult {
             thresholds: &self.thresholds,
             zapped_channels: &self.mask.zap_chans,
             zapped_intervals: &self.mask.zap_ints,
+            clipped_spectra: &self.clipped_spectra,
             clipped_intervals: self
                 .clipped
                 .iter()
@@ -156,6 +165,31 @@ impl RfiResult {
         std::fs::write(&files.json, json).map_err(|e| SearchError::io(&files.json, e))?;
         Ok(files)
     }
+}
+
+/// Reads the clipped spectra (`[start, end)` pairs, sorted and disjoint) from
+/// a `<base>_rfifind.stats.json` that [`RfiResult::write_files`] wrote, for
+/// [`MaskedSource::with_clipped_spectra`](super::MaskedSource::with_clipped_spectra)
+/// when a beam is read through the mask file rather than the [`RfiResult`].
+///
+/// # Errors
+/// [`SearchError::Io`] if the file cannot be read; [`SearchError::Format`] if
+/// it is not JSON with a `clipped_spectra` list of pairs (e.g. written by an
+/// older palfa).
+pub fn read_clipped_spectra(path: impl AsRef<Path>) -> SearchResult<Vec<(u64, u64)>> {
+    #[derive(Deserialize)]
+    struct Clipped {
+        clipped_spectra: Vec<(u64, u64)>,
+    }
+    let path = path.as_ref();
+    let text = std::fs::read_to_string(path).map_err(|e| SearchError::io(path, e))?;
+    let c: Clipped = serde_json::from_str(&text).map_err(|e| {
+        SearchError::Format(FormatError::new(
+            path,
+            FormatErrorKind::Inconsistent(format!("no clipped spectra in this rfifind summary: {e}")),
+        ))
+    })?;
+    Ok(super::stretch::merge(c.clipped_spectra))
 }
 
 /// Writes PRESTO's binary `.stats` file.

@@ -1,10 +1,11 @@
 //! [`plot_rfi`]: a one-page PNG summary of an rfifind run.
 //!
-//! Left: the channel × time mask, each cell coloured by why it is masked;
-//! below it, the fraction of channels masked in each interval, with the
-//! intervals clipped for impulsive RFI marked. Right: per-channel median mean,
+//! Left: the channel × time mask, each cell coloured by why it is masked, with
+//! the clipped spectra (impulsive RFI, all channels) drawn over it as orange
+//! lines; below it, the fraction of channels masked in each interval, with the
+//! intervals holding clipped spectra marked. Right: per-channel median mean,
 //! standard deviation and peak Fourier power, zapped channels in red. The title
-//! gives the masked fraction.
+//! gives the masked and clipped fractions.
 
 use std::path::Path;
 
@@ -27,9 +28,7 @@ const STD_COLOR: RGBColor = RGBColor(20, 160, 60);
 
 /// The colour of a cell: the most specific reason first.
 fn cell_color(flag: u8) -> RGBColor {
-    if flag & bits::CLIPPED != 0 {
-        CLIP_COLOR
-    } else if flag & bits::BAD_POW != 0 {
+    if flag & bits::BAD_POW != 0 {
         POW_COLOR
     } else if flag & bits::BAD_AVG != 0 {
         AVG_COLOR
@@ -54,14 +53,15 @@ pub fn plot_rfi(result: &RfiResult, path: impl AsRef<Path>) -> SearchResult<()> 
     root.fill(&WHITE).map_err(plot_err(path))?;
     let p = &result.params;
     let title = format!(
-        "{}: rfifind mask, {:.3} % masked",
+        "{}: rfifind mask, {:.3} % of cells masked, {:.4} % of spectra clipped",
         result.header.basename(),
-        100.0 * result.masked_fraction
+        100.0 * result.masked_fraction,
+        100.0 * result.clipped_fraction
     );
     let root = root.titled(&title, (FONT, 26)).map_err(plot_err(path))?;
     let subtitle = format!(
         "{} channels x {} intervals of {:.3} s ({} spectra)   timesig {}  freqsig {}  chanfrac {}  intfrac {}  clip {} \
-         (level {:.1})   zapped: {} channels, {} intervals ({} clipped)",
+         (level {:.1})   zapped: {} channels, {} intervals   clipped: {} stretches in {} intervals",
         result.stats.nchan,
         result.numint(),
         result.mask.dtint,
@@ -74,6 +74,7 @@ pub fn plot_rfi(result: &RfiResult, path: impl AsRef<Path>) -> SearchResult<()> 
         result.clip_level_sigma,
         result.mask.zap_chans.len(),
         result.mask.zap_ints.len(),
+        result.clipped_spectra.len(),
         result.clipped.iter().filter(|&&n| n > 0).count()
     );
     root.draw(&Text::new(subtitle, (20, 0), (FONT, 14).into_font()))
@@ -145,6 +146,14 @@ fn draw_mask(r: &RfiResult, area: &Area<'_>) -> DrawResult {
         }
     }
     chart.draw_series(rects)?;
+    // Clipped spectra: at least a pixel wide, however short.
+    let tsamp = r.header.tsamp_s;
+    let px_width = area.dim_in_pixel().0 as f64;
+    chart.draw_series(r.clipped_spectra.iter().map(|&(a, b)| {
+        let t = 0.5 * (a + b) as f64 * tsamp;
+        let width = (((b - a) as f64 * tsamp / tmax * px_width).round() as u32).max(1);
+        PathElement::new(vec![(t, 0.0), (t, nchan as f64)], CLIP_COLOR.stroke_width(width))
+    }))?;
     Ok(())
 }
 
@@ -183,7 +192,7 @@ fn draw_intervals(r: &RfiResult, area: &Area<'_>) -> DrawResult {
 fn draw_legend(area: &Area<'_>) -> DrawResult {
     let entries = [
         (GOOD_COLOR, "good"),
-        (CLIP_COLOR, "clipped (impulsive)"),
+        (CLIP_COLOR, "clipped spectra"),
         (POW_COLOR, "peak power"),
         (AVG_COLOR, "mean"),
         (STD_COLOR, "std"),

@@ -62,8 +62,16 @@ pub struct RfiResult {
     pub stats: CellStats,
     /// Byte mask, interval-major, bits of [`bits`](super::bits).
     pub flags: Vec<u8>,
-    /// Spectra of each interval beyond the clip level of the band sum.
+    /// Spectra of each interval inside [`clipped_spectra`](Self::clipped_spectra).
     pub clipped: Vec<u32>,
+    /// The clipped stretches of the beam, `[start, end)` in spectra from its
+    /// start, sorted and disjoint: every undispersed event beyond the effective
+    /// clip level, from its first to its last sample beyond `clip_sigma`,
+    /// widened by [`CLIP_GUARD`](super::CLIP_GUARD) spectra on either side.
+    /// [`MaskedSource::from_result`](super::MaskedSource::from_result) replaces
+    /// every channel of these spectra by the channel's level. They are not in
+    /// the [`mask`](Self::mask) (a `.mask` file has no room for them).
+    pub clipped_spectra: Vec<(u64, u64)>,
     /// Largest deviation of each interval's band sum \[σ\].
     pub clip_peak_sigma: Vec<f32>,
     /// Events of each interval beyond the clip level that were recognised as
@@ -78,8 +86,17 @@ pub struct RfiResult {
     pub channels: Vec<ChannelSummary>,
     /// The mask.
     pub mask: RfiMask,
-    /// Fraction of cells masked (the "RFI mask percentage" / 100).
+    /// Fraction of the `numint × numchan` cells that the mask covers (PRESTO's
+    /// masked percentage / 100; clipped spectra not included).
     pub masked_fraction: f64,
+    /// Fraction of the beam's spectra that are clipped (guards included).
+    pub clipped_fraction: f64,
+    /// Fraction of the data that clipping and the mask remove together: the
+    /// masked cells plus the clipped spectra's share of the unmasked ones,
+    /// each cell weighing `1 / (numint × numchan)`; equal to `masked_fraction`
+    /// when nothing is clipped. The pipeline reports it as the "RFI mask
+    /// percentage" diagnostic (÷ 100).
+    pub masked_or_clipped_fraction: f64,
 }
 
 impl RfiResult {

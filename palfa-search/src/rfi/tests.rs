@@ -83,11 +83,10 @@ fn noise_stats(nint: usize, nchan: usize, ptsperint: usize) -> CellStats {
     s
 }
 
-fn flags_for(s: &CellStats, params: &RfiParams, clipped: &[u32], zero_weight: &[bool]) -> flag::Flags {
+fn flags_for(s: &CellStats, params: &RfiParams, zero_weight: &[bool]) -> flag::Flags {
     flag::flag_cells(&flag::FlagInput {
         stats: s,
         zero_weight,
-        clipped,
         short_last: false,
         ptsperint: 32000,
         params,
@@ -125,21 +124,16 @@ fn rules_flag_cells_channels_and_intervals() {
         zap_ints: vec![19],
         ..default_params()
     };
-    let mut clipped = vec![0u32; nint];
-    clipped[2] = 3;
-    let f = flags_for(&s, &params, &clipped, &zero);
+    let f = flags_for(&s, &params, &zero);
     assert_eq!(f.zap_chans, vec![0, 9, 63]);
-    assert_eq!(f.zap_ints, vec![2, 12, 19]);
+    assert_eq!(f.zap_ints, vec![12, 19]);
     assert_ne!(f.bytes[k(4, 30)] & bits::BAD_AVG, 0);
     assert_ne!(f.bytes[k(6, 40)] & bits::BAD_POW, 0);
     assert_ne!(f.bytes[k(3, 9)] & bits::BAD_STD, 0);
-    assert_ne!(f.bytes[k(2, 20)] & bits::CLIPPED, 0);
     // Nothing else is flagged.
     let extra = (0..nint)
         .flat_map(|i| (0..nchan).map(move |c| (i, c)))
-        .filter(|&(i, c)| {
-            ![0, 9, 63].contains(&c) && ![2, 12, 19].contains(&i) && (i, c) != (4, 30) && (i, c) != (6, 40)
-        })
+        .filter(|&(i, c)| ![0, 9, 63].contains(&c) && ![12, 19].contains(&i) && (i, c) != (4, 30) && (i, c) != (6, 40))
         .filter(|&(i, c)| f.bytes[k(i, c)] != 0)
         .count();
     assert_eq!(extra, 0);
@@ -152,7 +146,7 @@ fn a_periodic_signal_in_every_cell_is_not_flagged_but_one_in_some_channels_is() 
     // Mains hum everywhere: every cell's peak power is 80, far above pow_reject (≈ 20).
     s.max_power.iter_mut().for_each(|p| *p = 80.0 + (*p - 10.0));
     let params = default_params();
-    let f = flags_for(&s, &params, &vec![0; nint], &vec![false; nchan]);
+    let f = flags_for(&s, &params, &vec![false; nchan]);
     assert!(
         f.thresholds.pow_reject > 19.0 && f.thresholds.pow_reject < 22.0,
         "{:?}",
@@ -166,6 +160,6 @@ fn a_periodic_signal_in_every_cell_is_not_flagged_but_one_in_some_channels_is() 
             s.max_power[i * nchan + c] = 80.0;
         }
     }
-    let f = flags_for(&s, &params, &vec![0; nint], &vec![false; nchan]);
+    let f = flags_for(&s, &params, &vec![false; nchan]);
     assert_eq!(f.zap_chans, vec![10, 11, 12, 13]);
 }
