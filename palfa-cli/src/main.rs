@@ -71,6 +71,8 @@ pub enum Command {
     Search(Box<cmd::search::SearchArgs>),
     /// Run a small survey end to end on built-in defaults: simulate beams, track them, search them, report.
     Demo(cmd::demo::DemoArgs),
+    /// Time a whole-beam search of a simulated PALFA-size beam: stages, throughput, speed-up over PRESTO.
+    Bench(Box<cmd::bench::BenchArgs>),
     /// Print the dedispersion plan of a beam (DDplan equivalent).
     Ddplan(cmd::dedisperse::DdplanArgs),
     /// Dedisperse a beam into PRESTO .dat/.inf series (prepsubband equivalent).
@@ -96,6 +98,7 @@ fn main() -> ExitCode {
         Command::Prepfold(a) => cmd::prepfold::run(&cli, a),
         Command::Search(a) => cmd::search::run(&cli, a),
         Command::Demo(a) => cmd::demo::run(&cli, a),
+        Command::Bench(a) => cmd::bench::run(&cli, a),
         Command::Ddplan(a) => cmd::dedisperse::run_ddplan(&cli, a),
         Command::Dedisperse(a) => cmd::dedisperse::run_dedisperse(&cli, a),
     };

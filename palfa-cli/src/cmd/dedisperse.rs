@@ -62,7 +62,9 @@ pub struct DedisperseArgs {
     /// Subbands (own pass only; default: the configuration's nsub).
     #[arg(long)]
     pub nsub: Option<usize>,
-    /// An rfifind mask to apply (PRESTO .mask layout).
+    /// An rfifind mask to apply (PRESTO .mask layout). The spectra palfa's
+    /// rfifind clipped are clipped too when its `<base>_rfifind.stats.json` is
+    /// beside the mask.
     #[arg(long)]
     pub mask: Option<PathBuf>,
     /// Subtract each spectrum's mean (zero-DM filter).
@@ -108,7 +110,14 @@ pub fn run_dedisperse(cli: &Cli, a: &DedisperseArgs) -> anyhow::Result<ExitCode>
     let mut src: Box<dyn SpectraSource> = open_beam(&a.files)?;
     if let Some(m) = &a.mask {
         let mask = RfiMask::read(m)?;
-        src = Box::new(MaskedSource::from_mask(src, mask)?);
+        let mut masked = MaskedSource::from_mask(src, mask)?;
+        let stats = m.with_extension("stats.json");
+        if stats.is_file() {
+            let clipped = palfa_search::rfi::read_clipped_spectra(&stats)?;
+            tracing::info!(stretches = clipped.len(), file = %stats.display(), "clipping rfifind's impulsive RFI");
+            masked = masked.with_clipped_spectra(clipped);
+        }
+        src = Box::new(masked);
     }
     let h = src.header().clone();
     let scaling = ChannelScaling::measure(src.as_mut())?;

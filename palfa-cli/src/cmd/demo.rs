@@ -174,45 +174,7 @@ pub fn run(_cli: &Cli, a: &DemoArgs) -> anyhow::Result<ExitCode> {
             continue;
         };
         println!("   {} -> {}", r.header.obs_name, rdir.display());
-        for p in &t.pulsars {
-            let hit = r
-                .candidates
-                .iter()
-                .find(|c| ((c.period_s - p.period_s) / p.period_s).abs() < 1e-3 && !c.impulsive);
-            match hit {
-                Some(c) => println!(
-                    "     pulsar P {:.4} ms DM {:.1}: found as candidate #{} (P {:.6} ms, DM {:.2}, z {:.1}, fold {:.1} sigma)",
-                    p.period_s * 1e3,
-                    p.dm,
-                    c.cand_num,
-                    c.period_s * 1e3,
-                    c.dm,
-                    c.z,
-                    c.prepfold_sigma
-                ),
-                None => {
-                    found_all = false;
-                    println!("     pulsar P {:.4} ms DM {:.1}: NOT found", p.period_s * 1e3, p.dm);
-                }
-            }
-        }
-        for sp in &t.single_pulses {
-            let hit = r
-                .single_pulses
-                .groups
-                .iter()
-                .find(|g| (g.time_s - sp.time_s).abs() < 0.05 && (g.dm - sp.dm).abs() < 0.1 * sp.dm + 5.0);
-            match hit {
-                Some(g) => println!(
-                    "     single pulse t {:.2} s DM {:.0}: found at t {:.3} s DM {:.1}, {:.1} sigma",
-                    sp.time_s, sp.dm, g.time_s, g.dm, g.sigma
-                ),
-                None => {
-                    found_all = false;
-                    println!("     single pulse t {:.2} s DM {:.0}: NOT found", sp.time_s, sp.dm);
-                }
-            }
-        }
+        found_all &= super::recovery::print(&super::recovery::compare(t, &r), "     ");
         println!(
             "     RFI mask {:.2}%, {:.2}% of the spectrum zapped, {} candidates folded",
             r.diagnostics.rfi_mask_percentage, r.diagnostics.percent_zapped_total, r.diagnostics.num_cands_folded

@@ -1,6 +1,7 @@
 //! One module per subcommand (or group of subcommands).
 
 pub mod accelsearch;
+pub mod bench;
 pub mod add_files;
 pub mod config;
 pub mod db;
@@ -10,6 +11,7 @@ pub mod inspect;
 pub mod jobpool;
 pub mod jobs;
 pub mod prepfold;
+pub mod recovery;
 pub mod rfifind;
 pub mod search;
 pub mod setup;

@@ -33,9 +33,19 @@ pub struct SearchArgs {
 }
 
 /// Draws one indicatif bar per stage.
-struct Bars {
+pub struct Bars {
     enabled: bool,
     current: Mutex<Option<ProgressBar>>,
+}
+
+impl Bars {
+    /// Bars drawn only when `enabled` (and stderr is a terminal).
+    pub fn new(enabled: bool) -> Self {
+        Bars {
+            enabled,
+            current: Mutex::new(None),
+        }
+    }
 }
 
 impl StageProgress for Bars {
@@ -54,11 +64,12 @@ impl StageProgress for Bars {
     }
 }
 
-/// Runs `palfa search`.
-pub fn run(cli: &Cli, a: &SearchArgs) -> anyhow::Result<ExitCode> {
+/// The configuration of a search: `--config`/`$PALFA_CONFIG`/`./palfa.toml`, else
+/// PALFA's built-in defaults working in the temporary directory. Sets rayon's
+/// thread count from `processing.num_threads`.
+pub fn search_config(cli: &Cli) -> anyhow::Result<Config> {
     let cfg = match Config::locate(cli.config.as_deref()) {
         Some(path) => Config::load(&path)?,
-        // No configuration: PALFA's search defaults, working in the temporary directory.
         None => Config::defaults_in(&std::env::temp_dir().join("palfa-defaults"))
             .context("setting up the built-in defaults")?,
     };
@@ -70,6 +81,12 @@ pub fn run(cli: &Cli, a: &SearchArgs) -> anyhow::Result<ExitCode> {
             .num_threads(cfg.processing.num_threads)
             .build_global();
     }
+    Ok(cfg)
+}
+
+/// Runs `palfa search`.
+pub fn run(cli: &Cli, a: &SearchArgs) -> anyhow::Result<ExitCode> {
+    let cfg = search_config(cli)?;
     let job = SearchJob {
         files: a.files.clone(),
         outdir: a.outdir.clone(),
@@ -79,10 +96,7 @@ pub fn run(cli: &Cli, a: &SearchArgs) -> anyhow::Result<ExitCode> {
         keep_workdir: a.keep_workdir,
         series_budget_bytes: a.series_budget_mb << 20,
     };
-    let bars = Bars {
-        enabled: !cli.no_progress,
-        current: Mutex::new(None),
-    };
+    let bars = Bars::new(!cli.no_progress);
     let r = run_search(&job, &bars)?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&r)?);

@@ -12,8 +12,9 @@
 //! series is its arrival time at the top of the band.
 //!
 //! Before dedispersion each channel is normalised to zero mean and unit variance
-//! from the statistics of the first [`SCALING_SPECTRA`] spectra (channels with no
-//! variance or zero weight are dropped), so a bandpass does not weight the sum.
+//! from the statistics of the first [`SCALING_SPECTRA`] spectra (channels with
+//! zero weight, or a spread below [`DEAD_CHANNEL_STD`] of the median channel's,
+//! are dropped), so a bandpass does not weight the sum.
 //! With `zerodm` the mean of each normalised spectrum is subtracted.
 //!
 //! Memory: one block of raw data per read, one window of subbands per pass, and
@@ -36,6 +37,10 @@ use crate::series::TimeSeries;
 
 /// Spectra used to measure each channel's level and spread.
 pub const SCALING_SPECTRA: usize = 32_768;
+
+/// A channel whose standard deviation is below this fraction of the median
+/// channel's is dropped as dead (or constant-filled by a mask).
+pub const DEAD_CHANNEL_STD: f64 = 0.02;
 
 /// Dedispersion settings.
 #[derive(Debug, Clone, PartialEq)]
@@ -96,16 +101,30 @@ impl ChannelScaling {
         }
         let count = (data.len() / nchans).max(1) as f64;
         let mut offset = vec![0f32; nchans];
-        let mut scale = vec![0f32; nchans];
+        let mut std = vec![0f64; nchans];
         for c in 0..nchans {
             let mean = sum[c] / count;
             let var = (sum2[c] / count - mean * mean).max(0.0);
             offset[c] = mean as f32;
             let weight_ok = h.chan_weights.get(c).map_or(true, |&w| w != 0.0);
             if var > 1e-12 * mean.abs().max(1.0).powi(2) && weight_ok {
-                scale[c] = (1.0 / var.sqrt()) as f32;
+                std[c] = var.sqrt();
             }
         }
+        // A channel far quieter than the band's typical one is dead or was
+        // replaced by a constant (a masked channel): normalising it to unit
+        // variance would blow its tiny steps up into the sum. Drop it.
+        let mut live: Vec<f64> = std.iter().copied().filter(|&s| s > 0.0).collect();
+        let floor = if live.is_empty() {
+            0.0
+        } else {
+            let mid = live.len() / 2;
+            *live.select_nth_unstable_by(mid, f64::total_cmp).1 * DEAD_CHANNEL_STD
+        };
+        let scale = std
+            .iter()
+            .map(|&s| if s > floor { (1.0 / s) as f32 } else { 0.0 })
+            .collect();
         Ok(Self { offset, scale })
     }
 }

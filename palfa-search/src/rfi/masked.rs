@@ -60,6 +60,8 @@ pub const LEVEL_SAMPLE_SPECTRA: usize = 1024;
 /// # Ok(()) }
 /// ```
 pub struct MaskedSource {
+    /// The inner header, with weight 0 for channels masked in every interval.
+    header: BeamHeader,
     inner: Box<dyn SpectraSource>,
     mask: RfiMask,
     /// Replacement level of each cell, interval-major.
@@ -153,7 +155,16 @@ impl MaskedSource {
         }
         // A cell with no estimate at all (no data read) gets 0 rather than NaN.
         levels.iter_mut().filter(|v| !v.is_finite()).for_each(|v| *v = 0.0);
+        // A channel masked in every interval carries no data: weight 0, so that
+        // consumers (dedispersion's channel scaling) drop it rather than
+        // normalise its piecewise-constant replacement levels.
+        let mut header = inner.header().clone();
+        header.chan_weights.resize(nchan, 1.0);
+        for c in (0..nchan).filter(|&c| (0..mask.numint).all(|i| is_masked(i, c))) {
+            header.chan_weights[c] = 0.0;
+        }
         Self {
+            header,
             inner,
             mask,
             levels,
@@ -222,7 +233,7 @@ fn check(header: &BeamHeader, mask: &RfiMask) -> SearchResult<()> {
 
 impl SpectraSource for MaskedSource {
     fn header(&self) -> &BeamHeader {
-        self.inner.header()
+        &self.header
     }
 
     fn read_spectra(&mut self, out: &mut [f32]) -> FormatResult<usize> {

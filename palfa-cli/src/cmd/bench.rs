@@ -1,0 +1,235 @@
+//! `palfa bench`: the end-to-end speed figure.
+//!
+//! Simulates a PALFA-size beam (or reuses one), searches it exactly as
+//! `palfa search` does, in this process, and reports wall time, CPU time,
+//! peak memory, the time of each stage, throughput, the speed-up over PRESTO's
+//! measured cost (`shared/reference/presto-baseline.md`, scaled to the beam's
+//! length) and what the search recovered of the injected signals.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::Args;
+use palfa_core::formats::results::SearchStatus;
+use palfa_core::simulate::{simulate, truth_path, Truth};
+use palfa_search::pipeline::{run_search, SearchJob, DEFAULT_SERIES_BUDGET};
+use serde::Serialize;
+
+use super::recovery::{self, Recovered};
+use super::search::{search_config, Bars};
+use super::simulate::{preset_params, Preset};
+use crate::{progress, Cli};
+
+/// PRESTO's cost of the whole PALFA recipe on one 268-s beam, one core
+/// [core-seconds] (presto-baseline.md, "whole recipe").
+const PRESTO_CORE_S: f64 = 39_900.0;
+/// The beam length that figure is for [s].
+const PRESTO_BEAM_S: f64 = 268.0;
+
+/// Arguments of `palfa bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// The beam to simulate and search.
+    #[arg(long, value_enum, default_value = "palfa")]
+    pub preset: Preset,
+    /// Length of the beam [s] (default: the preset's).
+    #[arg(long)]
+    pub duration: Option<f64>,
+    /// Working directory: the beam, the search's results and the report go here.
+    #[arg(long, default_value = "palfa-bench")]
+    pub dir: PathBuf,
+    /// Search the beam already in DIR (from an earlier run with the same preset) instead of simulating it.
+    #[arg(long)]
+    pub reuse: bool,
+    /// Memory for one group of dedispersed series [MiB].
+    #[arg(long, default_value_t = DEFAULT_SERIES_BUDGET >> 20)]
+    pub series_budget_mb: u64,
+}
+
+/// One stage's figures.
+#[derive(Debug, Serialize)]
+struct StageRow {
+    stage: String,
+    seconds: f64,
+}
+
+/// What `palfa bench` measured (written to DIR/bench.json).
+#[derive(Debug, Serialize)]
+struct BenchReport {
+    cpu: String,
+    threads: usize,
+    nchans: usize,
+    nsamples: u64,
+    tsamp_s: f64,
+    duration_s: f64,
+    dm_trials: u32,
+    wall_s: f64,
+    cpu_s: f64,
+    peak_rss_mib: f64,
+    channel_samples_per_s: f64,
+    realtime_factor: f64,
+    presto_core_s_scaled: f64,
+    speedup_per_core: f64,
+    speedup_wall_vs_one_presto_core: f64,
+    stages: Vec<StageRow>,
+    recovered: Vec<Recovered>,
+}
+
+/// Runs `palfa bench`.
+pub fn run(cli: &Cli, a: &BenchArgs) -> anyhow::Result<ExitCode> {
+    std::fs::create_dir_all(&a.dir).with_context(|| format!("creating {}", a.dir.display()))?;
+    let beam = a.dir.join("beam.fil");
+    let truth = if a.reuse && truth_path(&beam).is_file() {
+        let text = std::fs::read_to_string(truth_path(&beam))?;
+        serde_json::from_str::<Truth>(&text).with_context(|| format!("reading {}", truth_path(&beam).display()))?
+    } else {
+        let mut p = preset_params(a.preset);
+        if let Some(d) = a.duration {
+            anyhow::ensure!(d > 0.0, "--duration must be positive");
+            p.nsamples = (d / p.tsamp_s).round() as u64;
+        }
+        let total = p.nsamples;
+        let bar = progress::bar(total, "simulate", !cli.no_progress);
+        let t = simulate(&p, &beam, &|d, _| bar.set_position(d)).context("simulating the beam")?;
+        bar.finish_and_clear();
+        t
+    };
+    let p = &truth.params;
+
+    let cfg = search_config(cli)?;
+    let outdir = a.dir.join("results");
+    if outdir.exists() {
+        std::fs::remove_dir_all(&outdir).with_context(|| format!("clearing {}", outdir.display()))?;
+    }
+    let job = SearchJob {
+        files: truth.files.clone(),
+        outdir: outdir.clone(),
+        searching: cfg.searching.clone(),
+        processing: cfg.processing.clone(),
+        version: cfg.upload.version_num.clone(),
+        keep_workdir: false,
+        series_budget_bytes: a.series_budget_mb << 20,
+    };
+    let bars = Bars::new(!cli.no_progress);
+    let cpu0 = cpu_seconds();
+    let t0 = Instant::now();
+    let r = run_search(&job, &bars)?;
+    let wall = t0.elapsed().as_secs_f64();
+    let cpu = cpu_seconds() - cpu0;
+    if let SearchStatus::SkippedTooShort { duration_s, min_s } = r.status {
+        anyhow::bail!("the beam ({duration_s:.1} s) is shorter than low_T_to_search ({min_s} s): nothing was searched");
+    }
+
+    let duration = p.nsamples as f64 * p.tsamp_s;
+    let presto = PRESTO_CORE_S * duration / PRESTO_BEAM_S;
+    let report = BenchReport {
+        cpu: cpu_model(),
+        threads: rayon::current_num_threads(),
+        nchans: p.nchans,
+        nsamples: p.nsamples,
+        tsamp_s: p.tsamp_s,
+        duration_s: duration,
+        dm_trials: r.num_dm_trials,
+        wall_s: wall,
+        cpu_s: cpu,
+        peak_rss_mib: peak_rss_bytes() as f64 / (1u64 << 20) as f64,
+        channel_samples_per_s: p.nchans as f64 * p.nsamples as f64 / wall,
+        realtime_factor: duration / wall,
+        presto_core_s_scaled: presto,
+        speedup_per_core: presto / cpu,
+        speedup_wall_vs_one_presto_core: presto / wall,
+        stages: r
+            .timing
+            .iter()
+            .map(|t| StageRow {
+                stage: t.stage.clone(),
+                seconds: t.seconds,
+            })
+            .collect(),
+        recovered: recovery::compare(&truth, &r),
+    };
+    print_report(&report);
+    let json = a.dir.join("bench.json");
+    std::fs::write(&json, serde_json::to_string_pretty(&report)?)
+        .with_context(|| format!("writing {}", json.display()))?;
+    println!("report written to {}", json.display());
+    let all = report.recovered.iter().all(|x| x.found.is_some());
+    Ok(if all { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+fn print_report(b: &BenchReport) {
+    println!(
+        "beam: {} channels x {} samples of {:.3} us ({:.1} s), {} DM trials",
+        b.nchans,
+        b.nsamples,
+        b.tsamp_s * 1e6,
+        b.duration_s,
+        b.dm_trials
+    );
+    println!("machine: {}, {} threads", b.cpu, b.threads);
+    println!("stages (wall seconds; '(core-s)' rows are CPU seconds summed over threads):");
+    for s in &b.stages {
+        println!("  {:<36} {:>10.1}", s.stage, s.seconds);
+    }
+    println!(
+        "total: {:.1} s wall, {:.1} CPU-s, peak RSS {:.0} MiB",
+        b.wall_s, b.cpu_s, b.peak_rss_mib
+    );
+    println!(
+        "throughput: {:.3e} channel-samples/s, {:.2}x real time",
+        b.channel_samples_per_s, b.realtime_factor
+    );
+    println!(
+        "PRESTO (presto-baseline.md, scaled to {:.1} s): {:.0} core-s; palfa is {:.1}x cheaper per core, \
+         and {:.1}x faster in wall time than PRESTO on one core",
+        b.duration_s, b.presto_core_s_scaled, b.speedup_per_core, b.speedup_wall_vs_one_presto_core
+    );
+    println!("recovered:");
+    recovery::print(&b.recovered, "  ");
+}
+
+/// CPU seconds (user + system, all threads) this process has used so far,
+/// from `/proc/self/stat` (Linux; 0 elsewhere). Its clock ticks are USER_HZ,
+/// which Linux fixes at 100 for user space.
+fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the command name (which is in parentheses and may hold spaces):
+    // state is field 3; utime and stime are fields 14 and 15.
+    let Some((_, rest)) = stat.rsplit_once(')') else {
+        return 0.0;
+    };
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let tick = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (tick(11) + tick(12)) / 100.0
+}
+
+/// Peak resident memory of this process [bytes], from `/proc/self/status` (Linux; 0 elsewhere).
+fn peak_rss_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .unwrap_or(0)
+        * 1024
+}
+
+/// The CPU's model name, from /proc/cpuinfo where there is one.
+fn cpu_model() -> String {
+    cpu_model_from(Path::new("/proc/cpuinfo")).unwrap_or_else(|| std::env::consts::ARCH.to_string())
+}
+
+fn cpu_model_from(path: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    text.lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split_once(':'))
+        .map(|(_, v)| v.trim().to_string())
+}

@@ -1,0 +1,72 @@
+//! What a search recovered of what was injected into a simulated beam.
+//!
+//! Shared by `palfa demo` and `palfa bench`: both search simulated beams and
+//! print, for each injected pulsar and single pulse, what the search made of it.
+
+use palfa_core::formats::results::{PeriodicityCandidate, SearchResults, SinglePulseGroup};
+use palfa_core::simulate::{PulsarTruth, SinglePulseTruth, Truth};
+use serde::Serialize;
+
+/// How one injected signal came out of the search.
+#[derive(Debug, Clone, Serialize)]
+pub struct Recovered {
+    /// What was injected, in words.
+    pub injected: String,
+    /// What the search found, in words; `None` when it was missed.
+    pub found: Option<String>,
+}
+
+/// The folded candidate that is `p` (period within 1e-3 relative, not impulsive).
+pub fn pulsar_candidate<'a>(r: &'a SearchResults, p: &PulsarTruth) -> Option<&'a PeriodicityCandidate> {
+    r.candidates
+        .iter()
+        .find(|c| ((c.period_s - p.period_s) / p.period_s).abs() < 1e-3 && !c.impulsive)
+}
+
+/// The single-pulse group that is `sp` (within 50 ms and 10% + 5 in DM).
+pub fn single_pulse_group<'a>(r: &'a SearchResults, sp: &SinglePulseTruth) -> Option<&'a SinglePulseGroup> {
+    r.single_pulses
+        .groups
+        .iter()
+        .find(|g| (g.time_s - sp.time_s).abs() < 0.05 && (g.dm - sp.dm).abs() < 0.1 * sp.dm + 5.0)
+}
+
+/// Every injected pulsar and single pulse of `t`, matched against `r`.
+pub fn compare(t: &Truth, r: &SearchResults) -> Vec<Recovered> {
+    let mut out = Vec::new();
+    for p in &t.pulsars {
+        out.push(Recovered {
+            injected: format!("pulsar P {:.4} ms DM {:.1}", p.period_s * 1e3, p.dm),
+            found: pulsar_candidate(r, p).map(|c| {
+                format!(
+                    "candidate #{} (P {:.6} ms, DM {:.2}, z {:.1}, fold {:.1} sigma)",
+                    c.cand_num,
+                    c.period_s * 1e3,
+                    c.dm,
+                    c.z,
+                    c.prepfold_sigma
+                )
+            }),
+        });
+    }
+    // Pulses placed beyond the end of a shortened beam were never injected.
+    for sp in t.single_pulses.iter().filter(|sp| sp.time_s < t.duration_s) {
+        out.push(Recovered {
+            injected: format!("single pulse t {:.2} s DM {:.0}", sp.time_s, sp.dm),
+            found: single_pulse_group(r, sp)
+                .map(|g| format!("t {:.3} s DM {:.1}, {:.1} sigma", g.time_s, g.dm, g.sigma)),
+        });
+    }
+    out
+}
+
+/// Prints `items` indented by `indent`; true when everything was found.
+pub fn print(items: &[Recovered], indent: &str) -> bool {
+    for it in items {
+        match &it.found {
+            Some(f) => println!("{indent}{}: found as {f}", it.injected),
+            None => println!("{indent}{}: NOT found", it.injected),
+        }
+    }
+    items.iter().all(|i| i.found.is_some())
+}
