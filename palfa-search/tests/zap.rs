@@ -171,3 +171,33 @@ fn zaplist_search_order_follows_pipeline2() {
     std::fs::write(dir.path().join("p2030.20130101.G45.b3.00100.zaplist"), "B three 0.1\n").unwrap();
     assert!(find_zaplist(&q, Some(dir.path()), None).is_err());
 }
+
+/// A strong line is zapped over its leakage at DM 0 but only over its peak
+/// where dedispersion has spread it over many cycles, so that a pulsar a
+/// fraction of a hertz from a mains harmonic survives at its own DM.
+#[test]
+fn a_birdie_is_zapped_as_wide_as_its_line_leaks_at_each_dm() {
+    use palfa_search::zap::Birdie;
+    let t = 100.0;
+    let b = Birdie {
+        freq_hz: 240.0,
+        width_hz: 0.0,
+        core_width_hz: 3.0 / t,
+        t_obs_s: t,
+        sigma: 50.0,
+        power_dm0: 1e6,
+        dm_fraction: 1.0,
+    };
+    // DM 0: no channel moves; the line leaks over 2·√P/π + 2 ≈ 639 bins each side.
+    let w0 = b.width_for(&[0.0; 64]);
+    assert!((w0 * t - 2.0 * (2.0 * 1e3 / std::f64::consts::PI + 2.0)).abs() < 1e-6, "{w0}");
+    // Channels spread evenly over 40 cycles of the line: its power there is
+    // nil and only the peak itself is zapped.
+    let spread: Vec<f64> = (0..64).map(|c| c as f64 / 64.0 * 40.0 / 240.0).collect();
+    let w = b.width_for(&spread);
+    assert!((w - 3.0 / t).abs() < 1e-9, "{w}");
+    // In between: a partly washed-out line needs less than at DM 0.
+    let part: Vec<f64> = (0..64).map(|c| c as f64 / 64.0 * 0.8 / 240.0).collect();
+    let wp = b.width_for(&part);
+    assert!(wp < w0 && wp > w, "{wp}");
+}

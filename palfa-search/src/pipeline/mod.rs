@@ -137,7 +137,7 @@ pub fn run_search(job: &SearchJob, progress: &dyn StageProgress) -> SearchResult
             date: format!("{y:04}{m:02}{d:02}"),
             beam: h.beam_id,
         };
-        let (mut list, source) = find_zaplist(
+        let (list, source) = find_zaplist(
             &query,
             job.processing.zaplistdir.as_deref(),
             job.processing.default_zaplist.as_deref(),
@@ -161,18 +161,29 @@ pub fn run_search(job: &SearchJob, progress: &dyn StageProgress) -> SearchResult
             let spectra = series.iter().map(|t| maker.make(t)).collect::<SearchResult<Vec<_>>>()?;
             let birdies = find_birdies(&spectra[0], &spectra[1..], &s.dynamic_zap);
             tracing::info!(birdies = birdies.len(), "dynamic zapping");
-            add_birdies(&mut list, &birdies, false);
+            return Ok((list, birdies));
         }
-        Ok(list)
+        Ok((list, Vec::new()))
     })?;
+    let (zaplist, birdies) = zaplist;
+    // Saved: the static list plus the birdies at their DM-0 widths (each DM's
+    // spectrum zaps a birdie only as wide as its line leaks there).
+    let mut saved = zaplist.clone();
+    add_birdies(&mut saved, &birdies, false);
+    if !birdies.is_empty() {
+        saved.comments.push(
+            " Dynamic birdies are listed at their DM-0 width; at other DMs each is zapped only as wide as its attenuated line leaks."
+                .into(),
+        );
+    }
     let zap_name = format!("{name}.zaplist");
-    zaplist.write(res.join(&zap_name))?;
+    saved.write(res.join(&zap_name))?;
     results.diagnostics.zaplist_used = zap_name;
 
     // Dedispersion and the per-DM searches, group by group.
     let sp_dir = wd.path().join("singlepulse");
     std::fs::create_dir_all(&sp_dir).map_err(|e| SearchError::io(&sp_dir, e))?;
-    let mut per_dm = PerDmSearch::new(s, &zaplist, &sp_dir);
+    let mut per_dm = PerDmSearch::new(s, &zaplist, &birdies, &sp_dir);
     let mut out = PerDmOutput::default();
     let t_loop = Instant::now();
     let mut search_wall = 0.0;

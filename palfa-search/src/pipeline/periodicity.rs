@@ -19,7 +19,7 @@ use crate::rednoise::whiten;
 use crate::series::TimeSeries;
 use crate::singlepulse::{SinglePulseConfig, SinglePulseSearcher};
 use crate::spectrum::SpectrumMaker;
-use crate::zap::{apply_zaplist, ZapStats};
+use crate::zap::{apply_zaplist, zaplist_for, Birdie, ZapStats};
 
 /// CPU time spent per stage of the per-DM work \[ns, summed over threads\].
 #[derive(Debug, Default)]
@@ -81,6 +81,7 @@ type OneSeries = (
 pub struct PerDmSearch<'a> {
     searching: &'a Searching,
     zaplist: &'a Zaplist,
+    birdies: &'a [Birdie],
     sp_dir: &'a Path,
     maker: SpectrumMaker,
     searchers: HashMap<usize, Arc<(AccelSearcher, Option<AccelSearcher>)>>,
@@ -90,11 +91,14 @@ pub struct PerDmSearch<'a> {
 }
 
 impl<'a> PerDmSearch<'a> {
-    /// Prepares the searches; `.singlepulse` files go into `sp_dir`.
-    pub fn new(searching: &'a Searching, zaplist: &'a Zaplist, sp_dir: &'a Path) -> Self {
+    /// Prepares the searches; `.singlepulse` files go into `sp_dir`. Each
+    /// spectrum is zapped with `zaplist` (the static list) plus `birdies`, as
+    /// wide as each line leaks at that spectrum's DM ([`zaplist_for`]).
+    pub fn new(searching: &'a Searching, zaplist: &'a Zaplist, birdies: &'a [Birdie], sp_dir: &'a Path) -> Self {
         Self {
             searching,
             zaplist,
+            birdies,
             sp_dir,
             maker: SpectrumMaker::new(),
             searchers: HashMap::new(),
@@ -161,7 +165,8 @@ impl<'a> PerDmSearch<'a> {
         let mut spec = self.maker.make(s)?;
         let t2 = StageCpu::add(&self.cpu.fft, t1);
         whiten(&mut spec, &self.searching.rednoise);
-        let zap = apply_zaplist(&mut spec, self.zaplist, 0.0);
+        let zaplist = zaplist_for(self.zaplist, self.birdies, &spec, false);
+        let zap = apply_zaplist(&mut spec, &zaplist, 0.0);
         let t3 = StageCpu::add(&self.cpu.whiten_zap, t2);
         let searchers = &self.searchers[&s.data.len()];
         let lo = searchers.0.search(&spec)?;

@@ -37,7 +37,12 @@ pub fn single_pulses(
     let sp = &mut results.single_pulses;
     sp.threshold = s.singlepulse.threshold;
     sp.num_events = events.len() as u64;
-    let groups = group_events(events, dms);
+    let mut groups = group_events(events, dms);
+    // Groups that reach down to DM <= low_DM_cutoff are undispersed
+    // (terrestrial) signals: they go after every dispersed group, so that a
+    // beam full of mains or impulsive RFI cannot push real pulses out of the
+    // list. The sort is stable: strongest first within each kind.
+    groups.sort_by_key(|g| g.dm_min <= s.low_dm_cutoff);
     sp.groups = groups
         .iter()
         .take(MAX_SP_GROUPS)

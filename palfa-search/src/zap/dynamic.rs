@@ -46,8 +46,13 @@ pub const PRESENT_POWER: f64 = 6.6;
 pub struct Birdie {
     /// Centre frequency \[Hz\] (power-weighted centre of the peak).
     pub freq_hz: f64,
-    /// Width to zap \[Hz\].
+    /// Width to zap at DM 0 \[Hz\]: the peak, widened over the line's
+    /// leakage (see [`Birdie::width_for`]).
     pub width_hz: f64,
+    /// Width of the peak itself plus one bin \[Hz\].
+    pub core_width_hz: f64,
+    /// Length of the spectra it was found in \[s\].
+    pub t_obs_s: f64,
     /// Significance at DM 0, with the trials of all bins.
     pub sigma: f64,
     /// Normalised power at DM 0 (peak bin).
@@ -57,6 +62,19 @@ pub struct Birdie {
 }
 
 impl Birdie {
+    /// The width to zap in the spectrum of a series dedispersed so that a
+    /// DM-0 signal's channels are shifted by `delays` \[s\]: the peak, widened
+    /// to where the leakage of the line's power *in that series*
+    /// (DM-0 power × [`attenuation`]) falls below a quarter of the noise. A
+    /// strong mains line needs hundreds of bins at DM 0 and almost none at a
+    /// DM that spreads it over many cycles, where a pulsar close to the line
+    /// in frequency must survive.
+    pub fn width_for(&self, delays: &[f64]) -> f64 {
+        let power = self.power_dm0 * attenuation(self.freq_hz, delays);
+        let half_bins = 0.5 * self.core_width_hz * self.t_obs_s;
+        2.0 * half_bins.max(leakage_half_bins(power)) / self.t_obs_s
+    }
+
     /// As a zaplist entry (barycentric if the spectra were barycentred).
     pub fn to_bird(&self, barycentric: bool) -> Bird {
         Bird {
@@ -67,7 +85,49 @@ impl Birdie {
     }
 }
 
-/// Adds `birdies` to `list` (the beam's zaplist, saved as a diagnostic).
+/// Half-width \[bins\] out to which a line of normalised power `power` leaks
+/// more than a quarter of the noise: leakage at Δr bins is ≈ P/(πΔr)², and
+/// the acceleration search sums it coherently over many bins.
+fn leakage_half_bins(power: f64) -> f64 {
+    if power <= 1.0 {
+        return 0.0;
+    }
+    2.0 * power.sqrt() / std::f64::consts::PI + 2.0
+}
+
+/// The zaplist for one spectrum: `base` (the static list) plus `birdies`,
+/// each as wide as its line leaks in that spectrum ([`Birdie::width_for`]),
+/// and at the frequency it appears at there: a line above the spectrum's
+/// Nyquist frequency (a downsampled series) is aliased, not removed, by the
+/// boxcar downsampling.
+pub fn zaplist_for(base: &Zaplist, birdies: &[Birdie], spec: &Spectrum, barycentric: bool) -> Zaplist {
+    let mut list = base.clone();
+    if !birdies.is_empty() {
+        let delays = channel_delays(spec);
+        let fs = if spec.dt > 0.0 { 1.0 / spec.dt } else { f64::INFINITY };
+        list.birds.extend(birdies.iter().map(|b| Bird {
+            freq_hz: alias(b.freq_hz, fs),
+            width_hz: b.width_for(&delays),
+            barycentric,
+        }));
+    }
+    list
+}
+
+/// Where a line at `f_hz` appears in a series sampled at `fs_hz`.
+fn alias(f_hz: f64, fs_hz: f64) -> f64 {
+    if !fs_hz.is_finite() || f_hz <= 0.5 * fs_hz {
+        return f_hz;
+    }
+    let r = f_hz.rem_euclid(fs_hz);
+    if r > 0.5 * fs_hz {
+        fs_hz - r
+    } else {
+        r
+    }
+}
+
+/// Adds `birdies` to `list` at their DM-0 widths (the beam's zaplist, saved as a diagnostic).
 pub fn add_birdies(list: &mut Zaplist, birdies: &[Birdie], barycentric: bool) {
     list.birds.extend(birdies.iter().map(|b| b.to_bird(barycentric)));
 }
@@ -93,8 +153,22 @@ fn normalised_powers(spec: &Spectrum) -> Vec<f32> {
     out
 }
 
+/// The mean noise power of a spectrum as a whole: the median power (÷ ln 2)
+/// of its upper seven eighths, clear of red noise.
+fn noise_level(spec: &Spectrum) -> f64 {
+    let n = spec.amps.len();
+    let mut p: Vec<f32> = spec.amps[n / 8..].iter().map(|a| a.norm_sqr()).collect();
+    let level = f64::from(median_in_place(&mut p)) / std::f64::consts::LN_2;
+    if level.is_finite() && level > 0.0 {
+        level
+    } else {
+        1.0
+    }
+}
+
 /// The delays \[s\] of a spectrum's channels relative to its top channel at its
-/// DM: how a DM-0 signal is spread in that dedispersed series.
+/// DM, rounded to its samples: how a DM-0 signal is spread in that
+/// dedispersed series.
 fn channel_delays(s: &Spectrum) -> Vec<f64> {
     let n = s.info.nchan.max(1);
     let lo = s.info.lofreq_mhz;
@@ -107,8 +181,18 @@ fn channel_delays(s: &Spectrum) -> Vec<f64> {
         return vec![0.0];
     }
     let top = lo + (n - 1) as f64 * df;
+    // Dedispersion shifts by whole samples of the (downsampled) series: at
+    // high DMs that rounding, not the sweep, decides how much of a line is left.
+    let dt = s.dt;
     (0..n)
-        .map(|c| palfa_core::astro::relative_delay_s(s.dm, lo + c as f64 * df, top))
+        .map(|c| {
+            let d = palfa_core::astro::relative_delay_s(s.dm, lo + c as f64 * df, top);
+            if dt > 0.0 {
+                (d / dt).round() * dt
+            } else {
+                d
+            }
+        })
         .collect()
 }
 
@@ -152,6 +236,8 @@ pub fn find_birdies(dm0: &Spectrum, others: &[Spectrum], params: &DynamicZapPara
     let kept: Vec<&Spectrum> = others.iter().filter(|s| s.amps.len() == n).collect();
     let sweeps: Vec<Vec<f64>> = kept.iter().map(|s| channel_delays(s)).collect();
     let others: Vec<Vec<f32>> = kept.iter().map(|s| normalised_powers(s)).collect();
+    let levels0 = noise_level(dm0);
+    let levels: Vec<f64> = kept.iter().map(|s| noise_level(s)).collect();
     let t = dm0.t_obs_s;
     let mut birds = Vec::new();
     let mut k = 1;
@@ -209,15 +295,32 @@ pub fn find_birdies(dm0: &Spectrum, others: &[Spectrum], params: &DynamicZapPara
         // Only trials where a DM-0 signal survives are compared: where it is
         // washed out, what is left depends on the rounding of every channel's
         // shift, which this model does not follow.
-        let dispersed = strengths.iter().zip(&sweeps).any(|(&st, sweep)| {
-            let att = attenuation(f_hz, sweep);
-            if att < 0.5 {
-                return false;
-            }
+        let excess = |signal: f64, st: f64, att: f64| {
             let predicted = 1.0 + signal * att;
             let noise = (2.0 * predicted + 1.0).sqrt();
-            st as f64 - predicted > (EXCESS_SIGMA * noise).max(EXCESS_FRACTION * predicted)
-        });
+            st - predicted > (EXCESS_SIGMA * noise).max(EXCESS_FRACTION * predicted)
+        };
+        // The same test on powers normalised by each spectrum's overall noise
+        // level: a very strong line's leakage raises the medians of the blocks
+        // around it most at DM 0, which lowers its block-normalised DM-0 power
+        // and makes an undispersed line look dispersed. A dispersed signal
+        // must stand out both ways.
+        let raw_around = |s: &Spectrum| -> f64 {
+            s.amps[peak_bin.saturating_sub(1)..(peak_bin + 2).min(n)]
+                .iter()
+                .fold(0f64, |m, a| m.max(f64::from(a.norm_sqr())))
+        };
+        let signal_global = (raw_around(dm0) / levels0 - 1.0).max(0.0);
+        let dispersed = strengths
+            .iter()
+            .zip(&sweeps)
+            .zip(kept.iter().zip(&levels))
+            .any(|((&st, sweep), (spec, &level))| {
+                let att = attenuation(f_hz, sweep);
+                att >= 0.5
+                    && excess(signal, st as f64, att)
+                    && excess(signal_global, raw_around(spec) / level, att)
+            });
         tracing::debug!(
             f_hz,
             power = dm0_power,
@@ -231,11 +334,13 @@ pub fn find_birdies(dm0: &Spectrum, others: &[Spectrum], params: &DynamicZapPara
             // acceleration search sums that leakage coherently over many bins, so
             // zap out to where the leakage is well below the noise, not just the
             // bins that stand out on their own.
-            let leak = 2.0 * (peak as f64).sqrt() / std::f64::consts::PI + 2.0;
-            let half = (0.5 * (hi - lo + 1) as f64).max(leak);
+            let core = (hi - lo + 1) as f64;
+            let half = (0.5 * core).max(leakage_half_bins(peak as f64));
             birds.push(Birdie {
                 freq_hz: centre / t,
                 width_hz: 2.0 * half / t,
+                core_width_hz: core / t,
+                t_obs_s: t,
                 sigma: candidate_sigma(peak as f64, 1, trials),
                 power_dm0: peak as f64,
                 dm_fraction: fraction,
@@ -246,4 +351,19 @@ pub fn find_birdies(dm0: &Spectrum, others: &[Spectrum], params: &DynamicZapPara
     birds.sort_by(|a, b| b.power_dm0.total_cmp(&a.power_dm0));
     birds.truncate(params.max_birds);
     birds
+}
+
+#[cfg(test)]
+mod tests {
+    use super::alias;
+
+    #[test]
+    fn lines_above_nyquist_alias_back_into_the_band() {
+        // 300 Hz mains in a series downsampled to 1.964 ms (fs 509.2 Hz).
+        let fs = 1.0 / (30.0 * 65.476e-6);
+        assert!((alias(300.0, fs) - (fs - 300.0)).abs() < 1e-9);
+        assert_eq!(alias(60.0, fs), 60.0);
+        assert!((alias(fs + 10.0, fs) - 10.0).abs() < 1e-9);
+        assert_eq!(alias(60.0, f64::INFINITY), 60.0);
+    }
 }

@@ -24,7 +24,7 @@
 mod dynamic;
 mod lookup;
 
-pub use dynamic::{add_birdies, find_birdies, Birdie};
+pub use dynamic::{add_birdies, find_birdies, zaplist_for, Birdie};
 pub use lookup::{find_zaplist, ZaplistQuery, ZaplistSource};
 
 use palfa_core::formats::presto::zaplist::Zaplist;
