@@ -8,6 +8,7 @@
 //! slices, which the compiler vectorises; rayon spreads subbands and DMs over
 //! the cores.
 
+use multiversion::multiversion;
 use rayon::prelude::*;
 
 use palfa_core::beam::SpectraSource;
@@ -23,6 +24,9 @@ pub(super) struct PassSpec {
     pub subdm: f64,
     pub dms: Vec<f64>,
 }
+
+/// Fewest spectra one thread transposes at a time.
+const TRANSPOSE_MIN_SPECTRA: usize = 256;
 
 /// Stage-2 samples summed per inner tile (keeps the subband slices in cache).
 const TILE: usize = 1024;
@@ -110,8 +114,9 @@ pub(super) fn run(
     src.seek(0)?;
     let mut raw = vec![0f32; nchan * width];
     let mut blk = vec![0f32; block.max(l1) * nchan];
+    let mut tbuf = Vec::new();
     // Fill the whole first window.
-    read_into(src, &mut raw, width, 0, width, &mut blk, scaling, cfg)?;
+    read_into(src, &mut raw, width, 0, width, &mut blk, &mut tbuf, scaling, cfg)?;
     let mut a = 0usize; // first raw sample of the window
     while states.iter().any(|s| s.out_pos < n_out) {
         // Stage 1: B/ds new subband samples for every unfinished pass.
@@ -135,7 +140,7 @@ pub(super) fn run(
         for c in 0..nchan {
             raw.copy_within(c * width + block..(c + 1) * width, c * width);
         }
-        read_into(src, &mut raw, width, l1, block, &mut blk, scaling, cfg)?;
+        read_into(src, &mut raw, width, l1, block, &mut blk, &mut tbuf, scaling, cfg)?;
     }
 
     let lo_freq = freqs[0];
@@ -175,6 +180,7 @@ fn read_into(
     at: usize,
     count: usize,
     blk: &mut Vec<f32>,
+    tbuf: &mut Vec<f32>,
     scaling: &ChannelScaling,
     cfg: &DedispConfig,
 ) -> SearchResult<()> {
@@ -213,26 +219,25 @@ fn read_into(
                 }
             }
         });
-    // Transpose into the channel-major window, in tiles of TC channels × TS
-    // spectra (reads along a spectrum, writes one cache line per channel row),
-    // channel groups in parallel.
-    const TC: usize = 32;
-    const TS: usize = 16;
+    // Transpose into the channel-major window: stretches of spectra in
+    // parallel, each transposed (cache-blocked, `transpose` crate) into a
+    // scratch matrix whose rows are then copied into the window's channel rows.
     let blk = &blk[..count * nchan];
-    raw.par_chunks_mut(width * TC).enumerate().for_each(|(ci, rows)| {
-        let c0 = ci * TC;
-        let nc = rows.len() / width;
-        let mut tile = [[0f32; TS]; TC];
-        for s0 in (0..count).step_by(TS) {
-            let ns = TS.min(count - s0);
-            for (k, spec) in blk[s0 * nchan..(s0 + ns) * nchan].chunks_exact(nchan).enumerate() {
-                for (dc, &v) in spec[c0..c0 + nc].iter().enumerate() {
-                    tile[dc][k] = v;
-                }
-            }
-            for (dc, t) in tile.iter().enumerate().take(nc) {
-                rows[dc * width + at + s0..dc * width + at + s0 + ns].copy_from_slice(&t[..ns]);
-            }
+    let nthreads = rayon::current_num_threads().max(1);
+    let per = count.div_ceil(nthreads).max(TRANSPOSE_MIN_SPECTRA);
+    if tbuf.len() < blk.len() {
+        tbuf.resize(blk.len(), 0.0);
+    }
+    let tbuf = &mut tbuf[..blk.len()];
+    blk.par_chunks(per * nchan)
+        .zip(tbuf.par_chunks_mut(per * nchan))
+        .for_each(|(part, t)| transpose::transpose(part, t, nchan, part.len() / nchan));
+    let tbuf = &*tbuf;
+    raw.par_chunks_mut(width).enumerate().for_each(|(c, row)| {
+        for (k, t) in tbuf.chunks(per * nchan).enumerate() {
+            let n = t.len() / nchan;
+            let s0 = k * per;
+            row[at + s0..at + s0 + n].copy_from_slice(&t[c * n..(c + 1) * n]);
         }
     });
     Ok(())
@@ -254,10 +259,7 @@ fn stage1(states: &mut [PassState], raw: &[f32], width: usize, block: usize, ds:
             let (c0, c1) = layout.subbands[j];
             acc.fill(0.0);
             for c in c0..c1 {
-                let row = &raw[c * width + s1[c]..c * width + s1[c] + block];
-                for (x, &v) in acc.iter_mut().zip(row) {
-                    *x += v;
-                }
+                add_into(acc, &raw[c * width + s1[c]..c * width + s1[c] + block]);
             }
             if ds == 1 {
                 out.copy_from_slice(&acc[..bo]);
@@ -290,18 +292,33 @@ fn stage2(st: &mut PassState, ready: usize) {
                     let b = &sub[j + 1][t0 + shifts[j + 1]..t0 + shifts[j + 1] + n];
                     let c = &sub[j + 2][t0 + shifts[j + 2]..t0 + shifts[j + 2] + n];
                     let d = &sub[j + 3][t0 + shifts[j + 3]..t0 + shifts[j + 3] + n];
-                    for i in 0..n {
-                        o[i] += (a[i] + b[i]) + (c[i] + d[i]);
-                    }
+                    add4_into(o, a, b, c, d);
                     j += 4;
                 }
                 while j < sub.len() {
-                    let a = &sub[j][t0 + shifts[j]..t0 + shifts[j] + n];
-                    for i in 0..n {
-                        o[i] += a[i];
-                    }
+                    add_into(o, &sub[j][t0 + shifts[j]..t0 + shifts[j] + n]);
                     j += 1;
                 }
             }
         });
 }
+
+/// `o[i] += a[i]`, compiled for the widest SIMD the CPU has (chosen at run
+/// time, so one binary runs everywhere).
+#[multiversion(targets = "simd")]
+fn add_into(o: &mut [f32], a: &[f32]) {
+    for (x, &v) in o.iter_mut().zip(a) {
+        *x += v;
+    }
+}
+
+/// `o[i] += (a[i] + b[i]) + (c[i] + d[i])`: one store per four loads.
+#[multiversion(targets = "simd")]
+fn add4_into(o: &mut [f32], a: &[f32], b: &[f32], c: &[f32], d: &[f32]) {
+    let n = o.len().min(a.len()).min(b.len()).min(c.len()).min(d.len());
+    let (o, a, b, c, d) = (&mut o[..n], &a[..n], &b[..n], &c[..n], &d[..n]);
+    for i in 0..n {
+        o[i] += (a[i] + b[i]) + (c[i] + d[i]);
+    }
+}
+
