@@ -50,11 +50,24 @@ fn masked_bad_channels_leave_no_steps_in_dedispersed_series() {
 
     let mut src = MaskedSource::from_result(beam, &rfi).unwrap();
     let scaling = ChannelScaling::measure(&mut src).unwrap();
-    let series = dedisperse_brute(&mut src, &[0.0, 60.0], 1, &scaling, &DedispConfig::default(), &|_, _| {}).unwrap();
+    let series = dedisperse_brute(
+        &mut src,
+        &[0.0, 60.0],
+        1,
+        &scaling,
+        &DedispConfig::default(),
+        &|_, _| {},
+    )
+    .unwrap();
     for s in &series {
         // Means of whole intervals: on noise each has spread sqrt(nchan_used / ptsperint);
         // a step between intervals of even 1 sigma per channel would be far beyond it.
-        let n = s.info.onoff.first().map_or(s.data.len(), |&(_, b)| b as usize + 1).min(s.data.len());
+        let n = s
+            .info
+            .onoff
+            .first()
+            .map_or(s.data.len(), |&(_, b)| b as usize + 1)
+            .min(s.data.len());
         let means: Vec<f64> = s.data[..n]
             .chunks_exact(ptsperint)
             .map(|b| b.iter().map(|&v| f64::from(v)).sum::<f64>() / b.len() as f64)
@@ -62,7 +75,11 @@ fn masked_bad_channels_leave_no_steps_in_dedispersed_series() {
         assert!(means.len() >= 3);
         let sd = (124.0 / ptsperint as f64).sqrt();
         for (i, m) in means.iter().enumerate() {
-            assert!(m.abs() < 6.0 * sd, "DM {}: interval {i} mean {m:.3} (noise {sd:.3})", s.info.dm);
+            assert!(
+                m.abs() < 6.0 * sd,
+                "DM {}: interval {i} mean {m:.3} (noise {sd:.3})",
+                s.info.dm
+            );
         }
     }
 }

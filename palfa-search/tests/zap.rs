@@ -190,7 +190,10 @@ fn a_birdie_is_zapped_as_wide_as_its_line_leaks_at_each_dm() {
     };
     // DM 0: no channel moves; the line leaks over 2·√P/π + 2 ≈ 639 bins each side.
     let w0 = b.width_for(&[0.0; 64]);
-    assert!((w0 * t - 2.0 * (2.0 * 1e3 / std::f64::consts::PI + 2.0)).abs() < 1e-6, "{w0}");
+    assert!(
+        (w0 * t - 2.0 * (2.0 * 1e3 / std::f64::consts::PI + 2.0)).abs() < 1e-6,
+        "{w0}"
+    );
     // Channels spread evenly over 40 cycles of the line: its power there is
     // nil and only the peak itself is zapped.
     let spread: Vec<f64> = (0..64).map(|c| c as f64 / 64.0 * 40.0 / 240.0).collect();

@@ -1,8 +1,8 @@
 //! One module per subcommand (or group of subcommands).
 
 pub mod accelsearch;
-pub mod bench;
 pub mod add_files;
+pub mod bench;
 pub mod config;
 pub mod db;
 pub mod dedisperse;

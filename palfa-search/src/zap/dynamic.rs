@@ -311,16 +311,15 @@ pub fn find_birdies(dm0: &Spectrum, others: &[Spectrum], params: &DynamicZapPara
                 .fold(0f64, |m, a| m.max(f64::from(a.norm_sqr())))
         };
         let signal_global = (raw_around(dm0) / levels0 - 1.0).max(0.0);
-        let dispersed = strengths
-            .iter()
-            .zip(&sweeps)
-            .zip(kept.iter().zip(&levels))
-            .any(|((&st, sweep), (spec, &level))| {
-                let att = attenuation(f_hz, sweep);
-                att >= 0.5
-                    && excess(signal, st as f64, att)
-                    && excess(signal_global, raw_around(spec) / level, att)
-            });
+        let dispersed =
+            strengths
+                .iter()
+                .zip(&sweeps)
+                .zip(kept.iter().zip(&levels))
+                .any(|((&st, sweep), (spec, &level))| {
+                    let att = attenuation(f_hz, sweep);
+                    att >= 0.5 && excess(signal, st as f64, att) && excess(signal_global, raw_around(spec) / level, att)
+                });
         tracing::debug!(
             f_hz,
             power = dm0_power,
