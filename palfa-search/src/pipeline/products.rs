@@ -10,13 +10,65 @@ use palfa_core::formats::results::{PeriodicityCandidate, SearchResults, SinglePu
 use crate::error::{SearchError, SearchResult};
 use crate::fold::{plot_fold, write_bestprof, write_pfd, FoldResult};
 use crate::sift::{write_products, SiftConfig, SiftResult};
-use crate::singlepulse::{group_events, plot_singlepulse};
+use crate::singlepulse::{group_events, plot_singlepulse, SinglePulseGroup};
 
 /// Single-pulse groups kept in `results.json` (all events stay in the archive).
 pub const MAX_SP_GROUPS: usize = 500;
 
 /// DM ranges of the single-pulse plots, as the PALFA pipeline drew them.
 const SP_PLOT_RANGES: [(f64, f64); 4] = [(0.0, 110.0), (100.0, 310.0), (300.0, 1100.0), (1000.0, f64::INFINITY)];
+
+/// Lower edges of the DM ranges among which the kept single-pulse groups are
+/// shared out (the plots' ranges, made disjoint).
+const SP_GROUP_RANGES: [f64; 4] = [0.0, 100.0, 300.0, 1000.0];
+
+/// The at most `max` single-pulse groups kept in `results.json` (`groups`
+/// strongest first). Each DM range of [`SP_GROUP_RANGES`] that has groups
+/// gets an equal share of the places, taken by its strongest groups, and
+/// places a range leaves unused go to the strongest groups left anywhere: a
+/// beam whose low DMs teem with mains or impulsive RFI cannot push a real
+/// pulse at DM 300 out of the list. Groups reaching down to DM <=
+/// `low_dm_cutoff` (undispersed, terrestrial) come after dispersed ones, in
+/// choosing and in the order of the list.
+fn select_groups(groups: Vec<SinglePulseGroup>, low_dm_cutoff: f64, max: usize) -> Vec<SinglePulseGroup> {
+    let mut groups = groups;
+    groups.sort_by(|a, b| {
+        (a.dm_min <= low_dm_cutoff)
+            .cmp(&(b.dm_min <= low_dm_cutoff))
+            .then(b.best.sigma.total_cmp(&a.best.sigma))
+    });
+    if groups.len() <= max {
+        return groups;
+    }
+    let range_of = |g: &SinglePulseGroup| SP_GROUP_RANGES.iter().rposition(|&lo| g.best.dm >= lo).unwrap_or(0);
+    let mut counts = [0usize; SP_GROUP_RANGES.len()];
+    for g in &groups {
+        counts[range_of(g)] += 1;
+    }
+    let share = max / counts.iter().filter(|&&n| n > 0).count().max(1);
+    let mut taken = [0usize; SP_GROUP_RANGES.len()];
+    let mut keep = vec![false; groups.len()];
+    for (k, g) in groups.iter().enumerate() {
+        let r = range_of(g);
+        if taken[r] < share {
+            taken[r] += 1;
+            keep[k] = true;
+        }
+    }
+    let mut left = max - keep.iter().filter(|&&k| k).count();
+    for k in keep.iter_mut().filter(|k| !**k) {
+        if left == 0 {
+            break;
+        }
+        *k = true;
+        left -= 1;
+    }
+    groups
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(g, k)| k.then_some(g))
+        .collect()
+}
 
 fn file_name(p: &Path) -> String {
     p.file_name()
@@ -37,15 +89,9 @@ pub fn single_pulses(
     let sp = &mut results.single_pulses;
     sp.threshold = s.singlepulse.threshold;
     sp.num_events = events.len() as u64;
-    let mut groups = group_events(events, dms);
-    // Groups that reach down to DM <= low_DM_cutoff are undispersed
-    // (terrestrial) signals: they go after every dispersed group, so that a
-    // beam full of mains or impulsive RFI cannot push real pulses out of the
-    // list. The sort is stable: strongest first within each kind.
-    groups.sort_by_key(|g| g.dm_min <= s.low_dm_cutoff);
+    let groups = select_groups(group_events(events, dms), s.low_dm_cutoff, MAX_SP_GROUPS);
     sp.groups = groups
         .iter()
-        .take(MAX_SP_GROUPS)
         .map(|g| GroupEntry {
             dm: g.best.dm,
             time_s: g.best.time_s,
@@ -178,4 +224,57 @@ pub fn now_rfc3339() -> String {
         (t / 60) % 60,
         t % 60
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn group(dm: f64, dm_min: f64, sigma: f64) -> SinglePulseGroup {
+        let best = SinglePulseEvent {
+            dm,
+            sigma,
+            time_s: 1.0,
+            sample: 1000,
+            downfact: 1,
+        };
+        SinglePulseGroup {
+            best,
+            events: vec![best],
+            dm_min,
+            dm_max: dm,
+            t_min_s: 1.0,
+            t_max_s: 1.0,
+            n_dms: 1,
+        }
+    }
+
+    #[test]
+    fn low_dm_rfi_cannot_crowd_out_a_pulse_at_higher_dm() {
+        // 600 bright mains groups at DM 2-15 (not reaching DM 2), one 12-sigma
+        // pulse at DM 312, one 9-sigma pulse at DM 1500 and a DM-0 burst.
+        let mut groups: Vec<SinglePulseGroup> = (0..600)
+            .map(|i| group(3.0 + (i % 12) as f64, 2.5, 40.0 + (i % 7) as f64))
+            .collect();
+        groups.push(group(312.0, 300.0, 12.0));
+        groups.push(group(1500.0, 1490.0, 9.0));
+        groups.push(group(0.5, 0.0, 80.0));
+        let kept = select_groups(groups, 2.0, 500);
+        assert_eq!(kept.len(), 500);
+        assert!(kept.iter().any(|g| g.best.dm == 312.0));
+        assert!(kept.iter().any(|g| g.best.dm == 1500.0));
+        // Dispersed first, strongest first; the DM-0 burst loses its place.
+        assert!(kept
+            .windows(2)
+            .all(|w| w[0].best.sigma >= w[1].best.sigma || (w[0].dm_min > 2.0 && w[1].dm_min <= 2.0)));
+        assert!(kept.iter().all(|g| g.dm_min > 2.0));
+    }
+
+    #[test]
+    fn a_short_list_keeps_everything_in_order() {
+        let groups = vec![group(0.5, 0.0, 50.0), group(40.0, 39.0, 8.0), group(200.0, 190.0, 20.0)];
+        let kept = select_groups(groups, 2.0, 500);
+        let dms: Vec<f64> = kept.iter().map(|g| g.best.dm).collect();
+        assert_eq!(dms, vec![200.0, 40.0, 0.5]);
+    }
 }
