@@ -311,6 +311,14 @@ pub fn find_birdies(dm0: &Spectrum, others: &[Spectrum], params: &DynamicZapPara
                 .fold(0f64, |m, a| m.max(f64::from(a.norm_sqr())))
         };
         let signal_global = (raw_around(dm0) / levels0 - 1.0).max(0.0);
+        // Strongest at DM 0 on either normalisation (the block medians at DM 0
+        // are raised most by a strong line's own leakage).
+        let best_global = kept
+            .iter()
+            .zip(&levels)
+            .fold(0f64, |m, (spec, &level)| m.max(raw_around(spec) / level));
+        let p0_global = signal_global + 1.0;
+        let strongest_at_dm0 = strongest_at_dm0 || p0_global >= best_global - 3.0 * (2.0 * best_global + 1.0).sqrt();
         let dispersed =
             strengths
                 .iter()
