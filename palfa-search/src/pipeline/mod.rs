@@ -129,7 +129,7 @@ pub fn run_search(job: &SearchJob, progress: &dyn StageProgress) -> SearchResult
     };
 
     // Zaplist: a custom or default list, plus the birdies of this beam.
-    let zaplist = timer.run("zaplist", 1, progress, || -> SearchResult<_> {
+    let (zaplist, birdies) = timer.run("zaplist", 1, progress, || -> SearchResult<_> {
         let (y, m, d) = palfa_core::astro::mjd_to_date(h.start_mjd);
         let query = ZaplistQuery {
             file_stem: h.basename(),
@@ -165,7 +165,6 @@ pub fn run_search(job: &SearchJob, progress: &dyn StageProgress) -> SearchResult
         }
         Ok((list, Vec::new()))
     })?;
-    let (zaplist, birdies) = zaplist;
     // Saved: the static list plus the birdies at their DM-0 widths (each DM's
     // spectrum zaps a birdie only as wide as its line leaks there).
     let mut saved = zaplist.clone();

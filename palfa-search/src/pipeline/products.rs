@@ -30,8 +30,7 @@ const SP_GROUP_RANGES: [f64; 4] = [0.0, 100.0, 300.0, 1000.0];
 /// pulse at DM 300 out of the list. Groups reaching down to DM <=
 /// `low_dm_cutoff` (undispersed, terrestrial) come after dispersed ones, in
 /// choosing and in the order of the list.
-fn select_groups(groups: Vec<SinglePulseGroup>, low_dm_cutoff: f64, max: usize) -> Vec<SinglePulseGroup> {
-    let mut groups = groups;
+fn select_groups(mut groups: Vec<SinglePulseGroup>, low_dm_cutoff: f64, max: usize) -> Vec<SinglePulseGroup> {
     groups.sort_by(|a, b| {
         (a.dm_min <= low_dm_cutoff)
             .cmp(&(b.dm_min <= low_dm_cutoff))

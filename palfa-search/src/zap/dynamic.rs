@@ -71,8 +71,7 @@ impl Birdie {
     /// in frequency must survive.
     pub fn width_for(&self, delays: &[f64]) -> f64 {
         let power = self.power_dm0 * attenuation(self.freq_hz, delays);
-        let half_bins = 0.5 * self.core_width_hz * self.t_obs_s;
-        2.0 * half_bins.max(leakage_half_bins(power)) / self.t_obs_s
+        zap_width_hz(self.core_width_hz * self.t_obs_s, power, self.t_obs_s)
     }
 
     /// As a zaplist entry (barycentric if the spectra were barycentred).
@@ -83,6 +82,12 @@ impl Birdie {
             barycentric,
         }
     }
+}
+
+/// The width \[Hz\] to zap around a peak `core_bins` wide holding a line of
+/// normalised power `power`, in spectra `t_obs_s` long.
+fn zap_width_hz(core_bins: f64, power: f64, t_obs_s: f64) -> f64 {
+    2.0 * (0.5 * core_bins).max(leakage_half_bins(power)) / t_obs_s
 }
 
 /// Half-width \[bins\] out to which a line of normalised power `power` leaks
@@ -342,10 +347,9 @@ pub fn find_birdies(dm0: &Spectrum, others: &[Spectrum], params: &DynamicZapPara
             // zap out to where the leakage is well below the noise, not just the
             // bins that stand out on their own.
             let core = (hi - lo + 1) as f64;
-            let half = (0.5 * core).max(leakage_half_bins(peak as f64));
             birds.push(Birdie {
                 freq_hz: centre / t,
-                width_hz: 2.0 * half / t,
+                width_hz: zap_width_hz(core, peak as f64, t),
                 core_width_hz: core / t,
                 t_obs_s: t,
                 sigma: candidate_sigma(peak as f64, 1, trials),
