@@ -40,6 +40,7 @@ pub mod config;
 pub mod error;
 pub mod formats;
 pub mod header;
+pub mod names;
 pub mod simulate;
 
 pub use beam::{open_beam, MemorySource, SpectraSource};

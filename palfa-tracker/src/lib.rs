@@ -45,6 +45,7 @@
 //! ```
 
 pub mod clock;
+pub mod crashpoint;
 pub mod db;
 mod error;
 pub mod notify;

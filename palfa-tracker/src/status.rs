@@ -97,7 +97,7 @@ impl StatusReport {
             TableCounts::of::<SubmitStatus>(tracker)?,
         ];
         let mut live = Vec::new();
-        for s in [SubmitStatus::Submitting, SubmitStatus::Running] {
+        for s in [SubmitStatus::Submitting, SubmitStatus::Running, SubmitStatus::Stopping] {
             for sub in tracker.submits_with_status(s)? {
                 let job = tracker.job(sub.job_id)?;
                 live.push(LiveSubmission {

@@ -266,7 +266,7 @@ fn server_errors_are_typed() {
         })
         .unwrap_err();
     assert!(
-        matches!(&e, QueueError::Command { stderr, .. } if stderr.contains("Bad UID")),
+        matches!(&e, QueueError::Refused { stderr, .. } if stderr.contains("Bad UID")) && e.is_certain_refusal(),
         "{e}"
     );
     replay.expect("qstat", &["-f", "5.pbs01"], 2, "", &fixture("torque_qstat_down.stderr"));

@@ -28,7 +28,7 @@ case "$1" in
   *fail*) echo "worker: cannot search $1 (deliberate failure)" >&2; exit 5 ;;
   *slow*) sleep 300 ;;
 esac
-mkdir -p "$out" && echo '{}' > "$out/results.json"
+mkdir -p "$out" && cp "$(dirname "$0")/results.template.json" "$out/results.json"
 "#;
 
 fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {

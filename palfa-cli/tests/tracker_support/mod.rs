@@ -18,7 +18,7 @@ pub const WORKER: &str = r#"#!/bin/sh
 out="$2"; shift 2
 for f in "$@"; do [ -r "$f" ] || { echo "cannot read $f" >&2; exit 3; }; done
 sleep 0.$(( $$ % 3 + 2 ))
-mkdir -p "$out" && printf '{"files": %d}\n' "$#" > "$out/results.json"
+mkdir -p "$out" && cp "$(dirname "$0")/results.template.json" "$out/results.json"
 echo "$out" >> "$(dirname "$0")/runs.log"
 "#;
 
@@ -112,10 +112,16 @@ pub fn assert_success(out: &Output, args: &[&str]) {
     );
 }
 
+/// Writes an executable script, and beside it `results.template.json`: a
+/// complete `results.json` (the example of `palfa_core`) that the stand-in
+/// workers copy into their output directory.
 pub fn write_script(path: &Path, body: &str) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::write(path, body).unwrap();
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let template = path.with_file_name("results.template.json");
+    let text = serde_json::to_string_pretty(&palfa_core::formats::results::SearchResults::example()).unwrap();
+    std::fs::write(template, text).unwrap();
 }
 
 fn spec(lofreq_mhz: f64) -> ObservationSpec {

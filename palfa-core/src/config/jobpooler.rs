@@ -71,6 +71,11 @@ pub struct JobPooler {
     pub worker_command: String,
     /// Seconds a lone half of a Mock pair waits for its partner before it is reported.
     pub lone_file_wait_s: f64,
+    /// Times the queue may refuse one job before it is a terminal failure.
+    pub max_refusals: usize,
+    /// Seconds a refused job waits before it is submitted again (doubled
+    /// with each refusal, at most an hour).
+    pub refusal_backoff_s: f64,
 }
 
 impl JobPooler {
@@ -86,6 +91,8 @@ impl JobPooler {
         let max_attempts = s.int("max_attempts", 2, 1, 1000) as usize;
         let worker_command = s.string("worker_command", "");
         let lone_file_wait_s = s.f64("lone_file_wait_s", 3600.0, 0.0, 1e9);
+        let max_refusals = s.int("max_refusals", 5, 1, 1000) as usize;
+        let refusal_backoff_s = s.f64("refusal_backoff_s", 60.0, 0.0, 86_400.0);
         let ctx = &mut *s.ctx;
         let slurm = {
             let mut t = Section::nested(slurm_t, "jobpooler.slurm", ctx);
@@ -130,6 +137,8 @@ impl JobPooler {
             queue_manager,
             worker_command,
             lone_file_wait_s,
+            max_refusals,
+            refusal_backoff_s,
         }
     }
 }

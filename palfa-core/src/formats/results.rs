@@ -7,6 +7,8 @@
 //! so a directory with a `results.json` is complete. `docs/results-format.md`
 //! describes every field.
 
+use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -244,9 +246,59 @@ pub struct SearchResults {
     pub num_dm_trials: u32,
     /// Time per stage.
     pub timing: Vec<StageTiming>,
+    /// Every product file in the directory (relative path) and its size
+    /// \[bytes\], as the worker wrote it; [`read_dir`](Self::read_dir) checks
+    /// each against the disk. Older results without it read as empty.
+    #[serde(default)]
+    pub file_sizes: BTreeMap<String, u64>,
 }
 
 impl SearchResults {
+    /// A small, complete `results.json` of a beam searched with nothing found
+    /// and no product files: for tests and examples of programs that read
+    /// results directories (write it with [`write_dir`](Self::write_dir)).
+    pub fn example() -> Self {
+        SearchResults {
+            format_version: FORMAT_VERSION,
+            status: SearchStatus::Searched,
+            version: "palfa:example".into(),
+            processed_at: "2026-01-01T00:00:00Z".into(),
+            header: ObservationHeader {
+                obs_name: "example".into(),
+                beam_id: None,
+                original_files: vec!["example.fil".into()],
+                file_size: 0,
+                source_name: "example".into(),
+                telescope: "Arecibo".into(),
+                backend: "example".into(),
+                project_id: "example".into(),
+                observers: String::new(),
+                timestamp_mjd: 60_000.0,
+                observation_time_s: 1.0,
+                sample_time_s: 6.5476e-5,
+                num_samples: 0,
+                center_freq_mhz: 1375.0,
+                channel_bandwidth_mhz: 0.33,
+                num_channels: 960,
+                bandwidth_mhz: 322.6,
+                nbits: 8,
+                num_ifs: 1,
+                right_ascension: "19:00:00.0000".into(),
+                declination: "+05:00:00.0000".into(),
+                ra_deg: 285.0,
+                dec_deg: 5.0,
+                galactic_longitude: 39.0,
+                galactic_latitude: -0.3,
+            },
+            candidates: Vec::new(),
+            single_pulses: SinglePulseResults::default(),
+            diagnostics: Diagnostics::default(),
+            num_dm_trials: 0,
+            timing: Vec::new(),
+            file_sizes: BTreeMap::new(),
+        }
+    }
+
     /// Every file the results name, relative to the directory.
     pub fn referenced_files(&self) -> Vec<&str> {
         let d = &self.diagnostics;
@@ -273,7 +325,9 @@ impl SearchResults {
         v
     }
 
-    /// Reads `results.json` from `dir` and checks that every file it names is there.
+    /// Reads `results.json` from `dir` and checks the directory against it:
+    /// every file it names is there, and every file in
+    /// [`file_sizes`](Self::file_sizes) has its recorded size.
     pub fn read_dir(dir: impl AsRef<Path>) -> FormatResult<Self> {
         let dir = dir.as_ref();
         let path = dir.join(RESULTS_FILE);
@@ -307,15 +361,103 @@ impl SearchResults {
                 ));
             }
         }
+        for (f, &size) in &r.file_sizes {
+            let p = safe_join(dir, f).ok_or_else(|| {
+                FormatError::new(
+                    &path,
+                    FormatErrorKind::Inconsistent(format!("{f:?} leaves the results directory")),
+                )
+            })?;
+            let on_disk = std::fs::metadata(&p)
+                .map(|m| m.len())
+                .map_err(|e| FormatError::io(&p, e))?;
+            if on_disk != size {
+                return Err(FormatError::new(
+                    &path,
+                    FormatErrorKind::Inconsistent(format!(
+                        "{f} has {on_disk} bytes on disk, {size} when the search wrote it"
+                    )),
+                ));
+            }
+        }
         Ok(r)
     }
 
-    /// Writes `results.json` into `dir`.
-    pub fn write_dir(&self, dir: impl AsRef<Path>) -> FormatResult<()> {
-        let path = dir.as_ref().join(RESULTS_FILE);
-        let text = serde_json::to_string_pretty(self).expect("results serialise");
-        std::fs::write(&path, text).map_err(|e| FormatError::io(&path, e))
+    /// Records the size of every regular file under `dir` (except
+    /// `results.json`) in [`file_sizes`](Self::file_sizes).
+    pub fn record_file_sizes(&mut self, dir: impl AsRef<Path>) -> FormatResult<()> {
+        fn walk(root: &Path, rel: &Path, out: &mut BTreeMap<String, u64>) -> FormatResult<()> {
+            let here = root.join(rel);
+            for e in std::fs::read_dir(&here).map_err(|e| FormatError::io(&here, e))? {
+                let e = e.map_err(|err| FormatError::io(&here, err))?;
+                let rel_path = rel.join(e.file_name());
+                let ft = e.file_type().map_err(|err| FormatError::io(e.path(), err))?;
+                if ft.is_dir() {
+                    walk(root, &rel_path, out)?;
+                } else if ft.is_file() {
+                    let name = rel_path.to_string_lossy().into_owned();
+                    if name == RESULTS_FILE || name.ends_with(".tmp") {
+                        continue;
+                    }
+                    let len = e.metadata().map_err(|err| FormatError::io(e.path(), err))?.len();
+                    out.insert(name, len);
+                }
+            }
+            Ok(())
+        }
+        let mut sizes = BTreeMap::new();
+        walk(dir.as_ref(), Path::new(""), &mut sizes)?;
+        self.file_sizes = sizes;
+        Ok(())
     }
+
+    /// Writes `results.json` into `dir` atomically and durably: to a
+    /// temporary name, flushed to disk, renamed into place, and the directory
+    /// flushed. A crash at any moment leaves either no `results.json` or the
+    /// whole of it. Write (and [`sync_tree`]) every product first.
+    pub fn write_dir(&self, dir: impl AsRef<Path>) -> FormatResult<()> {
+        let dir = dir.as_ref();
+        let path = dir.join(RESULTS_FILE);
+        let tmp = dir.join(format!("{RESULTS_FILE}.tmp"));
+        let text = serde_json::to_string_pretty(self).expect("results serialise");
+        let io = |e| FormatError::io(&tmp, e);
+        let mut f = std::fs::File::create(&tmp).map_err(io)?;
+        f.write_all(text.as_bytes()).map_err(io)?;
+        f.sync_all().map_err(io)?;
+        drop(f);
+        std::fs::rename(&tmp, &path).map_err(|e| FormatError::io(&path, e))?;
+        sync_dir(dir)
+    }
+}
+
+/// Flushes every file and directory under `dir` (and `dir` itself) to disk.
+pub fn sync_tree(dir: &Path) -> FormatResult<()> {
+    for e in std::fs::read_dir(dir).map_err(|e| FormatError::io(dir, e))? {
+        let e = e.map_err(|err| FormatError::io(dir, err))?;
+        let p = e.path();
+        let ft = e.file_type().map_err(|err| FormatError::io(&p, err))?;
+        if ft.is_dir() {
+            sync_tree(&p)?;
+        } else if ft.is_file() {
+            std::fs::File::open(&p)
+                .and_then(|f| f.sync_all())
+                .map_err(|err| FormatError::io(&p, err))?;
+        }
+    }
+    sync_dir(dir)
+}
+
+/// Flushes a directory's entries (new names, renames) to disk.
+fn sync_dir(dir: &Path) -> FormatResult<()> {
+    #[cfg(unix)]
+    {
+        std::fs::File::open(dir)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| FormatError::io(dir, e))?;
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
 }
 
 /// `dir/rel` if `rel` is a plain relative path that stays inside `dir`.
@@ -328,6 +470,39 @@ pub fn safe_join(dir: &Path, rel: &str) -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn minimal() -> SearchResults {
+        SearchResults::example()
+    }
+
+    #[test]
+    fn written_atomically_and_checked_on_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir(d.join("plots")).unwrap();
+        std::fs::write(d.join("plots/a.png"), b"12345").unwrap();
+        let mut r = minimal();
+        r.single_pulses.plots = vec!["plots/a.png".into()];
+        r.record_file_sizes(d).unwrap();
+        assert_eq!(r.file_sizes.get("plots/a.png"), Some(&5));
+        sync_tree(d).unwrap();
+        r.write_dir(d).unwrap();
+        assert!(!d.join("results.json.tmp").exists());
+        assert_eq!(SearchResults::read_dir(d).unwrap(), r);
+        // A product cut short after the fact.
+        std::fs::write(d.join("plots/a.png"), b"123").unwrap();
+        let e = SearchResults::read_dir(d).unwrap_err().to_string();
+        assert!(e.contains("3 bytes on disk, 5"), "{e}");
+        // A product missing.
+        std::fs::remove_file(d.join("plots/a.png")).unwrap();
+        assert!(SearchResults::read_dir(d).is_err());
+        // A truncated results.json is not results.
+        std::fs::write(d.join("plots/a.png"), b"12345").unwrap();
+        let text = std::fs::read_to_string(d.join(RESULTS_FILE)).unwrap();
+        std::fs::write(d.join(RESULTS_FILE), &text[..text.len() / 2]).unwrap();
+        let e = SearchResults::read_dir(d).unwrap_err().to_string();
+        assert!(e.contains("not a palfa results file"), "{e}");
+    }
 
     #[test]
     fn paths_must_stay_inside() {

@@ -3,6 +3,7 @@
 use palfa_core::astro;
 use palfa_core::formats::mock::MockName;
 use palfa_core::formats::results::ObservationHeader;
+use palfa_core::names::path_component;
 use palfa_core::{BeamHeader, DataFormat};
 
 /// The name of an observation: a Mock pair's merged name as pipeline2.0 wrote it
@@ -11,10 +12,10 @@ pub fn obs_name(h: &BeamHeader) -> String {
     if h.format == DataFormat::MockPair {
         if let Some(m) = h.files.first().and_then(|f| MockName::parse(f)) {
             let merged = m.merged_name();
-            return merged.strip_suffix(".fits").unwrap_or(&merged).to_string();
+            return path_component(merged.strip_suffix(".fits").unwrap_or(&merged));
         }
     }
-    h.basename()
+    path_component(&h.basename())
 }
 
 /// Builds the `results.json` header.

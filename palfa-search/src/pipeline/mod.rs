@@ -274,6 +274,6 @@ fn finish(
     timer.add("total", t_start.elapsed().as_secs_f64());
     results.timing = timer.timings();
     results.processed_at = products::now_rfc3339();
-    wd.deliver(&results, &job.outdir)?;
+    wd.deliver(&mut results, &job.outdir)?;
     Ok(results)
 }

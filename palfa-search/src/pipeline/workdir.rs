@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use palfa_core::formats::results::SearchResults;
+use palfa_core::formats::results::{sync_tree, SearchResults};
 
 use crate::error::{SearchError, SearchResult};
 
@@ -36,10 +36,23 @@ impl WorkDir {
         self.path.join("results")
     }
 
-    /// Copies every collected product into `outdir` and writes `results.json` last.
-    pub fn deliver(&self, results: &SearchResults, outdir: &Path) -> SearchResult<()> {
+    /// Copies every collected product into `outdir`, records their sizes,
+    /// flushes them to disk, and writes `results.json` last, atomically (see
+    /// [`SearchResults::write_dir`]): a crash at any moment leaves a directory
+    /// without `results.json` or a complete one.
+    pub fn deliver(&self, results: &mut SearchResults, outdir: &Path) -> SearchResult<()> {
         std::fs::create_dir_all(outdir).map_err(|e| SearchError::io(outdir, e))?;
+        // A results.json of an earlier run in the same directory goes first:
+        // until the new one is written the directory is incomplete.
+        let old = outdir.join(palfa_core::formats::results::RESULTS_FILE);
+        match std::fs::remove_file(&old) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(SearchError::io(&old, e)),
+        }
         copy_tree(&self.results(), outdir)?;
+        results.record_file_sizes(outdir)?;
+        sync_tree(outdir)?;
         results.write_dir(outdir)?;
         Ok(())
     }

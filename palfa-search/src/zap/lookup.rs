@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use palfa_core::formats::presto::zaplist::Zaplist;
+use palfa_core::names::path_component;
 
 use crate::error::SearchResult;
 
@@ -33,13 +34,20 @@ pub enum ZaplistSource {
 }
 
 impl ZaplistQuery {
-    /// The names looked for in the zaplist directory, in order.
+    /// The names looked for in the zaplist directory, in order. Each is one
+    /// plain file name: the fields come from the data file's header and name,
+    /// which are data, so anything but letters, digits and `._+-` becomes `_`
+    /// ([`path_component`]) and a `PROJID` of `../x` cannot reach outside the
+    /// directory.
     pub fn candidates(&self) -> Vec<String> {
-        let mut v = vec![format!("{}.zaplist", self.file_stem)];
+        let stem = path_component(&self.file_stem);
+        let proj = path_component(&self.project_id);
+        let date = path_component(&self.date);
+        let mut v = vec![format!("{stem}.zaplist")];
         if let Some(b) = self.beam {
-            v.push(format!("{}.{}.b{b}.zaplist", self.project_id, self.date));
+            v.push(format!("{proj}.{date}.b{b}.zaplist"));
         }
-        v.push(format!("{}.{}.all.zaplist", self.project_id, self.date));
+        v.push(format!("{proj}.{date}.all.zaplist"));
         v
     }
 }
@@ -57,6 +65,7 @@ pub fn find_zaplist(
 ) -> SearchResult<(Zaplist, ZaplistSource)> {
     if let Some(dir) = zaplistdir {
         for name in q.candidates() {
+            debug_assert!(palfa_core::names::is_plain_component(&name));
             let p = dir.join(&name);
             if p.is_file() {
                 return Ok((Zaplist::read(&p)?, ZaplistSource::Custom(p)));
@@ -67,4 +76,34 @@ pub fn find_zaplist(
         return Ok((Zaplist::read(d)?, ZaplistSource::Default(d.to_path_buf())));
     }
     Ok((Zaplist::default(), ZaplistSource::BuiltIn))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_strings_never_leave_the_zaplist_directory() {
+        let root = tempfile::tempdir().unwrap();
+        let zapdir = root.path().join("zaplists");
+        std::fs::create_dir(&zapdir).unwrap();
+        // A list outside the directory that a hostile PROJID would reach.
+        std::fs::write(root.path().join("x.20260101.all.zaplist"), "# freq width\n60.0 1.0\n").unwrap();
+        let q = ZaplistQuery {
+            file_stem: "beam".into(),
+            project_id: "../x".into(),
+            date: "20260101".into(),
+            beam: Some(3),
+        };
+        for name in q.candidates() {
+            assert!(palfa_core::names::is_plain_component(&name), "{name}");
+        }
+        let (list, source) = find_zaplist(&q, Some(&zapdir), None).unwrap();
+        assert_eq!(source, ZaplistSource::BuiltIn, "read {source:?}");
+        assert!(list.birds.is_empty());
+        // The same list inside the directory under the sanitised name is found.
+        std::fs::write(zapdir.join("_._x.20260101.all.zaplist"), "60.0 1.0\n").unwrap();
+        let (_, source) = find_zaplist(&q, Some(&zapdir), None).unwrap();
+        assert!(matches!(source, ZaplistSource::Custom(p) if p.starts_with(&zapdir)));
+    }
 }

@@ -27,9 +27,11 @@ pub struct JobRow {
     pub created_at: String,
     /// When it last changed (UTC).
     pub updated_at: String,
+    /// Not submitted before this time (UTC), set after the queue refused it.
+    pub hold_until: Option<String>,
 }
 
-const JOB_COLUMNS: &str = "id, beam, status, details, created_at, updated_at";
+const JOB_COLUMNS: &str = "id, beam, status, details, created_at, updated_at, hold_until";
 
 impl JobRow {
     fn from_row(r: &Row<'_>) -> rusqlite::Result<Self> {
@@ -40,7 +42,16 @@ impl JobRow {
             details: r.get(3)?,
             created_at: r.get(4)?,
             updated_at: r.get(5)?,
+            hold_until: r.get(6)?,
         })
+    }
+
+    /// Whether the job is held back from submission now (after a refusal).
+    pub fn is_held(&self) -> bool {
+        self.hold_until
+            .as_deref()
+            .and_then(clock::parse_time)
+            .is_some_and(|t| t > std::time::SystemTime::now())
     }
 }
 
@@ -68,10 +79,15 @@ pub struct SubmitRow {
     pub created_at: String,
     /// When it last changed (UTC).
     pub updated_at: String,
+    /// The submit call's error when it left unclear whether the queue took the job.
+    pub queue_error: Option<String>,
+    /// For a `stopping` submission: what it becomes once the queue has removed
+    /// the job (`stopped`, `removed` or `killed`).
+    pub stop_as: Option<String>,
 }
 
-const SUBMIT_COLUMNS: &str =
-    "id, job_id, token, queue_kind, queue_id, output_dir, status, details, created_at, updated_at";
+const SUBMIT_COLUMNS: &str = "id, job_id, token, queue_kind, queue_id, output_dir, status, details, created_at, \
+                              updated_at, queue_error, stop_as";
 
 impl SubmitRow {
     fn from_row(r: &Row<'_>) -> rusqlite::Result<Self> {
@@ -86,6 +102,8 @@ impl SubmitRow {
             details: r.get(7)?,
             created_at: r.get(8)?,
             updated_at: r.get(9)?,
+            queue_error: r.get(10)?,
+            stop_as: r.get(11)?,
         })
     }
 }
@@ -163,6 +181,48 @@ impl Tx<'_> {
     pub fn attempts(&self, job_id: i64) -> Result<usize> {
         Ok(count_attempts(self.sql(), job_id)?)
     }
+
+    /// Times the queue refused a job: submissions `submit_failed`, and `lost`
+    /// ones whose submit call had failed with an unclear error.
+    pub fn refusals(&self, job_id: i64) -> Result<usize> {
+        Ok(count_refusals(self.sql(), job_id)?)
+    }
+
+    /// Records the submit call's unclear error on a `submitting` submission.
+    pub(crate) fn set_queue_error(&self, submit_id: i64, error: &str) -> Result<()> {
+        self.sql().execute(
+            "UPDATE job_submits SET queue_error = ?1 WHERE id = ?2",
+            params![error, submit_id],
+        )?;
+        Ok(())
+    }
+
+    /// Records what a `stopping` submission becomes once the queue removed it.
+    pub(crate) fn set_stop_as(&self, submit_id: i64, stop_as: &str) -> Result<()> {
+        self.sql().execute(
+            "UPDATE job_submits SET stop_as = ?1 WHERE id = ?2",
+            params![stop_as, submit_id],
+        )?;
+        Ok(())
+    }
+
+    /// Holds a job back from submission until `until` (a database timestamp;
+    /// `None` lifts the hold).
+    pub(crate) fn set_hold(&self, job_id: i64, until: Option<&str>) -> Result<()> {
+        self.sql()
+            .execute("UPDATE jobs SET hold_until = ?1 WHERE id = ?2", params![until, job_id])?;
+        Ok(())
+    }
+}
+
+fn count_refusals(c: &rusqlite::Connection, job_id: i64) -> rusqlite::Result<usize> {
+    let n: i64 = c.query_row(
+        "SELECT COUNT(*) FROM job_submits WHERE job_id = ?1 AND \
+         (status = 'submit_failed' OR (status = 'lost' AND queue_error IS NOT NULL))",
+        [job_id],
+        |r| r.get(0),
+    )?;
+    Ok(n as usize)
 }
 
 fn count_attempts(c: &rusqlite::Connection, job_id: i64) -> rusqlite::Result<usize> {
@@ -268,6 +328,11 @@ impl Tracker {
     /// Submissions of a job that count towards `max_attempts`.
     pub fn attempts(&self, job_id: i64) -> Result<usize> {
         self.read(|c| count_attempts(c, job_id))
+    }
+
+    /// Times the queue refused a job (see [`Tx::refusals`]).
+    pub fn refusals(&self, job_id: i64) -> Result<usize> {
+        self.read(|c| count_refusals(c, job_id))
     }
 
     /// Moves job `id` to `to` (checked); returns the state it left.

@@ -5,7 +5,7 @@
 //! Never edit a published migration: add a new one.
 
 /// Migrations, oldest first.
-pub(crate) const MIGRATIONS: &[&str] = &[V1];
+pub(crate) const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -96,4 +96,24 @@ CREATE INDEX job_submits_queue_id ON job_submits(queue_id);
 -- At most one live submission per job, whatever happens to the pooler.
 CREATE UNIQUE INDEX job_submits_one_live ON job_submits(job_id)
     WHERE status IN ('submitting', 'running');
+"#;
+
+/// Version 2: submissions that are being stopped, queue errors whose outcome
+/// is unknown, and a per-job hold after the queue refused it.
+///
+/// - `jobs.hold_until`: the job is not submitted before this time (set after
+///   the queue refused it, doubling with each refusal);
+/// - `job_submits.queue_error`: the error the queue's submit call returned when
+///   it is not certain the queue refused the job (the submission stays
+///   `submitting` until the queue has been asked for its token);
+/// - `job_submits.stop_as`: for a `stopping` submission, what it becomes once
+///   the queue has removed the job (`stopped`, `removed` or `killed`);
+/// - the live-submission index also covers `stopping`.
+const V2: &str = r#"
+ALTER TABLE jobs ADD COLUMN hold_until TEXT;
+ALTER TABLE job_submits ADD COLUMN queue_error TEXT;
+ALTER TABLE job_submits ADD COLUMN stop_as TEXT;
+DROP INDEX job_submits_one_live;
+CREATE UNIQUE INDEX job_submits_one_live ON job_submits(job_id)
+    WHERE status IN ('submitting', 'running', 'stopping');
 "#;

@@ -22,8 +22,23 @@ pub struct AddReport {
 }
 
 /// Checks that `path` is a readable SIGPROC filterbank or PSRFITS file (its
-/// header parses); returns the format's name.
+/// header parses); returns the format's name. A reader that panics on a
+/// hostile file is caught and reported as the file's error.
 pub fn check_data_file(path: &Path) -> Result<String, String> {
+    match std::panic::catch_unwind(|| check_data_file_inner(path)) {
+        Ok(r) => r,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown cause".into());
+            Err(format!("the reader failed on this file (a bug in palfa: {what})"))
+        }
+    }
+}
+
+fn check_data_file_inner(path: &Path) -> Result<String, String> {
     let format = detect_format(path).map_err(|e| format!("not a data file: {e}"))?;
     let src = open_file(path).map_err(|e| format!("unreadable {format:?} file: {e}"))?;
     if src.header().nsamples == 0 {

@@ -6,4 +6,4 @@ mod stop;
 
 pub use add_files::{add_files, check_data_file, AddReport};
 pub use kill::{kill_jobs, KillOutcome};
-pub use stop::{stop_submissions, StopOutcome};
+pub use stop::{settle_stop, stop_submissions, StopAs, StopOutcome};

@@ -11,7 +11,7 @@ use crate::notify::NoNotifier;
 use crate::queue::{LocalQueue, QueueManager, SubmitRequest, WorkerCommand};
 use crate::states::{FileStatus, JobStatus, SubmitStatus};
 
-const WORKER: &str = "#!/bin/sh\nout=\"$2\"; mkdir -p \"$out\" && echo '{}' > \"$out/results.json\"\necho \"$out\" >> \"$(dirname \"$0\")/runs.log\"\n";
+const WORKER: &str = "#!/bin/sh\nout=\"$2\"; mkdir -p \"$out\" && cp \"$(dirname \"$0\")/results.json\" \"$out/results.json\"\necho \"$out\" >> \"$(dirname \"$0\")/runs.log\"\n";
 
 struct Setup {
     dir: tempfile::TempDir,
@@ -22,6 +22,9 @@ impl Setup {
         let dir = tempfile::tempdir().unwrap();
         let script = dir.path().join("worker.sh");
         std::fs::write(&script, WORKER).unwrap();
+        palfa_core::formats::results::SearchResults::example()
+            .write_dir(dir.path())
+            .unwrap();
         std::process::Command::new("chmod")
             .arg("755")
             .arg(&script)
@@ -57,6 +60,8 @@ impl Setup {
             max_attempts: 2,
             delete_rawdata: false,
             lone_file_wait_s: 1e9,
+            max_refusals: 3,
+            refusal_backoff: Duration::ZERO,
         };
         let t = Tracker::open(self.dir.path().join("t.db")).unwrap();
         JobPool::new(t, Box::new(self.queue()), Box::new(NoNotifier), settings).unwrap()

@@ -4,20 +4,26 @@
 //! One [`iterate`](JobPool::iterate) does, in order (each step in its own
 //! transactions, so the pooler can be killed anywhere and restarted):
 //!
-//! 1. **reconcile** submissions left `submitting` by a pooler that died: ask
-//!    the queue for their token; found → `running`, never accepted → `lost`
-//!    and the job back to `retrying` (see `docs/tracker.md`);
+//! 1. **reconcile** submissions left `submitting` by a pooler that died, or by
+//!    a submit call whose answer was unclear: ask the queue for their token;
+//!    found → `running`, never accepted → `lost` and the job back to
+//!    `retrying` (see `docs/tracker.md`);
 //! 2. **create** one job per beam from `downloaded` files that are in no job
 //!    (a Mock s0/s1 pair makes one job; a lone half waits, and is reported
 //!    once after `jobpooler.lone_file_wait_s`);
-//! 3. **poll** running submissions: finished → `processed`, or `failed` with
-//!    the error log in the history;
+//! 3. **poll** running submissions: finished with exit status 0 *and* a
+//!    complete results directory → `processed`, else `failed` with the error
+//!    log or the reason in the history (a failed attempt's results directory
+//!    is removed); settle `stopping` submissions once the queue removed them;
 //! 4. **recover** failed jobs: `retrying` while fewer than `max_attempts`
 //!    submissions counted, else `terminal_failure`;
 //! 5. **clean up**: with `basic.delete_rawdata`, delete the raw files of jobs
 //!    that are terminal failures;
-//! 6. **submit** `new` and `retrying` jobs, oldest first, while the queue can
-//!    take them and fewer than `max_jobs_running` run and `max_jobs_queue` wait.
+//! 6. **submit** `new` and `retrying` jobs that are not held back, oldest
+//!    first, while the queue can take them and fewer than `max_jobs_running`
+//!    run and `max_jobs_queue` wait. A job the queue refuses is held back
+//!    (`refusal_backoff`, doubling) and the next one is tried; after
+//!    `max_refusals` refusals it is a terminal failure.
 
 mod create;
 mod lock;
@@ -55,6 +61,24 @@ pub struct PoolSettings {
     pub delete_rawdata: bool,
     /// How long a lone Mock half waits for its partner before it is reported \[s\].
     pub lone_file_wait_s: f64,
+    /// Refusals by the queue of one job before it is a terminal failure.
+    pub max_refusals: usize,
+    /// How long a refused job waits before it is tried again, doubled with
+    /// each refusal, at most [`MAX_REFUSAL_BACKOFF`].
+    pub refusal_backoff: Duration,
+}
+
+/// The longest a refused job waits before it is tried again.
+pub const MAX_REFUSAL_BACKOFF: Duration = Duration::from_secs(3600);
+
+impl PoolSettings {
+    /// How long a job waits after its `n`-th refusal (`n` >= 1).
+    pub fn backoff_after(&self, n: usize) -> Duration {
+        let doublings = n.saturating_sub(1).min(30) as u32;
+        self.refusal_backoff
+            .saturating_mul(1u32 << doublings)
+            .min(MAX_REFUSAL_BACKOFF)
+    }
 }
 
 impl PoolSettings {
@@ -67,6 +91,8 @@ impl PoolSettings {
             max_attempts: cfg.jobpooler.max_attempts,
             delete_rawdata: cfg.basic.delete_rawdata,
             lone_file_wait_s: cfg.jobpooler.lone_file_wait_s,
+            max_refusals: cfg.jobpooler.max_refusals,
+            refusal_backoff: Duration::from_secs_f64(cfg.jobpooler.refusal_backoff_s),
         }
     }
 }
@@ -94,8 +120,16 @@ pub struct IterationReport {
     pub files_deleted: usize,
     /// Submissions made.
     pub submitted: usize,
-    /// Submissions the queue refused.
+    /// Submissions the queue refused (for certain, or found missing after an
+    /// unclear answer).
     pub refused: usize,
+    /// Submissions whose submit call failed without saying whether the queue
+    /// took the job: they stay `submitting` until the queue is asked.
+    pub unclear: usize,
+    /// Submissions an operator asked to stop that the queue has now removed.
+    pub stops_settled: usize,
+    /// Queue calls that failed this iteration (logged; retried next time).
+    pub queue_errors: usize,
     /// Jobs still needing the pooler (new, submitted, failed, retrying) at the end.
     pub pending_jobs: usize,
 }
@@ -231,6 +265,21 @@ impl JobPool {
             }
             sleep_unless(stop, opts.sleep);
         }
+    }
+}
+
+/// Removes the results directory of an attempt that failed, was lost or was
+/// superseded, so that nothing downstream takes its products for a beam's
+/// results. Only a directory named after its submission's token is removed.
+pub(crate) fn remove_results_dir(outdir: &std::path::Path, token: &str) {
+    if outdir.file_name().and_then(|n| n.to_str()) != Some(token) || crate::queue::check_token(token).is_err() {
+        tracing::warn!(dir = %outdir.display(), token, "not a submission's results directory; left alone");
+        return;
+    }
+    match std::fs::remove_dir_all(outdir) {
+        Ok(()) => tracing::debug!(dir = %outdir.display(), "removed the results of an attempt that did not succeed"),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => tracing::warn!(dir = %outdir.display(), "cannot remove the results of a failed attempt: {e}"),
     }
 }
 

@@ -1,86 +1,130 @@
 //! Steps 3 to 5: following running submissions, deciding about failed jobs,
 //! and deleting the raw data of jobs given up.
 
-use super::{IterationReport, JobPool};
-use crate::db::Tracker;
+use palfa_core::formats::results::SearchResults;
+
+use super::{remove_results_dir, IterationReport, JobPool};
+use crate::crashpoint;
+use crate::db::{SubmitRow, Tracker};
 use crate::error::Result;
 use crate::notify::Failure;
-use crate::queue::JobRef;
+use crate::queue::{JobRef, QueueError};
 use crate::states::{FileStatus, JobStatus, SubmitStatus};
 
 impl JobPool {
     pub(super) fn poll(&mut self, r: &mut IterationReport) -> Result<()> {
+        for sub in self.tracker.submits_with_status(SubmitStatus::Stopping)? {
+            match crate::ops::settle_stop(&self.tracker, self.queue.as_ref(), &sub) {
+                Ok(true) => r.stops_settled += 1,
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::warn!(job = sub.job_id, token = %sub.token, "cannot settle a stop yet: {e}");
+                    r.queue_errors += 1;
+                }
+            }
+        }
         for sub in self.tracker.submits_with_status(SubmitStatus::Running)? {
-            let Some(qid) = sub.queue_id.as_deref() else {
+            let Some(qid) = sub.queue_id.clone() else {
                 tracing::warn!(submit = sub.id, "running submission without a queue id; skipped");
                 continue;
             };
-            let job_ref = JobRef {
-                queue_id: qid,
-                token: &sub.token,
-            };
-            if self.queue.is_running(job_ref)? {
-                continue;
+            match self.ended_with(&sub, &qid) {
+                Ok(None) => {}
+                Ok(Some(error)) => self.record_end(&sub, &qid, error, r)?,
+                Err(e) => {
+                    // One job the queue cannot answer for must not hold up the others.
+                    tracing::warn!(job = sub.job_id, queue_id = %qid, "cannot follow a job: {e}");
+                    r.queue_errors += 1;
+                }
             }
-            let error = if self.queue.had_errors(job_ref)? {
-                let text = self.queue.get_errors(job_ref)?;
-                Some(if text.trim().is_empty() {
-                    "the job ended with errors (no error log)".to_string()
-                } else {
-                    text
-                })
+        }
+        Ok(())
+    }
+
+    /// `None` while the job is in the queue; once it has left, `Some(None)`
+    /// if it succeeded (exit status 0 and a complete results directory), else
+    /// `Some(Some(why))`.
+    fn ended_with(&self, sub: &SubmitRow, qid: &str) -> Result<Option<Option<String>>, QueueError> {
+        let job_ref = JobRef {
+            queue_id: qid,
+            token: &sub.token,
+        };
+        if self.queue.is_running(job_ref)? {
+            return Ok(None);
+        }
+        if self.queue.had_errors(job_ref)? {
+            let text = self.queue.get_errors(job_ref)?;
+            return Ok(Some(Some(if text.trim().is_empty() {
+                "the job ended with errors (no error log)".to_string()
             } else {
-                None
-            };
-            let outdir = sub.output_dir.display().to_string();
-            let changed = self.tracker.transaction(|t| match &error {
-                None => {
-                    let moved = t.set_status_from(
-                        sub.id,
-                        SubmitStatus::Running,
-                        SubmitStatus::Processed,
-                        &format!("finished without errors; results in {outdir}"),
+                text
+            })));
+        }
+        Ok(Some(match SearchResults::read_dir(&sub.output_dir) {
+            Ok(_) => None,
+            Err(e) => Some(format!(
+                "the worker exited with status 0 but left no complete results directory: {e}"
+            )),
+        }))
+    }
+
+    /// Records how a submission ended (`processed` or `failed`), and its job.
+    fn record_end(&mut self, sub: &SubmitRow, qid: &str, error: Option<String>, r: &mut IterationReport) -> Result<()> {
+        if error.is_some() {
+            // Its products are not a beam's results; remove them before the
+            // failure is committed (a crash between the two fails it again).
+            remove_results_dir(&sub.output_dir, &sub.token);
+        }
+        crashpoint::hit("poll.checked");
+        let outdir = sub.output_dir.display().to_string();
+        let changed = self.tracker.transaction(|t| match &error {
+            None => {
+                let moved = t.set_status_from(
+                    sub.id,
+                    SubmitStatus::Running,
+                    SubmitStatus::Processed,
+                    &format!("finished without errors; results in {outdir}"),
+                )?;
+                if moved {
+                    t.set_status_from(
+                        sub.job_id,
+                        JobStatus::Submitted,
+                        JobStatus::Processed,
+                        &format!("processed by {qid}; results in {outdir}"),
                     )?;
-                    if moved {
-                        t.set_status_from(
-                            sub.job_id,
-                            JobStatus::Submitted,
-                            JobStatus::Processed,
-                            &format!("processed by {qid}; results in {outdir}"),
-                        )?;
-                    }
-                    Ok(moved)
                 }
-                Some(err) => {
-                    let moved = t.set_status_from(sub.id, SubmitStatus::Running, SubmitStatus::Failed, err)?;
-                    if moved {
-                        t.set_status_from(
-                            sub.job_id,
-                            JobStatus::Submitted,
-                            JobStatus::Failed,
-                            &format!("submission {qid} failed:\n{err}"),
-                        )?;
-                    }
-                    Ok(moved)
-                }
-            })?;
-            if !changed {
-                continue; // An operator stopped it meanwhile.
+                Ok(moved)
             }
-            match error {
-                None => r.processed += 1,
-                Some(err) => {
-                    r.failed += 1;
-                    let job = self.tracker.job(sub.job_id)?;
-                    self.notifier.job_failed(&Failure {
-                        job_id: job.id,
-                        beam: job.beam,
-                        attempts: self.tracker.attempts(sub.job_id)?,
-                        max_attempts: self.settings.max_attempts,
-                        queue_id: Some(qid.to_string()),
-                        error: err,
-                    });
+            Some(err) => {
+                let moved = t.set_status_from(sub.id, SubmitStatus::Running, SubmitStatus::Failed, err)?;
+                if moved {
+                    t.set_status_from(
+                        sub.job_id,
+                        JobStatus::Submitted,
+                        JobStatus::Failed,
+                        &format!("submission {qid} failed:\n{err}"),
+                    )?;
                 }
+                Ok(moved)
+            }
+        })?;
+        if !changed {
+            return Ok(()); // An operator stopped it meanwhile.
+        }
+        crashpoint::hit("poll.committed");
+        match error {
+            None => r.processed += 1,
+            Some(err) => {
+                r.failed += 1;
+                let job = self.tracker.job(sub.job_id)?;
+                self.notifier.job_failed(&Failure {
+                    job_id: job.id,
+                    beam: job.beam,
+                    attempts: self.tracker.attempts(sub.job_id)?,
+                    max_attempts: self.settings.max_attempts,
+                    queue_id: Some(qid.to_string()),
+                    error: err,
+                });
             }
         }
         Ok(())

@@ -32,6 +32,17 @@ pub enum QueueError {
         /// What it wrote to stderr.
         stderr: String,
     },
+    /// The queue said no: it certainly did not take the job (a submit
+    /// command's answer that names a refusal, not a lost connection).
+    #[error("`{command}` was refused ({status}): {stderr}")]
+    Refused {
+        /// The command line.
+        command: String,
+        /// Its exit status, as text.
+        status: String,
+        /// What it wrote to stderr.
+        stderr: String,
+    },
     /// A queue command's output was not understood.
     #[error("cannot understand the output of `{command}`: {message}: {output:?}")]
     Parse {
@@ -69,6 +80,25 @@ pub enum QueueError {
 }
 
 impl QueueError {
+    /// Whether this error, returned by [`QueueManager::submit`](super::QueueManager::submit),
+    /// means for certain that the queue does not hold the job: the queue said
+    /// no, the command could not be started, or palfa failed before it asked.
+    ///
+    /// Anything else (a time-out, a command that failed after talking to the
+    /// queue, an answer not understood, a local job slow to start) leaves it
+    /// unclear, and the submission must not be made again until the queue has
+    /// been asked for its token ([`QueueManager::lookup`](super::QueueManager::lookup)).
+    pub fn is_certain_refusal(&self) -> bool {
+        matches!(
+            self,
+            QueueError::Refused { .. }
+                | QueueError::Spawn { .. }
+                | QueueError::Io { .. }
+                | QueueError::BadToken(_)
+                | QueueError::DuplicateToken(_)
+        )
+    }
+
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         QueueError::Io {
             path: path.into(),

@@ -125,6 +125,44 @@ pub(crate) fn command_line(program: &str, args: &[String]) -> String {
     s
 }
 
+/// Runs a submit command (`sbatch`, `qsub`) and fails unless it exits with
+/// status 0. A failure whose stderr matches one of `refusals` (case-insensitive)
+/// and none of `unclear` is a [`QueueError::Refused`]; any other failure is a
+/// [`QueueError::Command`] (the job may have been queued).
+pub(crate) fn run_submit(
+    runner: &dyn CommandRunner,
+    program: &str,
+    args: &[String],
+    refusals: &[&str],
+    unclear: &[&str],
+) -> Result<CommandOutput, QueueError> {
+    match run_ok(runner, program, args) {
+        Err(QueueError::Command {
+            command,
+            status,
+            stderr,
+        }) => {
+            let lower = stderr.to_ascii_lowercase();
+            let refused = refusals.iter().any(|m| lower.contains(&m.to_ascii_lowercase()))
+                && !unclear.iter().any(|m| lower.contains(&m.to_ascii_lowercase()));
+            Err(if refused {
+                QueueError::Refused {
+                    command,
+                    status,
+                    stderr,
+                }
+            } else {
+                QueueError::Command {
+                    command,
+                    status,
+                    stderr,
+                }
+            })
+        }
+        other => other,
+    }
+}
+
 /// Runs a command and fails unless it exits with status 0.
 pub(crate) fn run_ok(runner: &dyn CommandRunner, program: &str, args: &[String]) -> Result<CommandOutput, QueueError> {
     let out = runner.run(program, args)?;

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use palfa_core::config::SlurmSettings;
 
-use super::runner::{command_line, run_ok};
+use super::runner::{command_line, run_ok, run_submit};
 use super::script::{self, Flavour, JobDir};
 use super::{
     check_token, CommandRunner, JobRef, QueueError, QueueManager, QueueStatus, SubmitRequest, WorkerCommand,
@@ -43,6 +43,30 @@ const RUNNING: &[&str] = &[
     "STAGE_OUT",
     "SIGNALING",
     "RESIZING",
+];
+
+/// `sbatch` errors that mean the job was refused: the controller's answer to a
+/// submission it rejected, or options `sbatch` itself rejects before sending.
+const SBATCH_REFUSALS: &[&str] = &[
+    "Batch job submission failed:",
+    "sbatch: error: Invalid",
+    "sbatch: error: invalid",
+    "sbatch: unrecognized option",
+    "sbatch: invalid option",
+];
+
+/// Words in an `sbatch` error that mean the answer was lost on the way: the
+/// job may have been queued.
+const SBATCH_UNCLEAR: &[&str] = &[
+    "timed out",
+    "timeout",
+    "unable to contact",
+    "connection",
+    "zero bytes were transmitted",
+    "communication",
+    "standby mode",
+    "slurm_receive_msg",
+    "try again",
 ];
 
 /// A Slurm cluster reached through its command-line tools.
@@ -197,7 +221,7 @@ impl QueueManager for SlurmQueue {
         let text = script::render(&dir, req.token, Flavour::Batch("SLURM_JOB_ID"), &argv, &self.worker.env);
         script::write_job_dir(&dir, req.token, &text)?;
         let args = self.sbatch_args(req.token, &dir);
-        let out = run_ok(self.runner.as_ref(), "sbatch", &args)?;
+        let out = run_submit(self.runner.as_ref(), "sbatch", &args, SBATCH_REFUSALS, SBATCH_UNCLEAR)?;
         parse_sbatch(&out.stdout).ok_or_else(|| QueueError::Parse {
             command: command_line("sbatch", &args),
             message: "expected a job id".into(),

@@ -51,8 +51,9 @@ status_enum! {
     ///
     /// Created as `submitting`, in its own committed transaction, *before* the
     /// queue is asked to run it (see `docs/tracker.md`). The original's
-    /// `processing_failed` is `failed`; an operator's `palfa jobs stop` gives
-    /// `stopped` (counts as an attempt) or `removed` (does not).
+    /// `processing_failed` is `failed`; an operator's `palfa jobs stop` makes it
+    /// `stopping` until the queue has removed the job, then `stopped` (counts
+    /// as an attempt) or `removed` (does not).
     SubmitStatus, table = "job_submits", allowed = submit_allowed,
     {
         /// Recorded; the queue has been (or is being) asked to run it.
@@ -63,13 +64,16 @@ status_enum! {
         Processed = "processed",
         /// Finished with errors (the error log is in `details`).
         Failed = "failed",
+        /// An operator asked to take it out of the queue; the queue has not
+        /// confirmed yet (it is still live: nothing else is submitted for the job).
+        Stopping = "stopping",
         /// Removed from the queue by an operator; counts as a failed attempt.
         Stopped = "stopped",
         /// Removed from the queue by an operator; does not count as an attempt.
         Removed = "removed",
         /// Never reached the queue (the pooler died before the queue accepted it).
         Lost = "lost",
-        /// The queue refused it.
+        /// The queue refused it (a certain refusal: the queue said no).
         SubmitFailed = "submit_failed",
         /// Its results were uploaded.
         Uploaded = "uploaded",
@@ -87,8 +91,9 @@ fn submit_allowed(from: SubmitStatus, to: SubmitStatus) -> bool {
             | (Submitting, SubmitFailed)
             | (Running, Processed)
             | (Running, Failed)
-            | (Running, Stopped)
-            | (Running, Removed)
+            | (Running, Stopping)
+            | (Stopping, Stopped)
+            | (Stopping, Removed)
             | (Processed, Uploaded)
             | (Processed, UploadFailed)
     )
@@ -97,7 +102,10 @@ fn submit_allowed(from: SubmitStatus, to: SubmitStatus) -> bool {
 impl SubmitStatus {
     /// Whether the submission is (or may be) in the queue's hands.
     pub fn is_live(self) -> bool {
-        matches!(self, SubmitStatus::Submitting | SubmitStatus::Running)
+        matches!(
+            self,
+            SubmitStatus::Submitting | SubmitStatus::Running | SubmitStatus::Stopping
+        )
     }
 
     /// Whether it counts towards the job's `max_attempts`.

@@ -22,7 +22,7 @@ out="$2"; shift 2
 mkdir -p "$out" || exit 3
 for f in "$@"; do [ -r "$f" ] || { echo "cannot read $f" >&2; exit 3; }; done
 echo "searching $# file(s)" >&2
-printf '{"files": %d}\n' "$#" > "$out/results.json"
+cp "$(dirname "$0")/results.template.json" "$out/results.json"
 echo "$out" >> "$(dirname "$0")/runs.log"
 exit 0
 "#;
@@ -118,10 +118,16 @@ pub fn quick_run() -> RunOptions {
     }
 }
 
+/// Writes an executable script, and beside it `results.template.json`: a
+/// complete `results.json` (the example of `palfa_core`) that the stand-in
+/// workers copy into their output directory.
 pub fn write_script(path: &Path, body: &str) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::write(path, body).unwrap();
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let template = path.with_file_name("results.template.json");
+    let text = serde_json::to_string_pretty(&palfa_core::formats::results::SearchResults::example()).unwrap();
+    std::fs::write(template, text).unwrap();
 }
 
 fn spec(nchans: usize, lofreq_mhz: f64, descending: bool) -> ObservationSpec {

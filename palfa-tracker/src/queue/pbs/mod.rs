@@ -16,12 +16,41 @@ use palfa_core::config::PbsSettings;
 
 pub use parse::{parse_qstat_full, parse_qsub_output, PbsJob};
 
-use super::runner::{command_line, run_ok};
+use super::runner::{command_line, run_ok, run_submit};
 use super::script::{self, Flavour, JobDir};
 use super::{
     check_token, CommandRunner, JobRef, QueueError, QueueManager, QueueStatus, SubmitRequest, WorkerCommand,
     TOKEN_PREFIX,
 };
+
+/// `qsub` errors that mean the server rejected the job (Torque's and
+/// OpenPBS's messages for a request they answered with a refusal).
+const QSUB_REFUSALS: &[&str] = &[
+    "Bad UID",
+    "Unknown queue",
+    "Unauthorized Request",
+    "exceeds queue resource limits",
+    "Illegal attribute or resource value",
+    "Unknown resource",
+    "Queue is not enabled",
+    "Job rejected",
+    "would exceed",
+    "qsub: illegal -",
+    "qsub: invalid option",
+    "usage: qsub",
+];
+
+/// Words in a `qsub` error that mean the answer was lost on the way.
+const QSUB_UNCLEAR: &[&str] = &[
+    "end of file",
+    "cannot connect",
+    "connection",
+    "timed out",
+    "timeout",
+    "protocol error",
+    "pbs_iff",
+    "try again",
+];
 
 /// A Torque or OpenPBS server reached through its command-line tools.
 pub struct PbsQueue {
@@ -141,7 +170,7 @@ impl QueueManager for PbsQueue {
         let text = script::render(&dir, req.token, Flavour::Batch("PBS_JOBID"), &argv, &self.worker.env);
         script::write_job_dir(&dir, req.token, &text)?;
         let args = self.qsub_args(req.token, &dir);
-        let out = run_ok(self.runner.as_ref(), "qsub", &args)?;
+        let out = run_submit(self.runner.as_ref(), "qsub", &args, QSUB_REFUSALS, QSUB_UNCLEAR)?;
         parse_qsub_output(&out.stdout).ok_or_else(|| QueueError::Parse {
             command: command_line("qsub", &args),
             message: "expected a job id".into(),
