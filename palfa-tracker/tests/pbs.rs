@@ -79,6 +79,7 @@ fn queue(dir: &Path, replay: &Replay, worker: &str) -> PbsQueue {
             queue: "batch".into(),
             resources: "nodes=1:ppn=1,walltime=24:00:00".into(),
             extra_args: vec!["-m".into(), "n".into()],
+            submit_grace_s: 120.0,
         },
         WorkerCommand {
             program: script,

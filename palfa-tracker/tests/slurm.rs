@@ -47,6 +47,7 @@ fn settings() -> SlurmSettings {
         mem: String::new(),
         cpus_per_task: 1,
         extra_args: vec![],
+        submit_grace_s: 120.0,
     }
 }
 

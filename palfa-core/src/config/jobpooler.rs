@@ -41,6 +41,10 @@ pub struct SlurmSettings {
     pub cpus_per_task: u32,
     /// Extra arguments passed to `sbatch` as they are.
     pub extra_args: Vec<String>,
+    /// Seconds after a submission was recorded before a pooler trusts
+    /// `squeue` saying it does not hold the job (a submission whose `sbatch`
+    /// was killed or timed out may still reach the controller meanwhile).
+    pub submit_grace_s: f64,
 }
 
 /// `[jobpooler.pbs]`.
@@ -52,6 +56,9 @@ pub struct PbsSettings {
     pub resources: String,
     /// Extra arguments passed to `qsub` as they are.
     pub extra_args: Vec<String>,
+    /// Seconds after a submission was recorded before a pooler trusts
+    /// `qstat` saying it does not hold the job.
+    pub submit_grace_s: f64,
 }
 
 /// `[jobpooler]`.
@@ -103,6 +110,7 @@ impl JobPooler {
                 mem: t.string("mem", "4G"),
                 cpus_per_task: t.int("cpus_per_task", 2, 1, 1024) as u32,
                 extra_args: t.string_list("extra_args"),
+                submit_grace_s: t.f64("submit_grace_s", 120.0, 0.0, 86_400.0),
             };
             if !valid_slurm_time(&v.time) {
                 let k = t.key("time");
@@ -120,6 +128,7 @@ impl JobPooler {
                 queue: t.string("queue", ""),
                 resources: t.string("resources", "nodes=1:ppn=1,walltime=24:00:00"),
                 extra_args: t.string_list("extra_args"),
+                submit_grace_s: t.f64("submit_grace_s", 120.0, 0.0, 86_400.0),
             };
             t.finish();
             v

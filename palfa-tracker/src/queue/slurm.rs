@@ -315,7 +315,7 @@ impl QueueManager for SlurmQueue {
     }
 
     fn submit_grace(&self) -> Duration {
-        Duration::from_secs(120)
+        Duration::from_secs_f64(self.settings.submit_grace_s.max(0.0))
     }
 }
 
@@ -345,6 +345,7 @@ mod tests {
                 mem: String::new(),
                 cpus_per_task: 2,
                 extra_args: vec!["--qos=low".into()],
+                submit_grace_s: 120.0,
             },
             WorkerCommand {
                 program: "/bin/true".into(),

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod fake_slurm;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
@@ -49,8 +51,15 @@ impl Survey {
         }
         let script = dir.path().join("bin/worker.sh");
         write_script(&script, worker);
+        // Defaults for the keys `extra_toml` does not set.
+        let mut defaults = String::new();
+        for (k, v) in [("max_jobs_running", "4"), ("max_jobs_queue", "1")] {
+            if !extra_toml.lines().any(|l| l.trim_start().starts_with(k)) {
+                defaults.push_str(&format!("{k} = {v}\n"));
+            }
+        }
         let toml = format!(
-            "[background]\nsleep = 0.05\n\n[jobpooler]\nworker_command = \"{}\"\nmax_jobs_running = 4\nmax_jobs_queue = 1\n{extra_toml}",
+            "[background]\nsleep = 0.05\n\n[jobpooler]\nworker_command = \"{}\"\n{defaults}{extra_toml}",
             script.display()
         );
         let path = dir.path().join("palfa.toml");
@@ -78,6 +87,31 @@ impl Survey {
         JobPool::new(
             self.tracker(),
             queue,
+            Box::new(notes.clone()),
+            PoolSettings::from_config(&self.cfg),
+        )
+        .unwrap()
+    }
+
+    /// A pooler whose jobs go to `fake` through the real Slurm queue manager
+    /// (no grace before a missing token is trusted: the stand-in answers at once).
+    pub fn slurm_pool(&self, fake: &Arc<fake_slurm::FakeSlurm>, notes: &Recorder) -> JobPool {
+        let worker = palfa_tracker::queue::WorkerCommand::from_config(&self.cfg).unwrap();
+        let settings = palfa_core::config::SlurmSettings {
+            account: String::new(),
+            partition: String::new(),
+            time: "1:00:00".into(),
+            mem: String::new(),
+            cpus_per_task: 1,
+            extra_args: vec![],
+            submit_grace_s: 0.0,
+        };
+        let runner: Arc<dyn palfa_tracker::queue::CommandRunner> = fake.clone();
+        let queue =
+            palfa_tracker::SlurmQueue::new(self.root().join("qsublog/slurm"), settings, worker, runner).unwrap();
+        JobPool::new(
+            self.tracker(),
+            Box::new(queue),
             Box::new(notes.clone()),
             PoolSettings::from_config(&self.cfg),
         )

@@ -244,6 +244,6 @@ impl QueueManager for PbsQueue {
     }
 
     fn submit_grace(&self) -> Duration {
-        Duration::from_secs(120)
+        Duration::from_secs_f64(self.settings.submit_grace_s.max(0.0))
     }
 }
