@@ -1,5 +1,9 @@
-//! `palfa jobpool` killed with SIGKILL at random moments, many times over,
-//! never submits a job twice and never loses one.
+//! `palfa jobpool` killed with SIGKILL many times over, at random moments and
+//! at each step of the submission protocol (`PALFA_CRASH_AT`), never submits a
+//! job twice, never loses one, and never calls a job processed without a
+//! complete results directory. Runs with the local queue always, and with a
+//! real Slurm cluster when `PALFA_TEST_SLURM=1` (`.ci/services/slurm.sh`).
+//! The random seed is printed; `PALFA_TEST_SEED` replays a run.
 
 mod tracker_support;
 
@@ -7,13 +11,21 @@ use std::collections::BTreeMap;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use palfa_core::formats::results::SearchResults;
 use palfa_tracker::states::{JobStatus, SubmitStatus};
 use palfa_tracker::Tracker;
 use tracker_support::*;
 
-const KILLS: usize = 40;
-const FIL_BEAMS: usize = 16;
-const MOCK_BEAMS: usize = 4;
+/// Where the pooler can be made to die, in the order a submission meets them
+/// (see `docs/tracker.md`).
+const CRASH_POINTS: &[&str] = &[
+    "submit.recorded",
+    "submit.asked",
+    "submit.committed",
+    "reconcile.looked_up",
+    "poll.checked",
+    "poll.committed",
+];
 
 /// What must hold whenever the pooler is dead.
 fn check_invariants(t: &Tracker, beams: usize) {
@@ -33,6 +45,11 @@ fn check_invariants(t: &Tracker, beams: usize) {
         for s in subs.iter().filter(|s| s.status == SubmitStatus::Running) {
             assert!(s.queue_id.is_some(), "running submission {} without a queue id", s.id);
         }
+        for s in subs.iter().filter(|s| s.status == SubmitStatus::Processed) {
+            if let Err(e) = SearchResults::read_dir(&s.output_dir) {
+                panic!("job {} processed without complete results: {e}", j.id);
+            }
+        }
     }
     assert!(
         beam_names.values().all(|&n| n == 1),
@@ -40,50 +57,72 @@ fn check_invariants(t: &Tracker, beams: usize) {
     );
 }
 
-#[test]
-fn sigkill_at_random_points_loses_and_duplicates_nothing() {
-    let site = Site::new(WORKER, "max_jobs_running = 3\nmax_jobs_queue = 1\nmax_attempts = 2\n");
-    let beams = FIL_BEAMS + MOCK_BEAMS;
-    make_beams(&site.path("rawdata"), FIL_BEAMS, MOCK_BEAMS);
-    site.ok(&["db", "create"]);
-    let added = site.ok(&["add-files", "rawdata"]);
-    assert!(
-        added.contains(&format!("{} added", FIL_BEAMS + 2 * MOCK_BEAMS)),
-        "{added}"
-    );
-
+/// Kills the pooler `random` times at random moments and `aimed` times at
+/// crash points, then lets a clean run finish, and checks that every beam was
+/// searched exactly once.
+fn kill_loop(site: &Site, beams: usize, random: usize, aimed: usize, point_wait: Duration) {
     let mut rng = Rng::seeded();
     let start = Instant::now();
-    let mut kills = 0;
-    let mut done_early = 0;
-    while kills < KILLS {
-        let mut child = site
-            .palfa(&["jobpool"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(Duration::from_millis(rng.range(5, 160)));
-        match child.try_wait().unwrap() {
-            None => {
-                child.kill().unwrap(); // SIGKILL
-                child.wait().unwrap();
-                kills += 1;
+    let mut killed_at: BTreeMap<String, usize> = BTreeMap::new();
+    // Aimed and random kills interleaved; aimed ones cycle through the points.
+    let both = random.min(aimed);
+    let schedule: Vec<bool> = (0..random + aimed)
+        .map(|i| if i < 2 * both { i % 2 == 1 } else { aimed > random })
+        .collect();
+    let mut aimed_so_far = 0;
+    for aim in schedule {
+        let mut cmd = site.palfa(&["jobpool"]);
+        cmd.stdout(Stdio::null()).stderr(Stdio::null());
+        let point = CRASH_POINTS[aimed_so_far % CRASH_POINTS.len()];
+        if aim {
+            aimed_so_far += 1;
+            cmd.env("PALFA_CRASH_AT", format!("{point}:{}", rng.range(1, 4)));
+        }
+        let mut child = cmd.spawn().unwrap();
+        if aim {
+            // It kills itself at the point, if it gets there in time.
+            let t0 = Instant::now();
+            while child.try_wait().unwrap().is_none() && t0.elapsed() < point_wait {
+                std::thread::sleep(Duration::from_millis(10));
             }
-            Some(st) => panic!("the pooler exited by itself ({st})"),
+            match child.try_wait().unwrap() {
+                Some(st) => {
+                    assert_eq!(
+                        std::os::unix::process::ExitStatusExt::signal(&st),
+                        Some(9),
+                        "the pooler ended by itself ({st})"
+                    );
+                    *killed_at.entry(point.to_string()).or_default() += 1;
+                }
+                None => {
+                    child.kill().unwrap();
+                    child.wait().unwrap();
+                    *killed_at.entry("(random, point not reached)".into()).or_default() += 1;
+                }
+            }
+        } else {
+            std::thread::sleep(Duration::from_millis(rng.range(5, 160)));
+            match child.try_wait().unwrap() {
+                None => {
+                    child.kill().unwrap(); // SIGKILL
+                    child.wait().unwrap();
+                    *killed_at.entry("(random)".into()).or_default() += 1;
+                }
+                Some(st) => panic!("the pooler exited by itself ({st})"),
+            }
         }
         let t = Tracker::open(site.db()).unwrap();
         check_invariants(&t, beams);
-        let pending = t.jobs().unwrap().iter().filter(|j| j.status.is_pending()).count();
-        if t.jobs().unwrap().len() == beams && pending == 0 {
-            done_early += 1;
-        }
-        assert!(start.elapsed() < Duration::from_secs(120), "kill loop too slow");
+        assert!(start.elapsed() < Duration::from_secs(300), "kill loop too slow");
     }
     eprintln!(
-        "{kills} SIGKILLs in {:.1} s; the work was finished after {} of them",
-        start.elapsed().as_secs_f64(),
-        kills - done_early
+        "{} SIGKILLs in {:.1} s: {killed_at:?}",
+        random + aimed,
+        start.elapsed().as_secs_f64()
+    );
+    assert!(
+        killed_at.keys().filter(|k| !k.starts_with('(')).count() >= 4,
+        "too few crash points reached: {killed_at:?}"
     );
 
     // A clean run finishes whatever is left.
@@ -112,12 +151,14 @@ fn sigkill_at_random_points_loses_and_duplicates_nothing() {
                 s.id,
                 s.status
             );
+            if s.status == SubmitStatus::Lost {
+                assert!(!s.output_dir.exists(), "a lost attempt left {}", s.output_dir.display());
+            }
         }
         recovered += subs
             .iter()
-            .filter(|s| s.details.contains("after a pooler restart"))
+            .filter(|s| s.details.contains("after a pooler restart") || s.status == SubmitStatus::Lost)
             .count();
-        recovered += subs.iter().filter(|s| s.status == SubmitStatus::Lost).count();
     }
     // The worker ran exactly once per beam: no submission reached the queue twice.
     let runs = site.runs();
@@ -125,4 +166,33 @@ fn sigkill_at_random_points_loses_and_duplicates_nothing() {
     let distinct: std::collections::BTreeSet<_> = runs.iter().collect();
     assert_eq!(distinct.len(), beams);
     eprintln!("submissions recovered after a kill (adopted or lost): {recovered}");
+}
+
+#[test]
+fn sigkill_at_random_points_and_at_each_step_loses_and_duplicates_nothing() {
+    let site = Site::new(WORKER, "max_jobs_running = 3\nmax_jobs_queue = 1\nmax_attempts = 2\n");
+    let (fil, mock) = (16, 4);
+    make_beams(&site.path("rawdata"), fil, mock);
+    site.ok(&["db", "create"]);
+    let added = site.ok(&["add-files", "rawdata"]);
+    assert!(added.contains(&format!("{} added", fil + 2 * mock)), "{added}");
+    kill_loop(&site, fil + mock, 30, 30, Duration::from_secs(3));
+}
+
+#[test]
+fn sigkill_with_the_slurm_queue_loses_and_duplicates_nothing() {
+    if std::env::var("PALFA_TEST_SLURM").as_deref() != Ok("1") {
+        eprintln!("note: skipped (set PALFA_TEST_SLURM=1 with a cluster up; .ci/services/slurm.sh starts one)");
+        return;
+    }
+    let site = Site::new(
+        WORKER,
+        "max_jobs_running = 3\nmax_jobs_queue = 2\nmax_attempts = 2\nqueue_manager = \"slurm\"\n\n\
+         [jobpooler.slurm]\ntime = \"10\"\nmem = \"\"\ncpus_per_task = 1\nsubmit_grace_s = 2.0\n",
+    );
+    let fil = 6;
+    make_beams(&site.path("rawdata"), fil, 0);
+    site.ok(&["db", "create"]);
+    site.ok(&["add-files", "rawdata"]);
+    kill_loop(&site, fil, 6, 12, Duration::from_secs(8));
 }

@@ -232,3 +232,141 @@ fn stop_and_kill_take_jobs_out_of_the_queue() {
     let again = ops::kill_jobs(&t, queue.as_ref(), &[killed_job], &[], false).unwrap();
     assert!(!again[0].killed && again[0].message.contains("already"));
 }
+
+/// Exits 0 without complete results, by the name of its beam: `trunc*` writes
+/// half of `results.json` (as a crash in the middle of a plain write would),
+/// `none*` writes nothing, `short*` names a product and writes it too short;
+/// the second time it sees a beam it does the job properly.
+const SLOPPY_WORKER: &str = r#"#!/bin/sh
+out="$2"; shift 2
+mark="$(dirname "$0")/seen.$(basename "$1")"
+mkdir -p "$out"
+if [ ! -e "$mark" ]; then
+  touch "$mark"
+  case "$(basename "$1")" in
+    trunc*) head -c 200 "$(dirname "$0")/results.template.json" > "$out/results.json" ;;
+    none*) : ;;
+    short*) sed 's/"plots": \[\]/"plots": ["sp.png"]/; s/"file_sizes": {}/"file_sizes": {"sp.png": 100}/' \
+              "$(dirname "$0")/results.template.json" > "$out/results.json"; echo x > "$out/sp.png" ;;
+  esac
+  exit 0
+fi
+cp "$(dirname "$0")/results.template.json" "$out/results.json"
+echo "$out" >> "$(dirname "$0")/runs.log"
+"#;
+
+#[test]
+fn exit_status_zero_without_complete_results_is_a_failed_attempt() {
+    let s = Survey::new(SLOPPY_WORKER, "max_attempts = 2\n");
+    for n in ["trunc.fil", "none.fil", "short.fil"] {
+        write_filterbank(&s.rawdata().join(n));
+    }
+    let t = s.tracker();
+    ops::add_files(&t, &s.rawdata(), false).unwrap();
+    let notes = Recorder::default();
+    let mut pool = s.pool(&notes);
+    run_until_idle(&mut pool, Duration::from_secs(60));
+    for j in t.jobs().unwrap() {
+        let subs = t.submits_of_job(j.id).unwrap();
+        let st: Vec<_> = subs.iter().map(|x| x.status).collect();
+        assert_eq!(st, [SubmitStatus::Failed, SubmitStatus::Processed], "{}: {subs:#?}", j.beam);
+        let why = &subs[0].details;
+        assert!(why.contains("no complete results directory"), "{}: {why}", j.beam);
+        assert!(!subs[0].output_dir.exists(), "a failed attempt's results are removed");
+        palfa_core::formats::results::SearchResults::read_dir(&subs[1].output_dir).unwrap();
+        assert_eq!(j.status, JobStatus::Processed);
+    }
+    let sub_of = |beam: &str| {
+        let j = t.jobs().unwrap().into_iter().find(|j| j.beam == beam).unwrap();
+        t.submits_of_job(j.id).unwrap().remove(0).details
+    };
+    assert!(sub_of("trunc.fil").contains("not a palfa results file"));
+    assert!(sub_of("none.fil").contains("results.json"));
+    assert!(sub_of("short.fil").contains("2 bytes on disk, 100"), "{}", sub_of("short.fil"));
+    assert_eq!(notes.count("failed job"), 3, "{:?}", notes.events());
+}
+
+#[test]
+fn kill_by_file_matches_exact_paths_only() {
+    let s = Survey::new(SLOW_WORKER, "[basic]\ndelete_rawdata = true\n");
+    let other = s.root().join("elsewhere");
+    std::fs::create_dir_all(&other).unwrap();
+    write_filterbank(&s.rawdata().join("same.fil"));
+    write_filterbank(&other.join("same.fil"));
+    let t = s.tracker();
+    ops::add_files(&t, &s.rawdata(), false).unwrap();
+    // The second same-named file is not tracked (a duplicate name); give it a job anyway
+    // through a third directory holding a file of that name.
+    let third = s.root().join("third");
+    std::fs::create_dir_all(&third).unwrap();
+    write_filterbank(&third.join("beam.fil"));
+    ops::add_files(&t, &third, false).unwrap();
+    let mut pool = s.pool(&Recorder::default());
+    pool.iterate(&AtomicBool::new(false)).unwrap();
+    let queue = palfa_tracker::queue::from_config(&s.cfg).unwrap();
+
+    // A path that is not tracked, with the name of a tracked file: refused, nothing killed.
+    let wrong = other.join("same.fil");
+    let e = ops::kill_jobs(&t, queue.as_ref(), &[], std::slice::from_ref(&wrong), true).unwrap_err();
+    let msg = e.to_string();
+    assert!(msg.contains("is not a tracked file"), "{msg}");
+    let tracked = std::fs::canonicalize(s.rawdata().join("same.fil")).unwrap();
+    assert!(msg.contains(&tracked.display().to_string()), "candidates listed: {msg}");
+    assert!(t.jobs().unwrap().iter().all(|j| j.status == JobStatus::Submitted));
+    assert!(tracked.exists(), "no raw data deleted");
+    // A bare name is not a path either.
+    assert!(ops::kill_jobs(&t, queue.as_ref(), &[], &["beam.fil".into()], true).is_err());
+    // The exact path works.
+    let out = ops::kill_jobs(&t, queue.as_ref(), &[], &[tracked.clone()], true).unwrap();
+    assert!(out[0].killed, "{out:?}");
+    assert!(!tracked.exists());
+    let others = t.jobs().unwrap().into_iter().filter(|j| j.id != out[0].job_id);
+    assert!(others.into_iter().all(|j| j.status == JobStatus::Submitted));
+    for s in t.submits_with_status(SubmitStatus::Running).unwrap() {
+        queue
+            .delete(palfa_tracker::queue::JobRef {
+                queue_id: s.queue_id.as_deref().unwrap(),
+                token: &s.token,
+            })
+            .unwrap();
+    }
+}
+
+/// A SIGPROC header whose sizes multiply past 2^64: `nchans` x `nifs` x
+/// `nbits` = 2^30 x 2^30 x 16 wraps to 0 bytes per spectrum.
+fn hostile_filterbank(path: &std::path::Path) {
+    fn key(b: &mut Vec<u8>, k: &str) {
+        b.extend((k.len() as i32).to_le_bytes());
+        b.extend(k.as_bytes());
+    }
+    let mut b = Vec::new();
+    key(&mut b, "HEADER_START");
+    for (k, v) in [("nchans", 1i32 << 30), ("nifs", 1 << 30), ("nbits", 16)] {
+        key(&mut b, k);
+        b.extend(v.to_le_bytes());
+    }
+    for (k, v) in [("tsamp", 6.4e-5f64), ("fch1", 1500.0), ("foff", -1.0)] {
+        key(&mut b, k);
+        b.extend(v.to_le_bytes());
+    }
+    key(&mut b, "HEADER_END");
+    b.extend([0u8; 64]);
+    std::fs::write(path, b).unwrap();
+}
+
+#[test]
+fn add_files_reports_a_hostile_file_and_tracks_the_rest() {
+    let s = Survey::new(GOOD_WORKER, "");
+    write_filterbank(&s.rawdata().join("a.fil"));
+    hostile_filterbank(&s.rawdata().join("b_hostile.fil"));
+    std::fs::write(s.rawdata().join("c_truncated.fil"), b"\x0c\x00\x00\x00HEADER_START\x06\x00").unwrap();
+    write_filterbank(&s.rawdata().join("d.fil"));
+    let t = s.tracker();
+    let r = ops::add_files(&t, &s.rawdata(), false).unwrap();
+    let added: Vec<_> = r.added.iter().map(|(_, p)| p.file_name().unwrap().to_owned()).collect();
+    assert_eq!(added, ["a.fil", "d.fil"], "{r:#?}");
+    assert_eq!(r.skipped.len(), 2, "{r:#?}");
+    let hostile = r.skipped.iter().find(|(p, _)| p.ends_with("b_hostile.fil")).unwrap();
+    assert!(hostile.1.contains("larger than the file"), "{}", hostile.1);
+    assert_eq!(t.files_with_status(FileStatus::Downloaded).unwrap().len(), 2);
+}

@@ -150,6 +150,13 @@ fn data(seed: usize) -> Vec<f32> {
         .collect()
 }
 
+/// A small filterbank beam at `path`.
+pub fn write_beam(path: &Path, seed: usize) {
+    let mut w = FilterbankWriter::create(path, &spec(1214.0)).unwrap();
+    w.write_spectra(&data(seed)).unwrap();
+    w.finish().unwrap();
+}
+
 /// `n_fil` filterbank beams and `n_mock` Mock s0/s1 pairs in `dir`: `n_fil + n_mock` beams.
 pub fn make_beams(dir: &Path, n_fil: usize, n_mock: usize) {
     for i in 0..n_fil {
@@ -172,12 +179,18 @@ pub fn make_beams(dir: &Path, n_fil: usize, n_mock: usize) {
 pub struct Rng(pub u64);
 
 impl Rng {
+    /// Seeded from `PALFA_TEST_SEED` if set (to replay a failure), else from
+    /// the clock; the seed is printed either way.
     pub fn seeded() -> Self {
-        let t = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos() as u64;
-        Self(t | 1)
+        let seed = match std::env::var("PALFA_TEST_SEED") {
+            Ok(v) => v.trim().parse().expect("PALFA_TEST_SEED must be an unsigned integer"),
+            Err(_) => std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64,
+        };
+        eprintln!("random seed {seed} (replay with PALFA_TEST_SEED={seed})");
+        Self(seed | 1)
     }
 
     /// Uniform in `lo..hi`.

@@ -88,6 +88,7 @@ pub fn run_search(job: &SearchJob, progress: &dyn StageProgress) -> SearchResult
         diagnostics: Default::default(),
         num_dm_trials: 0,
         timing: Vec::new(),
+        file_sizes: Default::default(),
     };
     results.diagnostics.sigma_threshold = s.to_prepfold_sigma;
     results.diagnostics.max_cands_allowed_to_fold = s.max_cands_to_fold as u32;

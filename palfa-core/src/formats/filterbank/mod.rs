@@ -95,7 +95,16 @@ impl FilterbankReader {
                 reason: "the channel width must be non-zero".into(),
             }));
         }
-        let bytes_per_spectrum = nchans * nifs * nbits as usize;
+        // Sizes from a header are not trusted: a product that overflows is an error.
+        let Some(bytes_per_spectrum) = nchans
+            .checked_mul(nifs)
+            .and_then(|v| v.checked_mul(nbits as usize))
+            .filter(|&v| v / 8 <= file_size as usize)
+        else {
+            return Err(err(FormatErrorKind::Unsupported(format!(
+                "{nchans} channels x {nifs} IFs at {nbits} bits make one spectrum larger than the file"
+            ))));
+        };
         if bytes_per_spectrum % 8 != 0 {
             return Err(err(FormatErrorKind::Unsupported(format!(
                 "{nchans} channels x {nifs} IFs at {nbits} bits is not a whole number of bytes per spectrum"
