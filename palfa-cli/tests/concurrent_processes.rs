@@ -69,7 +69,11 @@ fn pooler_add_files_stop_and_status_as_processes_on_one_database() {
         let stop = (!running.is_empty()).then(|| {
             let mut args = vec!["jobs", "stop"];
             args.extend(running.iter().map(String::as_str));
-            site.palfa(&args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
+            site.palfa(&args)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
         });
         let (ok, err) = finish(add, "add-files");
         assert!(ok, "add-files failed: {err}");
@@ -92,7 +96,11 @@ fn pooler_add_files_stop_and_status_as_processes_on_one_database() {
     assert!(st.success());
     let (ok, err) = finish(pooler, "jobpool");
     assert!(ok, "the pooler did not stop cleanly: {err}");
-    let out = site.palfa(&["jobpool", "--until-idle"]).stderr(Stdio::piped()).output().unwrap();
+    let out = site
+        .palfa(&["jobpool", "--until-idle"])
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
     assert_success(&out, &["jobpool", "--until-idle"]);
     eprintln!(
         "{ROUNDS} rounds in {:.1} s; jobs stop accepted/refused: {stops:?}",
@@ -101,7 +109,9 @@ fn pooler_add_files_stop_and_status_as_processes_on_one_database() {
 
     let t = Tracker::open(site.db()).unwrap();
     let beams = ROUNDS * BEAMS_PER_ROUND;
-    let files = t.files_with_status(palfa_tracker::states::FileStatus::Downloaded).unwrap();
+    let files = t
+        .files_with_status(palfa_tracker::states::FileStatus::Downloaded)
+        .unwrap();
     assert_eq!(files.len(), beams, "every file tracked once");
     let jobs = t.jobs().unwrap();
     assert_eq!(jobs.len(), beams, "one job per beam");
@@ -116,7 +126,10 @@ fn pooler_add_files_stop_and_status_as_processes_on_one_database() {
         assert_eq!(runs.iter().filter(|r| **r == dir).count(), 1, "{dir} ran once");
         for s in &subs {
             assert!(
-                matches!(s.status, SubmitStatus::Processed | SubmitStatus::Removed | SubmitStatus::Lost),
+                matches!(
+                    s.status,
+                    SubmitStatus::Processed | SubmitStatus::Removed | SubmitStatus::Lost
+                ),
                 "job {} submission {} is {}",
                 j.id,
                 s.id,

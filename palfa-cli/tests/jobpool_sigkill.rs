@@ -16,13 +16,15 @@ use palfa_tracker::states::{JobStatus, SubmitStatus};
 use palfa_tracker::Tracker;
 use tracker_support::*;
 
-/// Where the pooler can be made to die, in the order a submission meets them
-/// (see `docs/tracker.md`).
+/// Where the pooler is made to die (see `docs/tracker.md`), in an order that
+/// reaches each: a kill before the queue's answer is recorded leaves a
+/// `submitting` row for the next pooler to reconcile.
 const CRASH_POINTS: &[&str] = &[
     "submit.recorded",
-    "submit.asked",
-    "submit.committed",
     "reconcile.looked_up",
+    "submit.asked",
+    "reconcile.looked_up",
+    "submit.committed",
     "poll.checked",
     "poll.committed",
 ];
@@ -60,15 +62,13 @@ fn check_invariants(t: &Tracker, beams: usize) {
 /// Kills the pooler `random` times at random moments and `aimed` times at
 /// crash points, then lets a clean run finish, and checks that every beam was
 /// searched exactly once.
-fn kill_loop(site: &Site, beams: usize, random: usize, aimed: usize, point_wait: Duration) {
+fn kill_loop(site: &Site, beams: usize, random: usize, aimed: usize, point_wait: Duration, max_n: u64) {
     let mut rng = Rng::seeded();
     let start = Instant::now();
     let mut killed_at: BTreeMap<String, usize> = BTreeMap::new();
-    // Aimed and random kills interleaved; aimed ones cycle through the points.
-    let both = random.min(aimed);
-    let schedule: Vec<bool> = (0..random + aimed)
-        .map(|i| if i < 2 * both { i % 2 == 1 } else { aimed > random })
-        .collect();
+    // Aimed kills first, while there is work to do (they cycle through the
+    // points), then random ones.
+    let schedule: Vec<bool> = (0..random + aimed).map(|i| i < aimed).collect();
     let mut aimed_so_far = 0;
     for aim in schedule {
         let mut cmd = site.palfa(&["jobpool"]);
@@ -76,7 +76,13 @@ fn kill_loop(site: &Site, beams: usize, random: usize, aimed: usize, point_wait:
         let point = CRASH_POINTS[aimed_so_far % CRASH_POINTS.len()];
         if aim {
             aimed_so_far += 1;
-            cmd.env("PALFA_CRASH_AT", format!("{point}:{}", rng.range(1, 4)));
+            // The n-th time; a restarted pooler reconciles the one row a kill left.
+            let n = if point.starts_with("reconcile") {
+                1
+            } else {
+                rng.range(1, max_n + 1)
+            };
+            cmd.env("PALFA_CRASH_AT", format!("{point}:{n}"));
         }
         let mut child = cmd.spawn().unwrap();
         if aim {
@@ -176,7 +182,7 @@ fn sigkill_at_random_points_and_at_each_step_loses_and_duplicates_nothing() {
     site.ok(&["db", "create"]);
     let added = site.ok(&["add-files", "rawdata"]);
     assert!(added.contains(&format!("{} added", fil + 2 * mock)), "{added}");
-    kill_loop(&site, fil + mock, 30, 30, Duration::from_secs(3));
+    kill_loop(&site, fil + mock, 30, 30, Duration::from_secs(1), 3);
 }
 
 #[test]
@@ -190,9 +196,9 @@ fn sigkill_with_the_slurm_queue_loses_and_duplicates_nothing() {
         "max_jobs_running = 3\nmax_jobs_queue = 2\nmax_attempts = 2\nqueue_manager = \"slurm\"\n\n\
          [jobpooler.slurm]\ntime = \"10\"\nmem = \"\"\ncpus_per_task = 1\nsubmit_grace_s = 2.0\n",
     );
-    let fil = 6;
+    let fil = 8;
     make_beams(&site.path("rawdata"), fil, 0);
     site.ok(&["db", "create"]);
     site.ok(&["add-files", "rawdata"]);
-    kill_loop(&site, fil, 6, 12, Duration::from_secs(8));
+    kill_loop(&site, fil, 6, 14, Duration::from_secs(6), 1);
 }

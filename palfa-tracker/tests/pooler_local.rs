@@ -269,7 +269,12 @@ fn exit_status_zero_without_complete_results_is_a_failed_attempt() {
     for j in t.jobs().unwrap() {
         let subs = t.submits_of_job(j.id).unwrap();
         let st: Vec<_> = subs.iter().map(|x| x.status).collect();
-        assert_eq!(st, [SubmitStatus::Failed, SubmitStatus::Processed], "{}: {subs:#?}", j.beam);
+        assert_eq!(
+            st,
+            [SubmitStatus::Failed, SubmitStatus::Processed],
+            "{}: {subs:#?}",
+            j.beam
+        );
         let why = &subs[0].details;
         assert!(why.contains("no complete results directory"), "{}: {why}", j.beam);
         assert!(!subs[0].output_dir.exists(), "a failed attempt's results are removed");
@@ -282,7 +287,11 @@ fn exit_status_zero_without_complete_results_is_a_failed_attempt() {
     };
     assert!(sub_of("trunc.fil").contains("not a palfa results file"));
     assert!(sub_of("none.fil").contains("results.json"));
-    assert!(sub_of("short.fil").contains("2 bytes on disk, 100"), "{}", sub_of("short.fil"));
+    assert!(
+        sub_of("short.fil").contains("2 bytes on disk, 100"),
+        "{}",
+        sub_of("short.fil")
+    );
     assert_eq!(notes.count("failed job"), 3, "{:?}", notes.events());
 }
 
@@ -359,7 +368,11 @@ fn add_files_reports_a_hostile_file_and_tracks_the_rest() {
     let s = Survey::new(GOOD_WORKER, "");
     write_filterbank(&s.rawdata().join("a.fil"));
     hostile_filterbank(&s.rawdata().join("b_hostile.fil"));
-    std::fs::write(s.rawdata().join("c_truncated.fil"), b"\x0c\x00\x00\x00HEADER_START\x06\x00").unwrap();
+    std::fs::write(
+        s.rawdata().join("c_truncated.fil"),
+        b"\x0c\x00\x00\x00HEADER_START\x06\x00",
+    )
+    .unwrap();
     write_filterbank(&s.rawdata().join("d.fil"));
     let t = s.tracker();
     let r = ops::add_files(&t, &s.rawdata(), false).unwrap();
