@@ -282,3 +282,34 @@ fn server_errors_are_typed() {
     assert!(q.can_submit().is_err());
     replay.assert_done();
 }
+
+#[test]
+fn a_qsub_answer_lost_on_the_way_is_not_a_refusal() {
+    // qsub may have queued the job before the connection broke: the pooler
+    // must ask the server for the token before it submits the job again.
+    for (n, stderr) in [
+        "qsub: End of File\n",
+        "qsub: cannot connect to server pbs01 (errno=111) Connection refused\n",
+        "pbs_iff: cannot read reply from pbs_server\nNo Permission.\nqsub: cannot connect to server pbs01 (errno=15007) Unauthorized Request\n",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let dir = tempfile::tempdir().unwrap();
+        let replay = Replay::default();
+        let q = queue(dir.path(), &replay, GOOD_WORKER);
+        replay.expect("qsub", &["-V"], 1, "", stderr);
+        let files = [PathBuf::from("/data/x.fil")];
+        let token = format!("palfa_1_{}_aaaaaa", n + 1);
+        let e = q
+            .submit(&SubmitRequest {
+                job_id: 1,
+                token: &token,
+                files: &files,
+                outdir: dir.path(),
+            })
+            .unwrap_err();
+        assert!(!e.is_certain_refusal(), "{stderr:?} taken for a refusal: {e}");
+        replay.assert_done();
+    }
+}
