@@ -44,8 +44,10 @@
 //! # Ok(()) }
 //! ```
 
+pub mod archive;
 pub mod clock;
 pub mod db;
+pub mod download;
 mod error;
 pub mod notify;
 pub mod ops;
@@ -55,6 +57,7 @@ pub mod states;
 mod status;
 
 pub use db::{Tracker, Tx};
+pub use download::{DownloadReport, DownloadRunOptions, DownloadSettings, DownloadStop, Downloader, TransferInfo};
 pub use error::{Result, TrackerError};
 pub use notify::{Failure, LogNotifier, NoNotifier, Notifier};
 pub use pooler::{IterationReport, JobPool, PoolSettings, RunOptions, StopReason};
