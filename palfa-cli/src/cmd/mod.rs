@@ -2,10 +2,12 @@
 
 pub mod accelsearch;
 pub mod add_files;
+pub mod archive;
 pub mod bench;
 pub mod config;
 pub mod db;
 pub mod dedisperse;
+pub mod downloader;
 pub mod demo;
 pub mod inspect;
 pub mod jobpool;

@@ -333,6 +333,7 @@ impl Downloader {
         }
         self.verify(&mut r)?;
         self.recover(&mut r)?;
+        self.clean_up_requests()?;
         if stopped() {
             self.abandon();
         }
@@ -558,7 +559,11 @@ impl Downloader {
                 Err(e) => self.note_request_once(&req, &format!("asking whether the restore is ready failed: {e}"))?,
             }
         }
-        // Finished requests whose files are all dealt with.
+        Ok(())
+    }
+
+    /// Finished requests whose files are all dealt with become `cleaned_up`.
+    fn clean_up_requests(&self) -> Result<(), DownloadError> {
         for req in self.tracker.requests_with_status(RequestStatus::Finished)? {
             let files = self.tracker.files_of_request(req.id)?;
             let open = files.iter().any(|f| {
