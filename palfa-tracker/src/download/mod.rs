@@ -486,7 +486,8 @@ impl Downloader {
         }
     }
 
-    /// Removes `.part` files of tracked files (none is live at start-up).
+    /// Removes `.part` files of tracked files (none is live at start-up),
+    /// except those of `unverified` files.
     fn remove_stale_parts(&self) -> Result<(), DownloadError> {
         let dir = &self.settings.temp;
         let entries = std::fs::read_dir(dir).map_err(|e| DownloadError::Io {
@@ -497,7 +498,9 @@ impl Downloader {
             let path = e.path();
             let Some(name) = path.file_name().and_then(|n| n.to_str()) else { continue };
             let Some(base) = name.strip_suffix(".part") else { continue };
-            if self.tracker.file_by_path(&dir.join(base))?.is_some() {
+            // An `unverified` file's `.part` is complete: step 5 checks it.
+            let tracked = self.tracker.file_by_path(&dir.join(base))?;
+            if tracked.is_some_and(|f| f.status != FileStatus::Unverified) {
                 tracing::info!("removing stale partial file {}", path.display());
                 remove_part(&path);
             }
