@@ -1,0 +1,140 @@
+//! `palfa downloader` end to end against real FTP servers on loopback: the
+//! reference archive (`palfa archive serve`, FTP and FTPS) and an archive
+//! palfa did not write (pyftpdlib, FTP and FTPS). A restore of 10 beams is
+//! requested, becomes ready, every file arrives with its size checked, and
+//! `numdownloads` transfers overlap in time (from the tracker's timestamps).
+
+mod download_support;
+mod tracker_support;
+
+use std::process::Stdio;
+
+use download_support::*;
+use palfa_tracker::states::RequestStatus;
+use palfa_tracker::Tracker;
+use tracker_support::*;
+
+const BEAMS: usize = 10;
+
+/// Runs `palfa downloader --until-idle` on a site whose archive is `a`.
+fn download_all(site: &Site, a: &ArchiveProc, ca: Option<&std::path::Path>, beam_size: usize, numdownloads: usize) {
+    // Room for exactly the 10 beams: one restore of 10, no second request.
+    let budget = BEAMS * beam_size + beam_size / 2;
+    let extra = format!(
+        "numdownloads = {numdownloads}\nnumrestores = 1\nfiles_per_restore = {BEAMS}\n\
+         file_size_estimate = {beam_size}\nspace_to_use = {budget}\n"
+    );
+    let mut toml = std::fs::read_to_string(site.config()).unwrap();
+    toml.push_str(&download_section(a, ca, &extra));
+    std::fs::write(site.config(), toml).unwrap();
+    site.ok(&["db", "create"]);
+    let out = site
+        .palfa(&["downloader", "--until-idle", "--sleep", "0.05"])
+        .env("PALFA_API_PASSWORD", PW)
+        .env("PALFA_FTP_PASSWORD", PW)
+        .env("RUST_LOG", "info")
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert_success(&out, &["downloader", "--until-idle"]);
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(!log.contains(PW), "the password is in the log:\n{log}");
+    let status = site.ok(&["status", "--json"]);
+    assert!(!status.contains(PW));
+}
+
+fn check(site: &Site, data: &std::path::Path, numdownloads: usize) {
+    let t = Tracker::open(site.db()).unwrap();
+    check_downloaded(&t, data, &site.path("rawdata"));
+    let reqs = t.requests().unwrap();
+    assert_eq!(reqs.len(), 1, "{reqs:#?}");
+    assert_eq!(reqs[0].status, RequestStatus::CleanedUp, "{}", reqs[0].details);
+    assert_eq!(reqs[0].numrequested, Some(BEAMS as u32));
+    let overlap = max_overlap(&t);
+    eprintln!("at most {overlap} transfers receiving at once (numdownloads = {numdownloads})");
+    assert!(overlap <= numdownloads, "{overlap} transfers at once, more than numdownloads");
+    assert_eq!(overlap, numdownloads, "transfers did not overlap as numdownloads allows");
+}
+
+#[test]
+fn reference_archive_over_ftp() {
+    let site = Site::new(WORKER, "");
+    let size = 4 << 20;
+    make_data(&site.path("archive"), BEAMS, size);
+    let a = start_serve(&site.path("archive"), None, &site.path("archive.log"));
+    download_all(&site, &a, None, size, 3);
+    check(&site, &site.path("archive"), 3);
+}
+
+#[test]
+fn reference_archive_over_ftps() {
+    let site = Site::new(WORKER, "");
+    let certs = make_certs(site.dir.path());
+    let size = 4 << 20;
+    make_data(&site.path("archive"), BEAMS, size);
+    let a = start_serve(&site.path("archive"), Some(&certs), &site.path("archive.log"));
+    download_all(&site, &a, Some(&certs.ca), size, 3);
+    check(&site, &site.path("archive"), 3);
+}
+
+#[test]
+fn pyftpdlib_archive_over_ftp() {
+    if !have_pyftpdlib(false) {
+        return;
+    }
+    let site = Site::new(WORKER, "");
+    let size = 256 << 10;
+    make_data(&site.path("archive"), BEAMS, size);
+    // 1 MiB/s per transfer: each beam takes a quarter of a second.
+    let a = start_pyftpdlib(&site.path("archive"), &site.path("ftproot"), None, 1 << 20, &site.path("archive.log"));
+    download_all(&site, &a, None, size, 3);
+    check(&site, &site.path("archive"), 3);
+}
+
+#[test]
+fn pyftpdlib_archive_over_ftps() {
+    if !have_pyftpdlib(true) {
+        return;
+    }
+    let site = Site::new(WORKER, "");
+    let certs = make_certs(site.dir.path());
+    let size = 256 << 10;
+    make_data(&site.path("archive"), BEAMS, size);
+    let a = start_pyftpdlib(
+        &site.path("archive"),
+        &site.path("ftproot"),
+        Some(&certs),
+        1 << 20,
+        &site.path("archive.log"),
+    );
+    download_all(&site, &a, Some(&certs.ca), size, 2);
+    check(&site, &site.path("archive"), 2);
+}
+
+#[test]
+fn ftps_with_an_untrusted_certificate_is_refused() {
+    let site = Site::new(WORKER, "");
+    let certs = make_certs(site.dir.path());
+    let other = site.path("other");
+    std::fs::create_dir_all(&other).unwrap();
+    let untrusted = make_certs(&other);
+    make_data(&site.path("archive"), 2, 1000);
+    let a = start_serve(&site.path("archive"), Some(&certs), &site.path("archive.log"));
+    let mut toml = std::fs::read_to_string(site.config()).unwrap();
+    toml.push_str(&download_section(&a, Some(&untrusted.ca), "file_size_estimate = 1000\n"));
+    std::fs::write(site.config(), toml).unwrap();
+    site.ok(&["db", "create"]);
+    let out = site
+        .palfa(&["downloader", "--max-iterations", "3", "--sleep", "0.05"])
+        .env("PALFA_API_PASSWORD", PW)
+        .env("PALFA_FTP_PASSWORD", PW)
+        .output()
+        .unwrap();
+    assert_success(&out, &["downloader"]);
+    let t = Tracker::open(site.db()).unwrap();
+    let r = &t.requests().unwrap()[0];
+    assert_eq!(r.status, RequestStatus::Waiting);
+    assert!(r.details.contains("AUTH TLS") && r.details.contains("certificate"), "{}", r.details);
+    assert!(t.files_with_status(palfa_tracker::states::FileStatus::New).unwrap().is_empty());
+    assert!(!r.details.contains(PW));
+}
