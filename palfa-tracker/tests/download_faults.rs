@@ -13,7 +13,7 @@ use archive_stubs::{content, Answer, FtpStub, HttpStub, Send, StubFile};
 use palfa_core::config::Secret;
 use palfa_tracker::archive::{CornellArchive, FtpClient, FtpSettings, RestoreClient};
 use palfa_tracker::db::last_note;
-use palfa_tracker::download::part_path;
+use palfa_tracker::download::{part_path, DownloadStatus};
 use palfa_tracker::states::{AttemptStatus, FileStatus, RequestStatus};
 use palfa_tracker::{DownloadRunOptions, DownloadSettings, DownloadStop, Downloader, Tracker};
 
@@ -239,9 +239,23 @@ fn a_stalled_server_never_hangs_the_downloader() {
     );
     let mut s = rig.settings();
     s.numretries = 1;
-    let mut dl = rig.downloader(s, Duration::from_secs(1));
-    until_idle(&mut dl);
+    let mut dl = rig.downloader(s.clone(), Duration::from_secs(1));
+    // While it stalls, `palfa status` shows the transfer with what it got.
     let t = rig.tracker();
+    let mut seen = false;
+    for _ in 0..500 {
+        dl.iterate(&AtomicBool::new(false)).unwrap();
+        let st = DownloadStatus::gather(&t, &s).unwrap();
+        if st.in_flight.first().is_some_and(|x| x.received == 50_000) {
+            assert_eq!(st.in_flight[0].size, 100_000);
+            assert!(st.to_text().contains("slow.fits"), "{}", st.to_text());
+            seen = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(seen, "the stalled transfer never showed its 50000 bytes");
+    until_idle(&mut dl);
     let f = file(&t, "slow.fits");
     assert_eq!(f.status, FileStatus::TerminalFailure, "{}", f.details);
     let at = t.attempts_of_file(f.id).unwrap();

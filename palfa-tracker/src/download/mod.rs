@@ -28,6 +28,7 @@
 
 pub mod budget;
 mod lock;
+mod status;
 mod transfer;
 
 use std::collections::HashMap;
@@ -43,6 +44,7 @@ use serde::Serialize;
 
 pub use budget::DiskBudget;
 pub use lock::DownloaderLock;
+pub use status::{bytes, DownloadStatus, InFlight, RequestInfo};
 pub use transfer::part_path;
 
 use crate::archive::{shown, Archive, ArchiveError, RemoteFile, RestoreState};
@@ -678,10 +680,14 @@ impl Downloader {
             tracing::debug!("disk budget full: no restore request");
             return Ok(());
         }
+        static SEQ: AtomicU64 = AtomicU64::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
         let placeholder = format!(
-            "{PENDING_GUID_PREFIX}{}-{}",
+            "{PENDING_GUID_PREFIX}{}-{nanos}-{}",
             std::process::id(),
-            clock::now()
+            SEQ.fetch_add(1, Ordering::Relaxed)
         );
         let s = &self.settings;
         let id = self.tracker.transaction(|t| {

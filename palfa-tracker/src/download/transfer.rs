@@ -4,7 +4,7 @@
 //! to the tracker so that the tracker's timestamps are the transfer's own.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::mpsc::Sender;
@@ -105,8 +105,9 @@ fn fetch(job: &Job, tracker: &Tracker, part: &Path) -> Result<u64, ArchiveError>
         path: part.display().to_string(),
         source,
     };
-    let file = File::create(part).map_err(local)?;
-    let mut w = BufWriter::with_capacity(1 << 20, file);
+    // Unbuffered: the archive client writes in large chunks, and the size of
+    // the `.part` on disk is the progress `palfa status` shows.
+    let mut w = File::create(part).map_err(local)?;
     let mut started = || {
         let note = "the server accepted RETR; receiving";
         if let Err(e) = tracker.transaction(|t| t.note::<AttemptStatus>(job.attempt_id, note)) {
@@ -117,8 +118,7 @@ fn fetch(job: &Job, tracker: &Tracker, part: &Path) -> Result<u64, ArchiveError>
         .archive
         .fetch(&job.guid, &job.file, &mut w, &job.bytes, &mut started, &job.stop)?;
     w.flush().map_err(local)?;
-    let file = w.into_inner().map_err(|e| local(e.into_error()))?;
-    file.sync_all().map_err(local)?;
+    w.sync_all().map_err(local)?;
     Ok(n)
 }
 
