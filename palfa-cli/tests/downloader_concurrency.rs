@@ -45,7 +45,10 @@ fn downloader_pooler_and_add_files_share_the_database() {
     toml.push_str(&download_section(
         &a,
         None,
-        &format!("numdownloads = 3\nfiles_per_restore = 4\nnumrestores = 2\nfile_size_estimate = {}\n", 256 << 10),
+        &format!(
+            "numdownloads = 3\nfiles_per_restore = 4\nnumrestores = 2\nfile_size_estimate = {}\n",
+            256 << 10
+        ),
     ));
     std::fs::write(site.config(), toml).unwrap();
     site.ok(&["db", "create"]);
@@ -83,7 +86,10 @@ fn downloader_pooler_and_add_files_share_the_database() {
         if jobs.len() == DOWNLOADED + ADDED && jobs.iter().all(|j| j.status == JobStatus::Processed) {
             break;
         }
-        assert!(start.elapsed() < Duration::from_secs(60), "jobs never all processed: {jobs:#?}");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "jobs never all processed: {jobs:#?}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     let killed = std::process::Command::new("kill")
@@ -109,7 +115,10 @@ fn check_downloaded_subset(t: &Tracker, data: &std::path::Path) {
     let mut n = 0;
     for f in t.files_with_status(FileStatus::Downloaded).unwrap() {
         if f.request_id.is_some() {
-            assert_eq!(std::fs::read(&f.filename).unwrap(), std::fs::read(data.join(&f.name)).unwrap());
+            assert_eq!(
+                std::fs::read(&f.filename).unwrap(),
+                std::fs::read(data.join(&f.name)).unwrap()
+            );
             n += 1;
         }
     }

@@ -52,8 +52,14 @@ fn check(site: &Site, data: &std::path::Path, numdownloads: usize) {
     assert_eq!(reqs[0].numrequested, Some(BEAMS as u32));
     let overlap = max_overlap(&t);
     eprintln!("at most {overlap} transfers receiving at once (numdownloads = {numdownloads})");
-    assert!(overlap <= numdownloads, "{overlap} transfers at once, more than numdownloads");
-    assert_eq!(overlap, numdownloads, "transfers did not overlap as numdownloads allows");
+    assert!(
+        overlap <= numdownloads,
+        "{overlap} transfers at once, more than numdownloads"
+    );
+    assert_eq!(
+        overlap, numdownloads,
+        "transfers did not overlap as numdownloads allows"
+    );
 }
 
 #[test]
@@ -86,7 +92,13 @@ fn pyftpdlib_archive_over_ftp() {
     let size = 256 << 10;
     make_data(&site.path("archive"), BEAMS, size);
     // 1 MiB/s per transfer: each beam takes a quarter of a second.
-    let a = start_pyftpdlib(&site.path("archive"), &site.path("ftproot"), None, 1 << 20, &site.path("archive.log"));
+    let a = start_pyftpdlib(
+        &site.path("archive"),
+        &site.path("ftproot"),
+        None,
+        1 << 20,
+        &site.path("archive.log"),
+    );
     download_all(&site, &a, None, size, 3);
     check(&site, &site.path("archive"), 3);
 }
@@ -121,7 +133,11 @@ fn ftps_with_an_untrusted_certificate_is_refused() {
     make_data(&site.path("archive"), 2, 1000);
     let a = start_serve(&site.path("archive"), Some(&certs), &site.path("archive.log"));
     let mut toml = std::fs::read_to_string(site.config()).unwrap();
-    toml.push_str(&download_section(&a, Some(&untrusted.ca), "file_size_estimate = 1000\n"));
+    toml.push_str(&download_section(
+        &a,
+        Some(&untrusted.ca),
+        "file_size_estimate = 1000\n",
+    ));
     std::fs::write(site.config(), toml).unwrap();
     site.ok(&["db", "create"]);
     let out = site
@@ -134,7 +150,14 @@ fn ftps_with_an_untrusted_certificate_is_refused() {
     let t = Tracker::open(site.db()).unwrap();
     let r = &t.requests().unwrap()[0];
     assert_eq!(r.status, RequestStatus::Waiting);
-    assert!(r.details.contains("AUTH TLS") && r.details.contains("certificate"), "{}", r.details);
-    assert!(t.files_with_status(palfa_tracker::states::FileStatus::New).unwrap().is_empty());
+    assert!(
+        r.details.contains("AUTH TLS") && r.details.contains("certificate"),
+        "{}",
+        r.details
+    );
+    assert!(t
+        .files_with_status(palfa_tracker::states::FileStatus::New)
+        .unwrap()
+        .is_empty());
     assert!(!r.details.contains(PW));
 }

@@ -37,7 +37,11 @@ fn check_invariants(t: &Tracker) {
         );
     }
     let downloading = t.attempts_with_status(AttemptStatus::Downloading).unwrap();
-    assert!(downloading.len() <= 2, "{} attempts downloading at once", downloading.len());
+    assert!(
+        downloading.len() <= 2,
+        "{} attempts downloading at once",
+        downloading.len()
+    );
 }
 
 #[test]
@@ -76,7 +80,11 @@ fn sigkill_at_random_points_downloads_every_file_exactly_once() {
     let start = Instant::now();
     loop {
         let t = Tracker::open(site.db()).unwrap();
-        if t.requests().unwrap().iter().any(|r| !r.guid.starts_with(PENDING_GUID_PREFIX)) {
+        if t.requests()
+            .unwrap()
+            .iter()
+            .any(|r| !r.guid.starts_with(PENDING_GUID_PREFIX))
+        {
             break;
         }
         assert!(start.elapsed() < Duration::from_secs(30), "no restore requested");

@@ -126,7 +126,10 @@ fn all_details(t: &Tracker) -> String {
 
 fn assert_no_secret(t: &Tracker) {
     let all = all_details(t);
-    assert!(!all.contains(PW) && !all.contains("hunter2"), "a password in the tracker:\n{all}");
+    assert!(
+        !all.contains(PW) && !all.contains("hunter2"),
+        "a password in the tracker:\n{all}"
+    );
 }
 
 fn file(t: &Tracker, name: &str) -> palfa_tracker::db::FileRow {
@@ -152,8 +155,16 @@ fn a_dropped_connection_is_retried_and_the_file_arrives_whole() {
     let a = content(1, 300_000);
     let rig = Rig::new(
         vec![
-            StubFile { name: "a.fits".into(), data: a.clone(), send: Send::DropOnce },
-            StubFile { name: "b.fits".into(), data: content(2, 1000), send: Send::Normal },
+            StubFile {
+                name: "a.fits".into(),
+                data: a.clone(),
+                send: Send::DropOnce,
+            },
+            StubFile {
+                name: "b.fits".into(),
+                data: content(2, 1000),
+                send: Send::Normal,
+            },
         ],
         r,
         l,
@@ -181,7 +192,11 @@ fn a_dropped_connection_is_retried_and_the_file_arrives_whole() {
 fn a_file_that_always_drops_fails_for_good_with_every_reason() {
     let (r, l) = ok_restore();
     let rig = Rig::new(
-        vec![StubFile { name: "a.fits".into(), data: content(1, 200_000), send: Send::Drop }],
+        vec![StubFile {
+            name: "a.fits".into(),
+            data: content(1, 200_000),
+            send: Send::Drop,
+        }],
         r,
         l,
     );
@@ -206,7 +221,11 @@ fn a_file_that_always_drops_fails_for_good_with_every_reason() {
 fn a_file_shorter_than_listed_is_never_marked_downloaded() {
     let (r, l) = ok_restore();
     let rig = Rig::new(
-        vec![StubFile { name: "short.fits".into(), data: content(3, 50_000), send: Send::Short }],
+        vec![StubFile {
+            name: "short.fits".into(),
+            data: content(3, 50_000),
+            send: Send::Short,
+        }],
         r,
         l,
     );
@@ -233,7 +252,11 @@ fn a_file_shorter_than_listed_is_never_marked_downloaded() {
 fn a_stalled_server_never_hangs_the_downloader() {
     let (r, l) = ok_restore();
     let rig = Rig::new(
-        vec![StubFile { name: "slow.fits".into(), data: content(4, 100_000), send: Send::Stall }],
+        vec![StubFile {
+            name: "slow.fits".into(),
+            data: content(4, 100_000),
+            send: Send::Stall,
+        }],
         r,
         l,
     );
@@ -267,7 +290,11 @@ fn a_stalled_server_never_hangs_the_downloader() {
 #[test]
 fn restore_service_errors_are_recorded_then_a_good_answer_is_used() {
     let rig = Rig::new(
-        vec![StubFile { name: "a.fits".into(), data: content(5, 5000), send: Send::Normal }],
+        vec![StubFile {
+            name: "a.fits".into(),
+            data: content(5, 5000),
+            send: Send::Normal,
+        }],
         vec![
             Answer::Status(500),
             Answer::Xml("fail".into()),
@@ -285,12 +312,19 @@ fn restore_service_errors_are_recorded_then_a_good_answer_is_used() {
     let reasons: Vec<String> = reqs.iter().map(|r| last_note(&r.details)).collect();
     assert!(reqs.iter().all(|r| r.status == RequestStatus::Failed), "{reasons:#?}");
     assert!(reasons[0].contains("HTTP status 500"), "{}", reasons[0]);
-    assert!(reasons[1].contains("refused") && reasons[1].contains("\"fail\""), "{}", reasons[1]);
+    assert!(
+        reasons[1].contains("refused") && reasons[1].contains("\"fail\""),
+        "{}",
+        reasons[1]
+    );
     assert!(reasons[2].contains("not an XML <string> document"), "{}", reasons[2]);
     assert!(reasons[3].contains("not an XML <string> document"), "{}", reasons[3]);
     until_idle(&mut dl);
     assert_eq!(file(&t, "a.fits").status, FileStatus::Downloaded);
-    assert_eq!(t.request_by_guid(GUID).unwrap().unwrap().status, RequestStatus::CleanedUp);
+    assert_eq!(
+        t.request_by_guid(GUID).unwrap().unwrap().status,
+        RequestStatus::CleanedUp
+    );
     assert_no_secret(&t);
 }
 
@@ -357,7 +391,11 @@ fn the_same_guid_twice_is_an_error_not_a_second_request() {
 fn a_full_disk_budget_blocks_requests_and_downloads() {
     let (r, l) = ok_restore();
     let rig = Rig::new(
-        vec![StubFile { name: "a.fits".into(), data: content(6, 4000), send: Send::Normal }],
+        vec![StubFile {
+            name: "a.fits".into(),
+            data: content(6, 4000),
+            send: Send::Normal,
+        }],
         r,
         l,
     );
@@ -416,9 +454,17 @@ fn hostile_names_are_refused_and_nothing_is_written_outside_temp() {
     ];
     let mut files: Vec<StubFile> = hostile
         .iter()
-        .map(|n| StubFile { name: n.to_string(), data: content(7, 100), send: Send::Normal })
+        .map(|n| StubFile {
+            name: n.to_string(),
+            data: content(7, 100),
+            send: Send::Normal,
+        })
         .collect();
-    files.push(StubFile { name: "good.fits".into(), data: content(8, 100), send: Send::Normal });
+    files.push(StubFile {
+        name: "good.fits".into(),
+        data: content(8, 100),
+        send: Send::Normal,
+    });
     let rig = Rig::new(files, r, l);
     let mut dl = rig.downloader(rig.settings(), Duration::from_secs(5));
     until_idle(&mut dl);
@@ -454,7 +500,10 @@ fn hostile_names_are_refused_and_nothing_is_written_outside_temp() {
 fn an_unreachable_archive_is_recorded_without_the_password() {
     let rig = Rig::new(vec![], vec![Answer::Xml(GUID.into())], vec![]);
     // A port nothing listens on.
-    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
     let restore = RestoreClient::new(
         &format!("http://{dead}/Service.asmx"),
         USER,
@@ -478,7 +527,11 @@ fn an_unreachable_archive_is_recorded_without_the_password() {
     let t = rig.tracker();
     let r = &t.requests().unwrap()[0];
     assert_eq!(r.status, RequestStatus::Failed);
-    assert!(last_note(&r.details).contains("restore service Restore"), "{}", r.details);
+    assert!(
+        last_note(&r.details).contains("restore service Restore"),
+        "{}",
+        r.details
+    );
     assert_no_secret(&t);
 }
 
@@ -488,8 +541,16 @@ fn after_a_crash_a_dead_attempt_is_interrupted_and_the_file_fetched_once() {
     let a = content(9, 20_000);
     let rig = Rig::new(
         vec![
-            StubFile { name: "a.fits".into(), data: a.clone(), send: Send::Normal },
-            StubFile { name: "b.fits".into(), data: content(10, 3000), send: Send::Normal },
+            StubFile {
+                name: "a.fits".into(),
+                data: a.clone(),
+                send: Send::Normal,
+            },
+            StubFile {
+                name: "b.fits".into(),
+                data: content(10, 3000),
+                send: Send::Normal,
+            },
         ],
         r,
         l,
@@ -533,7 +594,12 @@ fn after_a_crash_a_dead_attempt_is_interrupted_and_the_file_fetched_once() {
     let fb = t.file(fb.id).unwrap();
     assert_eq!(fb.status, FileStatus::Downloaded, "{}", fb.details);
     assert_eq!(t.attempts_of_file(fb.id).unwrap().len(), 1, "b fetched again");
-    let retrs: Vec<_> = rig.ftp.commands().into_iter().filter(|c| c.starts_with("RETR")).collect();
+    let retrs: Vec<_> = rig
+        .ftp
+        .commands()
+        .into_iter()
+        .filter(|c| c.starts_with("RETR"))
+        .collect();
     assert_eq!(retrs, [format!("RETR {GUID}/a.fits")]);
     no_part_files(&rig.temp());
 }
@@ -543,7 +609,13 @@ fn a_second_downloader_on_the_same_database_is_refused() {
     let (r, l) = ok_restore();
     let rig = Rig::new(vec![], r, l);
     let _a = rig.downloader(rig.settings(), Duration::from_secs(5));
-    let restore = RestoreClient::new("http://127.0.0.1:9/x", USER, Secret::new(PW), "palfa", Duration::from_secs(1));
+    let restore = RestoreClient::new(
+        "http://127.0.0.1:9/x",
+        USER,
+        Secret::new(PW),
+        "palfa",
+        Duration::from_secs(1),
+    );
     let ftp = FtpClient::new(FtpSettings {
         host: "127.0.0.1".into(),
         port: 9,
@@ -555,6 +627,8 @@ fn a_second_downloader_on_the_same_database_is_refused() {
     })
     .unwrap();
     let archive = CornellArchive::new(restore, ftp, 4, "mock", "x".into());
-    let err = Downloader::new(rig.tracker(), Arc::new(archive), rig.settings()).err().unwrap();
+    let err = Downloader::new(rig.tracker(), Arc::new(archive), rig.settings())
+        .err()
+        .unwrap();
     assert!(err.to_string().contains("another downloader is running"), "{err}");
 }

@@ -79,10 +79,7 @@ fn run_serve(a: &ServeArgs) -> anyhow::Result<ExitCode> {
         data: a.data.clone(),
         http: a.http,
         ftp: a.ftp,
-        credentials: a
-            .user
-            .clone()
-            .zip(a.password.clone().map(Secret::new)),
+        credentials: a.user.clone().zip(a.password.clone().map(Secret::new)),
         tls: a.tls_cert.clone().zip(a.tls_key.clone()),
         restore_delay: Duration::from_secs_f64(a.restore_delay),
         passive_ports: lo..=hi,

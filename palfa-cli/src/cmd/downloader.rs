@@ -11,7 +11,7 @@ use anyhow::Context;
 use clap::Args;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use palfa_tracker::archive::CornellArchive;
-use palfa_tracker::{DownloadRunOptions, DownloadSettings, DownloadStop, Downloader, TransferInfo, Tracker};
+use palfa_tracker::{DownloadRunOptions, DownloadSettings, DownloadStop, Downloader, Tracker, TransferInfo};
 
 use crate::Cli;
 

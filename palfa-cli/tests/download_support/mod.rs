@@ -28,7 +28,10 @@ fn wait_listening(port: u16, child: &mut Child, what: &str) {
         if let Some(st) = child.try_wait().unwrap() {
             panic!("{what} exited before listening on {port}: {st}");
         }
-        assert!(start.elapsed() < Duration::from_secs(30), "{what} never listened on {port}");
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "{what} never listened on {port}"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -85,9 +88,17 @@ pub fn start_serve(data: &Path, certs: Option<&Certs>, log: &Path) -> ArchivePro
     let mut c = Command::new(env!("CARGO_BIN_EXE_palfa"));
     c.args(["archive", "serve", "--data"])
         .arg(data)
-        .args(["--http", &format!("127.0.0.1:{http}"), "--ftp", &format!("127.0.0.1:{ftp}")])
+        .args([
+            "--http",
+            &format!("127.0.0.1:{http}"),
+            "--ftp",
+            &format!("127.0.0.1:{ftp}"),
+        ])
         .args(["--user", USER, "--password", PW])
-        .args(["--passive-ports", &format!("{}-{}", pasv.saturating_sub(200).max(1024), pasv)])
+        .args([
+            "--passive-ports",
+            &format!("{}-{}", pasv.saturating_sub(200).max(1024), pasv),
+        ])
         .env("RUST_LOG", "info")
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(log).unwrap());
@@ -108,7 +119,11 @@ pub fn start_serve(data: &Path, certs: Option<&Certs>, log: &Path) -> ArchivePro
 /// Whether pyftpdlib (and, for FTPS, PyOpenSSL) can be imported. Under
 /// `CI=true` their absence fails the test; elsewhere the test is skipped.
 pub fn have_pyftpdlib(tls: bool) -> bool {
-    let module = if tls { "import pyftpdlib, OpenSSL" } else { "import pyftpdlib" };
+    let module = if tls {
+        "import pyftpdlib, OpenSSL"
+    } else {
+        "import pyftpdlib"
+    };
     let ok = Command::new("python3")
         .args(["-c", module])
         .stderr(Stdio::null())
@@ -142,8 +157,15 @@ pub fn start_pyftpdlib(data: &Path, root: &Path, certs: Option<&Certs>, rate: u6
     }
     let mut child = c.spawn().unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    assert_eq!(line.trim(), "ready", "pyftpdlib archive: {}", std::fs::read_to_string(log).unwrap_or_default());
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(
+        line.trim(),
+        "ready",
+        "pyftpdlib archive: {}",
+        std::fs::read_to_string(log).unwrap_or_default()
+    );
     wait_listening(http, &mut child, "pyftpdlib archive (HTTP)");
     wait_listening(ftp, &mut child, "pyftpdlib archive (FTP)");
     ArchiveProc {
@@ -186,7 +208,10 @@ pub fn check_downloaded(t: &Tracker, data: &Path, temp: &Path) {
         .unwrap()
         .filter_map(|e| {
             let e = e.unwrap();
-            e.file_type().unwrap().is_file().then(|| e.file_name().to_string_lossy().into_owned())
+            e.file_type()
+                .unwrap()
+                .is_file()
+                .then(|| e.file_name().to_string_lossy().into_owned())
         })
         .collect();
     names.sort();

@@ -172,9 +172,7 @@ impl FtpClient {
                 continue;
             }
             let path = format!("{guid}/{name}");
-            let size = f
-                .size(&path)
-                .map_err(self.err(format!("SIZE {}", shown(&path))))?;
+            let size = f.size(&path).map_err(self.err(format!("SIZE {}", shown(&path))))?;
             out.files.push(RemoteFile {
                 name,
                 size: size as u64,

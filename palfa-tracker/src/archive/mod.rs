@@ -132,7 +132,13 @@ impl CornellArchive {
             d.ftp_host,
             d.ftp_port
         );
-        Ok(Self::new(restore, ftp, d.request_numbits, &d.request_datatype, describe))
+        Ok(Self::new(
+            restore,
+            ftp,
+            d.request_numbits,
+            &d.request_datatype,
+            describe,
+        ))
     }
 }
 

@@ -164,7 +164,9 @@ impl Restores {
         if !self.authorised(q) {
             return "fail".into();
         }
-        let Some(guid) = q.get("guid") else { return "unknown".into() };
+        let Some(guid) = q.get("guid") else {
+            return "unknown".into();
+        };
         if super::check_remote_name(guid).is_err() || !self.root.join(guid).is_dir() {
             return "unknown".into();
         }
@@ -230,10 +232,7 @@ fn parse_query(url: &str) -> (String, HashMap<String, String>) {
 
 /// The XML answer of an ASP.NET web service method returning a string.
 fn xml_string(value: &str) -> String {
-    let esc = value
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;");
+    let esc = value.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
     format!("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<string xmlns=\"http://tempuri.org/\">{esc}</string>")
 }
 
@@ -281,14 +280,16 @@ pub fn serve(opts: ServeOptions, stop: Arc<AtomicBool>) -> Result<(), ServeError
         made: Mutex::new(HashMap::new()),
     });
 
-    let http = tiny_http::Server::http(opts.http).map_err(|e| ServeError::Start(format!("restore service on {}: {e}", opts.http)))?;
+    let http = tiny_http::Server::http(opts.http)
+        .map_err(|e| ServeError::Start(format!("restore service on {}: {e}", opts.http)))?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| ServeError::Start(format!("FTP server runtime: {e}")))?;
     let ftp_root = root.clone();
-    let generator = Box::new(move || unftp_sbe_fs::Filesystem::new(ftp_root.clone()).expect("the restores directory exists"));
+    let generator =
+        Box::new(move || unftp_sbe_fs::Filesystem::new(ftp_root.clone()).expect("the restores directory exists"));
     let mut builder = match &opts.credentials {
         Some((u, p)) => libunftp::ServerBuilder::with_authenticator(
             generator,

@@ -220,20 +220,18 @@ impl Tracker {
     /// The files of restore request `request_id`, oldest first.
     pub fn files_of_request(&self, request_id: i64) -> Result<Vec<FileRow>> {
         let sql = format!("SELECT {FILE_COLUMNS} FROM files WHERE request_id = ?1 ORDER BY id");
-        self.read(|c| {
-            c.prepare(&sql)?
-                .query_map([request_id], FileRow::from_row)?
-                .collect()
-        })
+        self.read(|c| c.prepare(&sql)?.query_map([request_id], FileRow::from_row)?.collect())
     }
 
     /// For each file state: the number of files and the sum of their known
     /// sizes \[bytes\] (states with no file are left out).
     pub fn file_sizes_by_status(&self) -> Result<Vec<(FileStatus, usize, u64)>> {
         let rows: Vec<(String, i64, i64)> = self.read(|c| {
-            c.prepare("SELECT status, COUNT(*), COALESCE(SUM(MAX(COALESCE(size, 0), 0)), 0) FROM files GROUP BY status")?
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                .collect()
+            c.prepare(
+                "SELECT status, COUNT(*), COALESCE(SUM(MAX(COALESCE(size, 0), 0)), 0) FROM files GROUP BY status",
+            )?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect()
         })?;
         Ok(rows
             .into_iter()

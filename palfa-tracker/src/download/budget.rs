@@ -93,7 +93,10 @@ impl DiskBudget {
             .saturating_sub(self.reserved)
             .saturating_sub(self.min_free_space);
         let by_disk = free / self.file_estimate;
-        by_budget.min(by_disk).min(files_per_restore as u64).min(u32::MAX as u64) as u32
+        by_budget
+            .min(by_disk)
+            .min(files_per_restore as u64)
+            .min(u32::MAX as u64) as u32
     }
 
     /// Whether a download of `size` bytes may start now.

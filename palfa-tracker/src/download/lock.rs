@@ -37,10 +37,7 @@ impl DownloaderLock {
                 db: db.to_path_buf(),
                 lock: path,
             }),
-            Err(e) => Err(DownloadError::Io {
-                path,
-                source: e.into(),
-            }),
+            Err(e) => Err(DownloadError::Io { path, source: e.into() }),
         }
     }
 

@@ -240,7 +240,11 @@ impl Downloader {
     /// A downloader on `tracker`'s database. Fails if another downloader
     /// runs on it. Cleans up after a downloader that died: `.part` files of
     /// tracked files are removed, requests left without their GUID are failed.
-    pub fn new(tracker: Tracker, archive: Arc<dyn Archive>, mut settings: DownloadSettings) -> Result<Self, DownloadError> {
+    pub fn new(
+        tracker: Tracker,
+        archive: Arc<dyn Archive>,
+        mut settings: DownloadSettings,
+    ) -> Result<Self, DownloadError> {
         let lock = DownloaderLock::acquire(tracker.path())?;
         std::fs::create_dir_all(&settings.temp).map_err(|e| DownloadError::Io {
             path: settings.temp.clone(),
@@ -498,8 +502,12 @@ impl Downloader {
         })?;
         for e in entries.flatten() {
             let path = e.path();
-            let Some(name) = path.file_name().and_then(|n| n.to_str()) else { continue };
-            let Some(base) = name.strip_suffix(".part") else { continue };
+            let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+                continue;
+            };
+            let Some(base) = name.strip_suffix(".part") else {
+                continue;
+            };
             // An `unverified` file's `.part` is complete: step 5 checks it.
             let tracked = self.tracker.file_by_path(&dir.join(base))?;
             if tracked.is_some_and(|f| f.status != FileStatus::Unverified) {
@@ -638,10 +646,9 @@ impl Downloader {
                 let why = format!("listed in restore {} ({} bytes)", req.guid, f.size);
                 match t.insert_file(&nf, &why)? {
                     Some(_) => listed += 1,
-                    None => t.note::<RequestStatus>(
-                        req.id,
-                        &format!("{} is already tracked: not tracked twice", f.name),
-                    )?,
+                    None => {
+                        t.note::<RequestStatus>(req.id, &format!("{} is already tracked: not tracked twice", f.name))?
+                    }
                 }
             }
             for (i, (raw, bad)) in listing.refused.iter().enumerate() {
@@ -923,9 +930,10 @@ impl Downloader {
                 for a in &counted {
                     note.push_str(&format!("\nattempt #{} {}: {}", a.id, a.status, last_note(&a.details)));
                 }
-                if self.tracker.transaction(|t| {
-                    t.set_status_from(f.id, FileStatus::Failed, FileStatus::TerminalFailure, &note)
-                })? {
+                if self
+                    .tracker
+                    .transaction(|t| t.set_status_from(f.id, FileStatus::Failed, FileStatus::TerminalFailure, &note))?
+                {
                     r.terminal += 1;
                     tracing::error!(file = %f.name, "download given up: {note}");
                 }

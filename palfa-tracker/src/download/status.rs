@@ -93,7 +93,11 @@ impl DownloadStatus {
                 size: f.size.unwrap_or(0),
                 received,
                 elapsed_s,
-                rate: if elapsed_s > 0.0 { received as f64 / elapsed_s } else { 0.0 },
+                rate: if elapsed_s > 0.0 {
+                    received as f64 / elapsed_s
+                } else {
+                    0.0
+                },
             });
         }
         let left: u64 = in_flight.iter().map(|t| t.size.saturating_sub(t.received)).sum();

@@ -90,9 +90,11 @@ fn session(c: TcpStream, st: &State, log: &Mutex<Vec<String>>) -> std::io::Resul
         let l = line.trim_end();
         let (cmd, arg) = l.split_once(' ').unwrap_or((l, ""));
         let cmd = cmd.to_ascii_uppercase();
-        log.lock()
-            .unwrap()
-            .push(if cmd == "PASS" { "PASS ***".into() } else { l.to_string() });
+        log.lock().unwrap().push(if cmd == "PASS" {
+            "PASS ***".into()
+        } else {
+            l.to_string()
+        });
         let file = |path: &str| {
             let name = path.strip_prefix(&format!("{dir}/"))?;
             files.iter().find(|f| f.name == name)
