@@ -632,3 +632,67 @@ fn a_second_downloader_on_the_same_database_is_refused() {
         .unwrap();
     assert!(err.to_string().contains("another downloader is running"), "{err}");
 }
+
+#[test]
+fn a_stop_abandons_transfers_cleanly_and_the_next_run_finishes_them() {
+    let (r, l) = ok_restore();
+    let data = content(11, 80_000);
+    let rig = Rig::new(
+        vec![StubFile {
+            name: "held.fits".into(),
+            data: data.clone(),
+            send: Send::StallOnce,
+        }],
+        r,
+        l,
+    );
+    // A long network timeout: only the stop can end the stalled transfer.
+    let mut dl = rig.downloader(rig.settings(), Duration::from_secs(60));
+    let t = rig.tracker();
+    let stop = AtomicBool::new(false);
+    let mut polls = 0;
+    let f = loop {
+        dl.iterate(&stop).unwrap();
+        let f = t.files_named("held.fits").unwrap();
+        if let Some(f) = f.first() {
+            if std::fs::metadata(part_path(&f.filename)).is_ok_and(|m| m.len() == 40_000) {
+                break f.clone();
+            }
+        }
+        polls += 1;
+        assert!(polls < 500, "the transfer never got under way");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    // SIGINT / SIGTERM raise this flag.
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let why = dl
+        .run(
+            &DownloadRunOptions {
+                sleep: Duration::from_millis(20),
+                until_idle: true,
+                max_iterations: None,
+                stop_on_error: true,
+            },
+            &stop,
+            &mut |_| {},
+        )
+        .unwrap();
+    assert_eq!(why, DownloadStop::Signal);
+    assert!(dl.transfers().is_empty());
+    assert!(!part_path(&f.filename).exists(), ".part left after the stop");
+    let at = t.attempts_of_file(f.id).unwrap();
+    assert_eq!(at.len(), 1);
+    assert_eq!(at[0].status, AttemptStatus::Interrupted, "{}", at[0].details);
+    assert!(at[0].details.contains("the downloader stopped"), "{}", at[0].details);
+    assert_eq!(t.file(f.id).unwrap().status, FileStatus::Failed);
+    drop(dl);
+
+    // The next run retries it; the interrupted attempt does not count.
+    let mut s = rig.settings();
+    s.numretries = 1;
+    let mut dl = rig.downloader(s, Duration::from_secs(5));
+    until_idle(&mut dl);
+    let f = t.file(f.id).unwrap();
+    assert_eq!(f.status, FileStatus::Downloaded, "{}", f.details);
+    assert_eq!(std::fs::read(&f.filename).unwrap(), data);
+}

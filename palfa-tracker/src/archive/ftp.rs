@@ -268,8 +268,11 @@ impl FtpClient {
                 Ok(total)
             }
             Err(e) => {
-                // Dropping the stream closes the data connection; the control
-                // connection goes with the session. Reads are bounded by timeouts.
+                // Dropping the stream closes the data connection and reads the
+                // server's reply: wait for it briefly only (the server may be
+                // the one that stalled); the control connection goes with the
+                // session.
+                let _ = f.get_ref().set_read_timeout(Some(POLL.min(timeout)));
                 drop(stream);
                 Err(e)
             }

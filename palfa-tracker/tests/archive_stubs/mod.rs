@@ -21,6 +21,8 @@ pub enum Send {
     DropOnce,
     /// Half of it, then nothing for a minute, connections held open.
     Stall,
+    /// Half of it then a stall on the first `RETR`, all of it afterwards.
+    StallOnce,
     /// Everything but its last 100 bytes, then `226` (shorter than `SIZE` says).
     Short,
 }
@@ -156,7 +158,7 @@ fn session(c: TcpStream, st: &State, log: &Mutex<Vec<String>>) -> std::io::Resul
                 let (mut data, _) = d.accept()?;
                 let half = f.data.len() / 2;
                 match (f.send, n) {
-                    (Send::Normal, _) | (Send::DropOnce, 2..) => {
+                    (Send::Normal, _) | (Send::DropOnce, 2..) | (Send::StallOnce, 2..) => {
                         data.write_all(&f.data)?;
                         drop(data);
                         w.write_all(b"226 sent\r\n")?;
@@ -172,7 +174,7 @@ fn session(c: TcpStream, st: &State, log: &Mutex<Vec<String>>) -> std::io::Resul
                         let _ = w.shutdown(std::net::Shutdown::Both);
                         return Ok(());
                     }
-                    (Send::Stall, _) => {
+                    (Send::Stall, _) | (Send::StallOnce, _) => {
                         data.write_all(&f.data[..half])?;
                         std::thread::sleep(Duration::from_secs(60));
                         return Ok(());
