@@ -67,9 +67,15 @@ fn reference_archive_over_ftp() {
     let site = Site::new(WORKER, "");
     let size = 4 << 20;
     make_data(&site.path("archive"), BEAMS, size);
-    let a = start_serve(&site.path("archive"), None, &site.path("archive.log"));
+    // The restore takes half a second to become ready.
+    let a = start_serve_with(&site.path("archive"), None, &site.path("archive.log"), 0.5);
     download_all(&site, &a, None, size, 3);
     check(&site, &site.path("archive"), 3);
+    let t = Tracker::open(site.db()).unwrap();
+    let r = &t.requests().unwrap()[0];
+    let waited = r.details.find("not ready yet: the archive says \"processing\"");
+    let ready = r.details.find("waiting -> finished");
+    assert!(waited.is_some() && waited < ready, "{}", r.details);
 }
 
 #[test]

@@ -83,6 +83,11 @@ pub fn make_certs(dir: &Path) -> Certs {
 
 /// `palfa archive serve` over `data`, with user and password, FTPS if `certs`.
 pub fn start_serve(data: &Path, certs: Option<&Certs>, log: &Path) -> ArchiveProc {
+    start_serve_with(data, certs, log, 0.0)
+}
+
+/// The same, with `--restore-delay delay_s`.
+pub fn start_serve_with(data: &Path, certs: Option<&Certs>, log: &Path, delay_s: f64) -> ArchiveProc {
     let (http, ftp) = (free_port(), free_port());
     let pasv = free_port();
     let mut c = Command::new(env!("CARGO_BIN_EXE_palfa"));
@@ -95,6 +100,7 @@ pub fn start_serve(data: &Path, certs: Option<&Certs>, log: &Path) -> ArchivePro
             &format!("127.0.0.1:{ftp}"),
         ])
         .args(["--user", USER, "--password", PW])
+        .args(["--restore-delay", &delay_s.to_string()])
         .args([
             "--passive-ports",
             &format!("{}-{}", pasv.saturating_sub(200).max(1024), pasv),

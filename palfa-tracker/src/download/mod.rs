@@ -568,6 +568,10 @@ impl Downloader {
                 },
                 Ok(RestoreState::NotYet(s)) => {
                     tracing::debug!(guid = %req.guid, answer = %s, "restore not ready");
+                    let note = format!("not ready yet: the archive says {:?}", shown_answer(&s));
+                    if last_note(&req.details) != note {
+                        self.tracker.transaction(|t| t.note::<RequestStatus>(req.id, &note))?;
+                    }
                 }
                 Err(e) => self.note_request_once(&req, &format!("asking whether the restore is ready failed: {e}"))?,
             }
@@ -947,6 +951,11 @@ impl Drop for Downloader {
     fn drop(&mut self) {
         self.abandon();
     }
+}
+
+/// A service's answer as it may be recorded: at most 100 characters.
+fn shown_answer(s: &str) -> String {
+    s.chars().take(100).collect()
 }
 
 /// Makes a rename in `dir` durable (best effort).
