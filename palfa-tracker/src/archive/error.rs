@@ -108,7 +108,8 @@ impl Redactor {
         }
     }
 
-    /// `text` with every secret replaced by `***`, and also its URL-encoded form.
+    /// `text` with every secret replaced by `***` (also URL-encoded), and
+    /// the value of any `pw=` query parameter too, however it was encoded.
     pub fn clean(&self, text: impl std::fmt::Display) -> String {
         let mut t = text.to_string();
         for s in &self.secrets {
@@ -117,6 +118,14 @@ impl Redactor {
             if enc != *s {
                 t = t.replace(enc.as_str(), "***");
             }
+        }
+        let mut from = 0;
+        while let Some(i) = t[from..].find("pw=").map(|i| i + from + 3) {
+            let end = t[i..]
+                .find(|c: char| c == '&' || c == '#' || c == '"' || c.is_whitespace())
+                .map_or(t.len(), |e| i + e);
+            t.replace_range(i..end, "***");
+            from = i + 3;
         }
         t
     }
@@ -143,5 +152,10 @@ mod tests {
         assert_eq!(r.clean("pw=p@ss word&x"), "pw=***&x");
         assert_eq!(r.clean("pw=p%40ss%20word&x"), "pw=***&x");
         assert_eq!(r.clean("nothing"), "nothing");
+        let r = super::Redactor::new(["a b!"]);
+        assert_eq!(
+            r.clean("GET /Restore?username=u&pw=a+b%21&x=1 failed; pw=zz"),
+            "GET /Restore?username=u&pw=***&x=1 failed; pw=***"
+        );
     }
 }

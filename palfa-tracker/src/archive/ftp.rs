@@ -107,13 +107,11 @@ impl FtpClient {
             what: what.clone(),
             message: e.to_string(),
         })?;
-        // Data connections: the same connect timeout; reads wake every POLL
-        // so a transfer can watch the stop flag and its own stall clock.
+        // Data connections: the same timeouts (a `RETR` then shortens its
+        // read timeout to watch the stop flag and its own stall clock).
         let builder = move |a: SocketAddr| {
             let d = TcpStream::connect_timeout(&a, timeout).map_err(FtpError::ConnectionError)?;
-            d.set_read_timeout(Some(POLL.min(timeout)))
-                .and_then(|_| d.set_write_timeout(Some(timeout)))
-                .map_err(FtpError::ConnectionError)?;
+            set_timeouts(&d, timeout).map_err(FtpError::ConnectionError)?;
             Ok(d)
         };
         match &self.tls {
@@ -215,12 +213,15 @@ impl FtpClient {
     ) -> Result<u64, ArchiveError> {
         let path = format!("{guid}/{}", file.name);
         let what = format!("RETR {path}");
+        let timeout = self.settings.timeout;
         let mut stream = f.retr_as_stream(&path).map_err(self.err(&what))?;
+        // Reads wake every POLL to look at the stop flag; the stall clock
+        // below, not the socket, gives up after `timeout` without data.
+        let _ = stream.get_ref().get_ref().set_read_timeout(Some(POLL.min(timeout)));
         started();
         let mut buf = vec![0u8; 256 * 1024];
         let mut total = 0u64;
         let mut last_data = Instant::now();
-        let timeout = self.settings.timeout;
         let outcome = loop {
             if stop.load(Ordering::Relaxed) {
                 break Err(ArchiveError::Stopped);

@@ -372,8 +372,8 @@ impl Downloader {
 
     /// Iterates until `stop` is raised (or the options say so), sleeping
     /// `opts.sleep` between iterations but waking as soon as a transfer
-    /// ends. `tick` is called with the transfers in flight about five times
-    /// a second while waiting (for progress bars).
+    /// ends. `tick` is called with the transfers in flight (maybe none)
+    /// about five times a second while waiting (for progress bars).
     pub fn run(
         &mut self,
         opts: &DownloadRunOptions,
@@ -432,9 +432,7 @@ impl Downloader {
     fn wait(&self, stop: &AtomicBool, d: Duration, tick: &mut dyn FnMut(&[TransferInfo])) {
         let end = Instant::now() + d;
         while !stop.load(Ordering::Relaxed) {
-            if !self.live.is_empty() {
-                tick(&self.transfers());
-            }
+            tick(&self.transfers());
             let left = end.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 break;
@@ -445,9 +443,7 @@ impl Downloader {
                 Err(RecvTimeoutError::Disconnected) => break,
             }
         }
-        if !self.live.is_empty() {
-            tick(&self.transfers());
-        }
+        tick(&self.transfers());
     }
 
     /// Asks every transfer to stop and waits for them (each records itself).
