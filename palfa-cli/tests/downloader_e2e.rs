@@ -41,6 +41,18 @@ fn download_all(site: &Site, a: &ArchiveProc, ca: Option<&std::path::Path>, beam
     assert!(!log.contains(PW), "the password is in the log:\n{log}");
     let status = site.ok(&["status", "--json"]);
     assert!(!status.contains(PW));
+    // `palfa status`: disk use against the budget, the finished request.
+    let v: serde_json::Value = serde_json::from_str(&status).unwrap();
+    let d = &v["downloads"];
+    assert_eq!(d["budget"]["used"], serde_json::json!(BEAMS * beam_size), "{d:#}");
+    assert_eq!(d["budget"]["space_to_use"], serde_json::json!(budget), "{d:#}");
+    assert_eq!(d["in_flight"].as_array().map(Vec::len), Some(0), "{d:#}");
+    assert_eq!(d["requests"][0]["numrequested"], serde_json::json!(BEAMS), "{d:#}");
+    let text = site.ok(&["status"]);
+    assert!(
+        text.contains("downloads") && text.contains("(download.space_to_use)"),
+        "{text}"
+    );
 }
 
 fn check(site: &Site, data: &std::path::Path, numdownloads: usize) {
