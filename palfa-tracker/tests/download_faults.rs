@@ -696,3 +696,79 @@ fn a_stop_abandons_transfers_cleanly_and_the_next_run_finishes_them() {
     assert_eq!(f.status, FileStatus::Downloaded, "{}", f.details);
     assert_eq!(std::fs::read(&f.filename).unwrap(), data);
 }
+
+#[test]
+fn an_entry_the_server_cannot_size_is_refused_and_the_others_arrive() {
+    let (r, l) = ok_restore();
+    let rig = Rig::new(
+        vec![
+            StubFile {
+                name: "adirectory".into(),
+                data: vec![],
+                send: Send::NoSize,
+            },
+            StubFile {
+                name: "b.fits".into(),
+                data: content(12, 2000),
+                send: Send::Normal,
+            },
+        ],
+        r,
+        l,
+    );
+    let mut dl = rig.downloader(rig.settings(), Duration::from_secs(5));
+    until_idle(&mut dl);
+    let t = rig.tracker();
+    assert_eq!(file(&t, "b.fits").status, FileStatus::Downloaded);
+    let req = &t.requests().unwrap()[0];
+    let other: Vec<_> = t
+        .files_of_request(req.id)
+        .unwrap()
+        .into_iter()
+        .filter(|f| f.name != "b.fits")
+        .collect();
+    assert_eq!(other.len(), 1);
+    assert_eq!(other[0].status, FileStatus::TerminalFailure);
+    assert!(
+        last_note(&other[0].details)
+            .contains("SIZE \"0f1e2d3c-aaaa-bbbb-cccc-000000000001/adirectory\": server answered 550"),
+        "{}",
+        other[0].details
+    );
+    assert!(!rig
+        .ftp
+        .commands()
+        .iter()
+        .any(|c| c == &format!("RETR {GUID}/adirectory")));
+}
+
+#[test]
+fn a_file_larger_than_the_whole_budget_is_given_up_not_waited_for() {
+    let (r, l) = ok_restore();
+    let rig = Rig::new(
+        vec![
+            StubFile {
+                name: "huge.fits".into(),
+                data: content(13, 5000),
+                send: Send::Normal,
+            },
+            StubFile {
+                name: "small.fits".into(),
+                data: content(14, 500),
+                send: Send::Normal,
+            },
+        ],
+        r,
+        l,
+    );
+    let mut s = rig.settings();
+    s.space_to_use = 4000;
+    let mut dl = rig.downloader(s, Duration::from_secs(5));
+    until_idle(&mut dl);
+    let t = rig.tracker();
+    let huge = file(&t, "huge.fits");
+    assert_eq!(huge.status, FileStatus::TerminalFailure, "{}", huge.details);
+    assert!(last_note(&huge.details).contains("never fits"), "{}", huge.details);
+    assert!(t.attempts_of_file(huge.id).unwrap().is_empty());
+    assert_eq!(file(&t, "small.fits").status, FileStatus::Downloaded);
+}

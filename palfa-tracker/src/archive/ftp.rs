@@ -163,18 +163,32 @@ impl FtpClient {
             let name = raw.strip_prefix(&prefix).unwrap_or(&raw).to_string();
             if let Err(e) = check_remote_name(&name) {
                 tracing::warn!(guid, "{e}");
-                out.refused.push((raw, e));
+                out.refused.push((raw, e.to_string()));
                 continue;
             }
             if out.files.iter().any(|x: &RemoteFile| x.name == name) {
                 continue;
             }
             let path = format!("{guid}/{name}");
-            let size = f.size(&path).map_err(self.err(format!("SIZE {}", shown(&path))))?;
-            out.files.push(RemoteFile {
-                name,
-                size: size as u64,
-            });
+            match f.size(&path) {
+                Ok(size) => out.files.push(RemoteFile {
+                    name,
+                    size: size as u64,
+                }),
+                // The server answered, and refused: this entry (a directory,
+                // say) cannot be fetched; the others can.
+                Err(FtpError::UnexpectedResponse(r)) => {
+                    let why = self.redact.clean(format!(
+                        "SIZE {}: server answered {} {}",
+                        shown(&path),
+                        r.status.code(),
+                        String::from_utf8_lossy(&r.body).trim()
+                    ));
+                    tracing::warn!(guid, "{why}");
+                    out.refused.push((raw, why));
+                }
+                Err(e) => return Err(self.err(format!("SIZE {}", shown(&path)))(e)),
+            }
         }
         let _ = f.quit();
         Ok(out)

@@ -43,8 +43,9 @@ pub struct RemoteFile {
 pub struct Listing {
     /// Files whose names passed the checks, with their listed sizes.
     pub files: Vec<RemoteFile>,
-    /// Names refused, as listed, with why.
-    pub refused: Vec<(String, BadName)>,
+    /// Names refused, as listed, with why (a name that fails
+    /// [`check_remote_name`], or whose `SIZE` the server refused).
+    pub refused: Vec<(String, String)>,
 }
 
 /// What the downloader needs from a data archive.

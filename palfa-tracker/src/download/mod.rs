@@ -381,6 +381,7 @@ impl Downloader {
         tick: &mut dyn FnMut(&[TransferInfo]),
     ) -> Result<DownloadStop, DownloadError> {
         let mut done = 0usize;
+        let mut budget_warned = false;
         loop {
             if stop.load(Ordering::Relaxed) {
                 self.abandon();
@@ -408,6 +409,18 @@ impl Downloader {
                             "downloader iteration"
                         );
                     }
+                    if r.budget_full && !budget_warned {
+                        let b = self.budget()?;
+                        tracing::warn!(
+                            used = b.used,
+                            reserved = b.reserved,
+                            space_to_use = b.space_to_use,
+                            fs_available = b.fs_available,
+                            min_free_space = b.min_free_space,
+                            "disk budget full: requests and downloads wait for room"
+                        );
+                    }
+                    budget_warned = r.budget_full;
                     if opts.until_idle && r.pending == 0 {
                         return Ok(DownloadStop::Idle);
                     }
@@ -662,7 +675,7 @@ impl Downloader {
                     status: FileStatus::New,
                 };
                 if let Some(id) = t.insert_file(&nf, &format!("listed in restore {}", req.guid))? {
-                    t.set_status_from(id, FileStatus::New, FileStatus::TerminalFailure, &bad.to_string())?;
+                    t.set_status_from(id, FileStatus::New, FileStatus::TerminalFailure, bad)?;
                 }
             }
             Ok((listed, listing.refused.len()))
@@ -748,6 +761,20 @@ impl Downloader {
                 break;
             }
             let size = f.size.unwrap_or(0);
+            if size > self.settings.space_to_use {
+                let note = format!(
+                    "listed size {size} bytes is more than the whole download.space_to_use ({} bytes): never fits",
+                    self.settings.space_to_use
+                );
+                if self
+                    .tracker
+                    .transaction(|t| t.set_status_from(f.id, f.status, FileStatus::TerminalFailure, &note))?
+                {
+                    r.terminal += 1;
+                    tracing::error!(file = %f.name, "{note}");
+                }
+                continue;
+            }
             if !self.budget()?.can_start(size) {
                 r.budget_full = true;
                 tracing::debug!(file = %f.name, size, "disk budget full: download waits");

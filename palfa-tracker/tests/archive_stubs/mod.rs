@@ -23,6 +23,8 @@ pub enum Send {
     Stall,
     /// Half of it then a stall on the first `RETR`, all of it afterwards.
     StallOnce,
+    /// Listed, but `SIZE` and `RETR` answer `550` (as for a directory).
+    NoSize,
     /// Everything but its last 100 bytes, then `226` (shorter than `SIZE` says).
     Short,
 }
@@ -135,12 +137,12 @@ fn session(c: TcpStream, st: &State, log: &Mutex<Vec<String>>) -> std::io::Resul
                 drop(data);
                 w.write_all(b"226 done\r\n")?;
             }
-            "SIZE" => match file(arg) {
+            "SIZE" => match file(arg).filter(|f| f.send != Send::NoSize) {
                 Some(f) => w.write_all(format!("213 {}\r\n", f.data.len()).as_bytes())?,
                 None => w.write_all(b"550 no such file\r\n")?,
             },
             "RETR" => {
-                let Some(f) = file(arg) else {
+                let Some(f) = file(arg).filter(|f| f.send != Send::NoSize) else {
                     w.write_all(b"550 no such file\r\n")?;
                     continue;
                 };
@@ -163,6 +165,7 @@ fn session(c: TcpStream, st: &State, log: &Mutex<Vec<String>>) -> std::io::Resul
                         drop(data);
                         w.write_all(b"226 sent\r\n")?;
                     }
+                    (Send::NoSize, _) => unreachable!("filtered above"),
                     (Send::Short, _) => {
                         data.write_all(&f.data[..f.data.len().saturating_sub(100)])?;
                         drop(data);
