@@ -179,3 +179,51 @@ fn ftps_with_an_untrusted_certificate_is_refused() {
         .is_empty());
     assert!(!r.details.contains(PW));
 }
+
+#[test]
+fn wrong_passwords_are_refused_and_never_shown() {
+    let site = Site::new(WORKER, "");
+    make_data(&site.path("archive"), 2, 1000);
+    let a = start_serve(&site.path("archive"), None, &site.path("archive.log"));
+    let mut toml = std::fs::read_to_string(site.config()).unwrap();
+    toml.push_str(&download_section(&a, None, "file_size_estimate = 1000\n"));
+    std::fs::write(site.config(), toml).unwrap();
+    site.ok(&["db", "create"]);
+    let wrong = "not-the-Password-42";
+    // The restore service refuses a wrong API password.
+    let out = site
+        .palfa(&["downloader", "--once"])
+        .env("PALFA_API_PASSWORD", wrong)
+        .env("PALFA_FTP_PASSWORD", PW)
+        .env("RUST_LOG", "info")
+        .output()
+        .unwrap();
+    assert_success(&out, &["downloader", "--once"]);
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(!log.contains(wrong), "{log}");
+    let t = Tracker::open(site.db()).unwrap();
+    let r = &t.requests().unwrap()[0];
+    assert_eq!(r.status, RequestStatus::Failed);
+    assert!(r.details.contains("refused the request"), "{}", r.details);
+    // The FTP server refuses a wrong FTP password: the restore waits, noted.
+    let out = site
+        .palfa(&["downloader", "--max-iterations", "2", "--sleep", "0.01"])
+        .env("PALFA_API_PASSWORD", PW)
+        .env("PALFA_FTP_PASSWORD", wrong)
+        .env("RUST_LOG", "info")
+        .output()
+        .unwrap();
+    assert_success(&out, &["downloader"]);
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(!log.contains(wrong), "{log}");
+    let reqs = t.requests().unwrap();
+    let r = reqs
+        .iter()
+        .find(|r| r.status == RequestStatus::Waiting)
+        .expect("a waiting request");
+    assert!(r.details.contains("login as survey"), "{}", r.details);
+    let status = site.ok(&["status", "--json"]);
+    assert!(!status.contains(wrong) && !status.contains(PW));
+    let all: String = reqs.iter().map(|r| r.details.clone()).collect();
+    assert!(!all.contains(wrong) && !all.contains(PW), "{all}");
+}
