@@ -247,6 +247,25 @@ pub fn check_downloaded(t: &Tracker, data: &Path, temp: &Path) {
     }
 }
 
+/// The shortest and longest time a downloaded attempt spent receiving \[s\].
+pub fn receive_times(t: &Tracker) -> (f64, f64) {
+    let mut v = Vec::new();
+    for a in t.attempts_with_status(AttemptStatus::Downloaded).unwrap() {
+        let stamp = |needle: &str| {
+            a.details
+                .lines()
+                .find(|l| l.contains(needle))
+                .and_then(|l| parse_time(l.split(' ').next()?))
+        };
+        if let (Some(s), Some(e)) = (stamp("the server accepted RETR"), stamp("downloading -> unverified")) {
+            v.push(e.duration_since(s).map_or(0.0, |d| d.as_secs_f64()));
+        }
+    }
+    let min = v.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = v.iter().copied().fold(0.0, f64::max);
+    (min, max)
+}
+
 /// The most transfers receiving data at once, from the tracker's
 /// timestamps: each downloaded attempt is receiving from its `the server
 /// accepted RETR` note to its `downloading -> unverified` line.
