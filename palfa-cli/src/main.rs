@@ -58,6 +58,11 @@ pub enum Command {
     Db(cmd::db::DbCommand),
     /// Run the job pooler: make jobs from downloaded beams, submit them, follow and retry them.
     Jobpool(cmd::jobpool::JobpoolArgs),
+    /// Run the downloader: ask the data archive for restores and download their files.
+    Downloader(cmd::downloader::DownloaderArgs),
+    /// A reference data archive (restore service and FTP/FTPS server) over a directory of beams.
+    #[command(subcommand)]
+    Archive(cmd::archive::ArchiveCommand),
     /// Track data files that arrived without the downloader.
     AddFiles(cmd::add_files::AddFilesArgs),
     /// Stop or kill jobs.
@@ -91,6 +96,8 @@ fn main() -> ExitCode {
         Command::Simulate(a) => cmd::simulate::run(&cli, a),
         Command::Db(c) => cmd::db::run(&cli, c),
         Command::Jobpool(a) => cmd::jobpool::run(&cli, a),
+        Command::Downloader(a) => cmd::downloader::run(&cli, a),
+        Command::Archive(c) => cmd::archive::run(&cli, c),
         Command::AddFiles(a) => cmd::add_files::run(&cli, a),
         Command::Jobs(c) => cmd::jobs::run(&cli, c),
         Command::Status(a) => cmd::status::run(&cli, a),

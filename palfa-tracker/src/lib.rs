@@ -13,6 +13,12 @@
 //!   them and retries failures up to `max_attempts`. It can be killed at any
 //!   moment and restarted without losing or duplicating a job or a submission
 //!   (`docs/tracker.md` explains how).
+//! - [`Downloader`] keeps the disk full of beams: it asks the data
+//!   [`archive`] for restores (the original PALFA archive's HTTP restore
+//!   service and FTP/FTPS server, behind the [`archive::Archive`] trait),
+//!   downloads their files in parallel within a disk budget, retries
+//!   failures and survives being killed (`docs/archive-api.md`). With the
+//!   `archive-server` feature, `archive::server` is a reference archive.
 //! - [`ops`] has the operators' utilities (add files, stop and kill jobs) and
 //!   [`StatusReport`] the survey's summary. Failures are reported through a
 //!   [`Notifier`].
@@ -44,9 +50,11 @@
 //! # Ok(()) }
 //! ```
 
+pub mod archive;
 pub mod clock;
 pub mod crashpoint;
 pub mod db;
+pub mod download;
 mod error;
 pub mod notify;
 pub mod ops;
@@ -56,6 +64,7 @@ pub mod states;
 mod status;
 
 pub use db::{Tracker, Tx};
+pub use download::{DownloadReport, DownloadRunOptions, DownloadSettings, DownloadStop, Downloader, TransferInfo};
 pub use error::{Result, TrackerError};
 pub use notify::{Failure, LogNotifier, NoNotifier, Notifier};
 pub use pooler::{IterationReport, JobPool, PoolSettings, RunOptions, StopReason};

@@ -2,11 +2,13 @@
 
 pub mod accelsearch;
 pub mod add_files;
+pub mod archive;
 pub mod bench;
 pub mod config;
 pub mod db;
 pub mod dedisperse;
 pub mod demo;
+pub mod downloader;
 pub mod inspect;
 pub mod jobpool;
 pub mod jobs;

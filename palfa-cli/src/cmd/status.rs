@@ -3,7 +3,8 @@
 use std::process::ExitCode;
 
 use clap::Args;
-use palfa_tracker::{StatusReport, Tracker};
+use palfa_tracker::download::DownloadStatus;
+use palfa_tracker::{DownloadSettings, StatusReport, Tracker};
 
 use crate::Cli;
 
@@ -18,15 +19,22 @@ pub struct StatusArgs {
     pub recent: usize,
 }
 
-/// Prints counts by state, live submissions and recent failures.
+/// Prints counts by state, live submissions, recent failures and the downloads.
 pub fn run(cli: &Cli, args: &StatusArgs) -> anyhow::Result<ExitCode> {
     let cfg = super::setup::load_config(cli.config.as_deref())?;
     let tracker = Tracker::open(&cfg.background.jobtracker_db)?;
     let report = StatusReport::gather(&tracker, args.recent)?;
+    // The download side: requests, transfers in flight, disk against the budget.
+    let downloads = DownloadStatus::gather(&tracker, &DownloadSettings::from_config(&cfg))?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        let mut v = serde_json::to_value(&report)?;
+        if let Some(m) = v.as_object_mut() {
+            m.insert("downloads".into(), serde_json::to_value(&downloads)?);
+        }
+        println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
         print!("{}", report.to_text());
+        print!("{}", downloads.to_text());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -161,6 +161,18 @@ pub struct Download {
     pub request_numbits: u32,
     /// Data type to request (e.g. "mock").
     pub request_datatype: String,
+    /// A restore not ready after this many hours is failed \[h\].
+    pub request_timeout_hours: f64,
+    /// Bytes the file system of `temp` must keep free, counting files in flight.
+    pub min_free_space: u64,
+    /// Size assumed for a file not yet listed by the archive \[bytes\]
+    /// (the mean size of the files tracked so far is used once there are some).
+    pub file_size_estimate: u64,
+    /// Connect timeout and longest wait for any answer or data from the
+    /// archive's services \[s\].
+    pub network_timeout_s: f64,
+    /// Extra certificate authorities (PEM file) trusted for FTPS.
+    pub ftp_ca_file: Option<PathBuf>,
 }
 
 impl Download {
@@ -197,6 +209,11 @@ impl Download {
             files_per_restore: s.int("files_per_restore", 20, 1, 10_000) as usize,
             request_numbits: s.int("request_numbits", 4, 1, 32) as u32,
             request_datatype: s.string("request_datatype", "mock"),
+            request_timeout_hours: s.f64("request_timeout_hours", 6.0, 0.0, 10_000.0),
+            min_free_space: s.int("min_free_space", 10 << 30, 0, i64::MAX) as u64,
+            file_size_estimate: s.int("file_size_estimate", 1 << 30, 1, i64::MAX) as u64,
+            network_timeout_s: s.f64("network_timeout", 60.0, 0.1, 3600.0),
+            ftp_ca_file: s.path("ftp_ca_file", "", PathKind::ReadableFile, true),
         }
     }
 }

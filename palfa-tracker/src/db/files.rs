@@ -217,6 +217,35 @@ impl Tracker {
         })
     }
 
+    /// The files of restore request `request_id`, oldest first.
+    pub fn files_of_request(&self, request_id: i64) -> Result<Vec<FileRow>> {
+        let sql = format!("SELECT {FILE_COLUMNS} FROM files WHERE request_id = ?1 ORDER BY id");
+        self.read(|c| c.prepare(&sql)?.query_map([request_id], FileRow::from_row)?.collect())
+    }
+
+    /// For each file state: the number of files and the sum of their known
+    /// sizes \[bytes\] (states with no file are left out).
+    pub fn file_sizes_by_status(&self) -> Result<Vec<(FileStatus, usize, u64)>> {
+        let rows: Vec<(String, i64, i64)> = self.read(|c| {
+            c.prepare(
+                "SELECT status, COUNT(*), COALESCE(SUM(MAX(COALESCE(size, 0), 0)), 0) FROM files GROUP BY status",
+            )?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect()
+        })?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(s, n, b)| Some((FileStatus::parse(&s)?, n as usize, b.max(0) as u64)))
+            .collect())
+    }
+
+    /// The mean size of the files whose size is known \[bytes\], if any.
+    pub fn mean_file_size(&self) -> Result<Option<u64>> {
+        let v: Option<f64> =
+            self.read(|c| c.query_row("SELECT AVG(size) FROM files WHERE size > 0", [], |r| r.get(0)))?;
+        Ok(v.map(|x| x.round() as u64))
+    }
+
     /// Starts tracking one file (see [`Tx::insert_file`]).
     pub fn insert_file(&self, f: &NewFile, note: &str) -> Result<Option<i64>> {
         self.transaction(|t| t.insert_file(f, note))

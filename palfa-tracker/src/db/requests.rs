@@ -10,6 +10,9 @@ use crate::clock;
 use crate::error::{Result, TrackerError};
 use crate::states::{AttemptStatus, RequestStatus, Status};
 
+const REQUEST_COLUMNS: &str =
+    "id, guid, size, numbits, numrequested, file_type, status, details, created_at, updated_at";
+
 /// A row of `requests`: one restore request to the data archive.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RequestRow {
@@ -116,6 +119,18 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// Gives request `id` the GUID the archive answered (it was recorded
+    /// with a placeholder before the archive was asked).
+    pub fn set_request_guid(&self, id: i64, guid: &str) -> Result<()> {
+        let n = self
+            .sql()
+            .execute("UPDATE requests SET guid = ?1 WHERE id = ?2", params![guid, id])?;
+        if n == 0 {
+            return Err(TrackerError::NotFound { table: "requests", id });
+        }
+        Ok(())
+    }
+
     /// Records a download attempt of `file_id` in state `downloading`; returns its id.
     pub fn insert_attempt(&self, file_id: i64, note: &str) -> Result<i64> {
         let now = clock::now();
@@ -138,14 +153,73 @@ impl Tracker {
     pub fn request(&self, id: i64) -> Result<RequestRow> {
         self.read(|c| {
             c.query_row(
-                "SELECT id, guid, size, numbits, numrequested, file_type, status, details, created_at, updated_at \
-                 FROM requests WHERE id = ?1",
+                &format!("SELECT {REQUEST_COLUMNS} FROM requests WHERE id = ?1"),
                 [id],
                 RequestRow::from_row,
             )
             .optional()
         })?
         .ok_or(TrackerError::NotFound { table: "requests", id })
+    }
+
+    /// The request whose GUID is `guid`.
+    pub fn request_by_guid(&self, guid: &str) -> Result<Option<RequestRow>> {
+        self.read(|c| {
+            c.query_row(
+                &format!("SELECT {REQUEST_COLUMNS} FROM requests WHERE guid = ?1"),
+                [guid],
+                RequestRow::from_row,
+            )
+            .optional()
+        })
+    }
+
+    /// Requests in `status`, oldest first.
+    pub fn requests_with_status(&self, status: RequestStatus) -> Result<Vec<RequestRow>> {
+        self.read(|c| {
+            c.prepare(&format!(
+                "SELECT {REQUEST_COLUMNS} FROM requests WHERE status = ?1 ORDER BY id"
+            ))?
+            .query_map([status.as_str()], RequestRow::from_row)?
+            .collect()
+        })
+    }
+
+    /// Every request, oldest first.
+    pub fn requests(&self) -> Result<Vec<RequestRow>> {
+        self.read(|c| {
+            c.prepare(&format!("SELECT {REQUEST_COLUMNS} FROM requests ORDER BY id"))?
+                .query_map([], RequestRow::from_row)?
+                .collect()
+        })
+    }
+
+    /// Download attempts in `status`, oldest first.
+    pub fn attempts_with_status(&self, status: AttemptStatus) -> Result<Vec<AttemptRow>> {
+        self.read(|c| {
+            c.prepare(
+                "SELECT id, file_id, status, details, created_at, updated_at FROM download_attempts \
+                 WHERE status = ?1 ORDER BY id",
+            )?
+            .query_map([status.as_str()], AttemptRow::from_row)?
+            .collect()
+        })
+    }
+
+    /// The download attempt with row id `id`.
+    pub fn attempt(&self, id: i64) -> Result<AttemptRow> {
+        self.read(|c| {
+            c.query_row(
+                "SELECT id, file_id, status, details, created_at, updated_at FROM download_attempts WHERE id = ?1",
+                [id],
+                AttemptRow::from_row,
+            )
+            .optional()
+        })?
+        .ok_or(TrackerError::NotFound {
+            table: "download_attempts",
+            id,
+        })
     }
 
     /// The download attempts of a file, oldest first.

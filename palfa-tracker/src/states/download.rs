@@ -12,7 +12,7 @@ status_enum! {
         Waiting = "waiting",
         /// The files are ready on the archive's server and are tracked in `files`.
         Finished = "finished",
-        /// Every file of the request is dealt with and the server-side copy is gone.
+        /// Every file of the request is downloaded or given up.
         CleanedUp = "cleaned_up",
         /// The archive refused or lost the request.
         Failed = "failed",
@@ -90,7 +90,8 @@ status_enum! {
         DownloadFailed = "download_failed",
         /// Transferred, but the size does not match.
         VerificationFailed = "verification_failed",
-        /// The downloader stopped (or died) during the attempt.
+        /// The downloader stopped (or died) during the attempt (not counted
+        /// against `download.numretries`).
         Interrupted = "interrupted",
     }
 }
