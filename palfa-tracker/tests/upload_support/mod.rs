@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod beams;
+pub mod smtp;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
