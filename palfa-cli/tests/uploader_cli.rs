@@ -108,12 +108,12 @@ fn uploader_refuses_a_corrupt_beam_mails_it_and_never_logs_the_password() {
     assert_eq!(msgs[1]["authenticated"], true);
     let mail = smtp::text(&msgs[1]);
     for want in [
-        &format!("job {} ({}) failed, attempt 1 of 2", job.id, job.beam),
-        &format!("Beam:     {}", job.beam),
-        "cands/cand3.pfd has",
-        &t.job_files(job.id).unwrap()[0].filename.display().to_string(),
+        format!("job {} ({}) failed, attempt 1 of 2", job.id, job.beam),
+        format!("Beam:     {}", job.beam),
+        "cands/cand3.pfd has".to_string(),
+        t.job_files(job.id).unwrap()[0].filename.display().to_string(),
     ] {
-        assert!(mail.contains(want.as_str()), "{want:?} not in\n{mail}");
+        assert!(mail.contains(&want), "{want:?} not in\n{mail}");
     }
     assert!(!mail.contains(PASSWORD));
 

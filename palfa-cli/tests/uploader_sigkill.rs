@@ -47,7 +47,8 @@ fn processed_site(commondb_toml: &str) -> Site {
     assert_eq!(subs.len(), BEAMS);
     for (i, s) in subs.iter().enumerate() {
         let job = t.job(s.job_id).unwrap();
-        beams::write_results(&s.output_dir, &job.beam, i as u64);
+        // Plots of about 0.5 MB, so that an upload takes a while to kill.
+        beams::write_results_sized(&s.output_dir, &job.beam, i as u64, 1024);
     }
     let out = site.ok(&["resultsdb", "create"]);
     assert!(out.contains("created (schema version"), "{out}");
@@ -111,18 +112,39 @@ fn kill_loop(site: &Site, random: usize, aimed: usize) {
     let mut rng = Rng::seeded();
     let start = Instant::now();
     let mut killed_at: BTreeMap<String, usize> = BTreeMap::new();
-    for i in 0..random + aimed {
-        let aim = i < aimed;
+    // One aimed kill at each point first (the first time it is reached, so
+    // that work remains), then aimed and random kills alternate.
+    let first = CRASH_POINTS.len().min(aimed);
+    let mut schedule: Vec<bool> = vec![true; first];
+    let (mut a, mut r) = (aimed - first, random);
+    while a + r > 0 {
+        if r > 0 {
+            schedule.push(false);
+            r -= 1;
+        }
+        if a > 0 {
+            schedule.push(true);
+            a -= 1;
+        }
+    }
+    let mut aimed_so_far = 0;
+    for aim in schedule {
         let mut cmd = site.palfa(&["uploader", "--sleep", "0.01"]);
         cmd.stdout(Stdio::null()).stderr(Stdio::null());
-        let point = CRASH_POINTS[i % CRASH_POINTS.len()];
+        let point = CRASH_POINTS[aimed_so_far % CRASH_POINTS.len()];
+        aimed_so_far += aim as usize;
         if aim {
-            cmd.env("PALFA_CRASH_AT", format!("{point}:{}", rng.range(1, 3)));
+            let n = if aimed_so_far <= CRASH_POINTS.len() {
+                1
+            } else {
+                rng.range(1, 3)
+            };
+            cmd.env("PALFA_CRASH_AT", format!("{point}:{n}"));
         }
         let mut child = cmd.spawn().unwrap();
         if aim {
             let t0 = Instant::now();
-            while child.try_wait().unwrap().is_none() && t0.elapsed() < Duration::from_secs(5) {
+            while child.try_wait().unwrap().is_none() && t0.elapsed() < Duration::from_secs(3) {
                 std::thread::sleep(Duration::from_millis(5));
             }
             match child.try_wait().unwrap() {

@@ -99,6 +99,12 @@ pub fn tar(files: &[(&str, Vec<u8>)]) -> Vec<u8> {
 /// `.bestprof`, every diagnostic, 4 single-pulse groups, an events archive
 /// and 2 plots. Numbers depend on `seed` and are not round in decimal.
 pub fn write_results(dir: &Path, beam: &str, seed: u64) -> SearchResults {
+    write_results_sized(dir, beam, seed, 16)
+}
+
+/// [`write_results`] with candidate plots `width` pixels wide (× 8 × width/16
+/// rows): large ones make an upload take longer.
+pub fn write_results_sized(dir: &Path, beam: &str, seed: u64, width: u32) -> SearchResults {
     std::fs::create_dir_all(dir.join("cands")).unwrap();
     std::fs::create_dir_all(dir.join("sp")).unwrap();
     let s = seed as f64;
@@ -119,7 +125,7 @@ pub fn write_results(dir: &Path, beam: &str, seed: u64) -> SearchResults {
         let plot = format!("cands/cand{i}.png");
         let pfd = format!("cands/cand{i}.pfd");
         let bp = format!("cands/cand{i}.pfd.bestprof");
-        std::fs::write(dir.join(&plot), png(16 + i, 8, seed + i as u64)).unwrap();
+        std::fs::write(dir.join(&plot), png(width + i, 8 * width / 16, seed + i as u64)).unwrap();
         let mut p = Pfd::new(2, 2, 8);
         p.bestdm = 10.0 * f + s;
         p.candnm = format!("cand{i}");
