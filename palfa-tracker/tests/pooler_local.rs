@@ -326,7 +326,7 @@ fn kill_by_file_matches_exact_paths_only() {
     // A bare name is not a path either.
     assert!(ops::kill_jobs(&t, queue.as_ref(), &[], &["beam.fil".into()], true).is_err());
     // The exact path works.
-    let out = ops::kill_jobs(&t, queue.as_ref(), &[], &[tracked.clone()], true).unwrap();
+    let out = ops::kill_jobs(&t, queue.as_ref(), &[], std::slice::from_ref(&tracked), true).unwrap();
     assert!(out[0].killed, "{out:?}");
     assert!(!tracked.exists());
     let others = t.jobs().unwrap().into_iter().filter(|j| j.id != out[0].job_id);

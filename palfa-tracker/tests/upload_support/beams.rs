@@ -116,7 +116,7 @@ pub fn write_results_sized(dir: &Path, beam: &str, seed: u64, width: u32) -> Sea
     r.header.original_files = vec![format!("{beam}.fits"), "β-ünïcode.fits".into()];
     r.header.file_size = 123_456_789_012 + seed;
     r.header.observers = "O'Brien; \"quoted\"".into();
-    r.header.timestamp_mjd = 61_041.123_456_789_012_3 + s / 3.0;
+    r.header.timestamp_mjd = 61_041.123_456_789_01 + s / 3.0;
     r.header.ra_deg = 288.0 + s / 7.0;
     r.header.dec_deg = -0.1 - s / 11.0;
     r.num_dm_trials = 1234;

@@ -227,16 +227,16 @@ impl ResultsStore for FaultyStore {
     }
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<usize, StoreError> {
         match &self.fault {
-            Fault::FailAt(prefix, n) if sql.starts_with(prefix) => {
-                if self.seen.fetch_add(1, Ordering::SeqCst) + 1 == *n {
-                    return Err(StoreError::backend("test", format!("injected fault at {prefix}")));
-                }
+            Fault::FailAt(prefix, n)
+                if sql.starts_with(prefix) && self.seen.fetch_add(1, Ordering::SeqCst) + 1 == *n =>
+            {
+                return Err(StoreError::backend("test", format!("injected fault at {prefix}")));
             }
-            Fault::ShellAt(prefix, n, cmd) if sql.starts_with(prefix) => {
-                if self.seen.fetch_add(1, Ordering::SeqCst) + 1 == *n {
-                    let st = std::process::Command::new("sh").arg("-c").arg(cmd).status().unwrap();
-                    assert!(st.success(), "{cmd} failed");
-                }
+            Fault::ShellAt(prefix, n, cmd)
+                if sql.starts_with(prefix) && self.seen.fetch_add(1, Ordering::SeqCst) + 1 == *n =>
+            {
+                let st = std::process::Command::new("sh").arg("-c").arg(cmd).status().unwrap();
+                assert!(st.success(), "{cmd} failed");
             }
             _ => {}
         }
