@@ -138,3 +138,55 @@ fn uploader_refuses_a_corrupt_beam_mails_it_and_never_logs_the_password() {
     assert!(text.contains("NOT sent"), "{text}");
     assert!(!text.contains("Wr0ng-pa55") && !text.contains(PASSWORD), "{text}");
 }
+
+#[test]
+fn uploader_needs_the_schema_and_stops_cleanly_on_sigterm() {
+    let tmp = tempfile::tempdir().unwrap();
+    let results = tmp.path().join("results.db");
+    let site = Site::new(
+        WORKER,
+        &format!(
+            "\n[commondb]\nbackend = \"sqlite\"\nsqlite_path = \"{}\"\n",
+            results.display()
+        ),
+    );
+    site.ok(&["db", "create"]);
+    // No results schema yet: refused, with the way out.
+    let out = site.palfa(&["uploader", "--until-idle"]).output().unwrap();
+    let text = output_text(&out);
+    assert!(!out.status.success(), "{text}");
+    assert!(text.contains("palfa resultsdb create"), "{text}");
+    site.ok(&["resultsdb", "create"]);
+    // Nothing to do: --until-idle ends at once; the daemon waits until SIGTERM.
+    site.ok(&["uploader", "--until-idle"]);
+    let mut child = site
+        .palfa(&["uploader", "--sleep", "0.05"])
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until it has started, then stop it.
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("uploader starting") {
+        line.clear();
+        let n = std::io::BufRead::read_line(&mut err, &mut line).unwrap();
+        assert!(n > 0, "the uploader ended before it started");
+    }
+    rustix_kill(child.id(), "TERM");
+    let st = child.wait().unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
+    assert!(st.success(), "the uploader did not stop cleanly: {st}\n{rest}");
+    assert!(rest.contains("uploader stopped by a signal"), "{rest}");
+}
+
+fn rustix_kill(pid: u32, sig: &str) {
+    let st = std::process::Command::new("kill")
+        .arg(format!("-{sig}"))
+        .arg(pid.to_string())
+        .status()
+        .unwrap();
+    assert!(st.success());
+}

@@ -418,3 +418,34 @@ fn create_is_idempotent_and_version_checked() {
             .contains("newer"));
     }
 }
+
+#[test]
+fn a_beam_with_nothing_found_uploads_its_header_and_diagnostics() {
+    // The stand-in worker's results: the example of palfa_core, no files.
+    let s = common::Survey::new(common::GOOD_WORKER, "");
+    common::make_beams(&s.rawdata(), 1, 0);
+    palfa_tracker::ops::add_files(&s.tracker(), &s.rawdata(), false).unwrap();
+    let mut pool = s.pool(&Recorder::default());
+    common::run_until_idle(&mut pool, std::time::Duration::from_secs(60));
+    drop(pool);
+    for backend in Backend::all(s.root(), "palfa_up_empty") {
+        eprintln!("-- {}", backend.name());
+        let mut store = backend.created();
+        let notes = Recorder::default();
+        let mut u = uploader(&s, backend.opener(), &notes);
+        assert_eq!(iterate(&mut u).uploaded, 1);
+        let counts = all_counts(store.as_mut());
+        let want = [
+            ("candidate_files", 0),
+            ("candidates", 0),
+            ("diagnostics", 10),
+            ("single_pulse_groups", 0),
+            ("single_pulse_files", 0),
+            ("headers", 1),
+        ];
+        assert_eq!(counts, want);
+        if let Backend::Sqlite(_) = backend {
+            reset_to_processed(&s);
+        }
+    }
+}

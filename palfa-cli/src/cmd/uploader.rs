@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Args;
 use palfa_tracker::notify::notifier_from_config;
+use palfa_tracker::resultsdb::{self, schema, StoreError};
 use palfa_tracker::{RunOptions, StopReason, Tracker, Uploader};
 
 use crate::Cli;
@@ -39,6 +40,16 @@ pub fn run(cli: &Cli, args: &UploaderArgs) -> anyhow::Result<ExitCode> {
         signal_hook::flag::register(sig, Arc::clone(&stop))?;
     }
     let tracker = Tracker::open(&cfg.background.jobtracker_db)?;
+    let once = args.once || args.max_iterations == Some(1);
+    // A results database without this palfa's schema is a mistake to fix
+    // first; one that cannot be reached now is waited for, unless this run
+    // is meant to end.
+    match resultsdb::open(&cfg.commondb).and_then(|mut s| schema::check(s.as_mut())) {
+        Ok(()) => {}
+        Err(e @ StoreError::Schema(_)) => return Err(e.into()),
+        Err(e) if once || args.until_idle => return Err(e.into()),
+        Err(e) => tracing::warn!("results database not reachable yet (will keep trying): {e}"),
+    }
     let notifier = notifier_from_config(&cfg.email, Some(Tracker::open(&cfg.background.jobtracker_db)?))
         .context("setting up e-mail notifications")?;
     let mut up = Uploader::from_config(&cfg, tracker, notifier);
@@ -47,7 +58,6 @@ pub fn run(cli: &Cli, args: &UploaderArgs) -> anyhow::Result<ExitCode> {
         version_num = %up.settings().provenance.version_num,
         "uploader starting"
     );
-    let once = args.once || args.max_iterations == Some(1);
     let opts = RunOptions {
         sleep: Duration::from_secs_f64(args.sleep.unwrap_or(cfg.background.sleep_s).max(0.0)),
         until_idle: args.until_idle,
