@@ -20,11 +20,23 @@ fn git(args: &[&str]) -> Option<String> {
     (!s.is_empty()).then_some(s)
 }
 
+/// Whether the git repository around the sources is palfa's own (its top
+/// level holds this crate as `palfa-tracker/`), not one that a source
+/// tarball happens to be unpacked in.
+fn in_own_repository() -> bool {
+    let Some(top) = git(&["rev-parse", "--show-toplevel"]) else {
+        return false;
+    };
+    let here = std::fs::canonicalize(env!("CARGO_MANIFEST_DIR"));
+    let there = std::fs::canonicalize(std::path::Path::new(&top).join("palfa-tracker"));
+    matches!((here, there), (Ok(a), Ok(b)) if a == b)
+}
+
 fn main() {
     println!("cargo:rerun-if-env-changed=PALFA_BUILD_COMMIT");
     let commit = match std::env::var("PALFA_BUILD_COMMIT") {
         Ok(c) if !c.trim().is_empty() => c.trim().to_string(),
-        _ => match git(&["rev-parse", "HEAD"]) {
+        _ => match git(&["rev-parse", "HEAD"]).filter(|_| in_own_repository()) {
             Some(hash) if hash.len() >= 12 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => {
                 // Rebuild when HEAD moves (a commit, a checkout) or the index changes.
                 for p in ["HEAD", "index"] {

@@ -11,7 +11,8 @@
 #   `Driver={PostgreSQL Unicode};Server=127.0.0.1;Port=…;Database=postgres`
 # - PALFA_TEST_ODBC_USER, PALFA_TEST_ODBC_PASSWORD: the login
 # - PALFA_TEST_PG_CTL: a command that runs this cluster's pg_ctl as `postgres`
-#   (the tests stop and restart the server with it)
+#   (the tests stop and restart the server with it; with sudo when not root)
+# - PALFA_TEST_PG_DIR: the cluster's directory (data, server.log)
 # - PALFA_TEST_PG=1: the tests that need PostgreSQL run, and fail if it is
 #   not reachable.
 #
@@ -47,21 +48,18 @@ palfa_postgres_setup() {
   port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
   pw="$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 20)"
   mkdir -p "$dir/data" "$dir/sock"
-  chown -R postgres:postgres "$dir"
-  printf '%s\n' "$pw" >"$dir/pw"
-  chown postgres "$dir/pw"
-  chmod 600 "$dir/pw"
+  $sudo chown -R postgres:postgres "$dir"
   $sudo runuser -u postgres -- "$bin/initdb" -D "$dir/data" -U postgres --auth-local=trust \
     --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 || {
     echo "postgres.sh: initdb failed:" >&2; tail -n 20 "$dir/initdb.log" >&2; return 1; }
-  cat >>"$dir/data/postgresql.conf" <<CONF
+  $sudo tee -a "$dir/data/postgresql.conf" >/dev/null <<CONF
 listen_addresses = '127.0.0.1'
 port = $port
 unix_socket_directories = '$dir/sock'
 fsync = off
 CONF
-  export PALFA_TEST_PG_CTL="runuser -u postgres -- $bin/pg_ctl -D $dir/data -l $dir/server.log -w -t 60"
-  $sudo $PALFA_TEST_PG_CTL start >/dev/null || {
+  export PALFA_TEST_PG_CTL="$sudo runuser -u postgres -- $bin/pg_ctl -D $dir/data -l $dir/server.log -w -t 60"
+  $PALFA_TEST_PG_CTL start >/dev/null || {
     echo "postgres.sh: the server did not start:" >&2; tail -n 20 "$dir/server.log" >&2; return 1; }
   $sudo runuser -u postgres -- psql -h "$dir/sock" -p "$port" -U postgres -q -v ON_ERROR_STOP=1 \
     -c "CREATE ROLE palfa LOGIN CREATEDB PASSWORD '$pw'" >/dev/null

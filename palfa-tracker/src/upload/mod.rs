@@ -37,7 +37,7 @@ use crate::notify::{Failure, Notifier};
 use crate::pooler::{RunOptions, StopReason};
 use crate::resultsdb::record::{find_header, BeamRecord, Provenance, RecordError};
 use crate::resultsdb::{self, schema, ResultsStore, StoreError};
-use crate::states::{JobStatus, SubmitStatus};
+use crate::states::{FileStatus, JobStatus, Status, SubmitStatus};
 
 /// What the uploader needs from the configuration.
 #[derive(Debug, Clone, PartialEq)]
@@ -161,8 +161,8 @@ impl Uploader {
         let mut r = UploadReport::default();
         if self.settings.delete_rawdata {
             // Beams marked by an uploader that died before deleting their data.
-            for job in self.tracker.jobs_with_status(JobStatus::Uploaded)? {
-                r.files_deleted += crate::pooler::delete_job_files(&self.tracker, job.id, "its beam is uploaded")?;
+            for job_id in uploaded_jobs_with_raw_data(&self.tracker)? {
+                r.files_deleted += crate::pooler::delete_job_files(&self.tracker, job_id, "its beam is uploaded")?;
             }
         }
         let jobs = self.tracker.jobs_with_status(JobStatus::Processed)?;
@@ -366,6 +366,22 @@ pub fn write_and_verify(store: &mut dyn ResultsStore, record: &BeamRecord) -> st
         let _ = store.rollback();
     }
     r
+}
+
+/// Jobs `uploaded` that still have `downloaded` raw files (one query).
+fn uploaded_jobs_with_raw_data(tracker: &Tracker) -> Result<Vec<i64>> {
+    tracker.read(|c| {
+        let mut st = c.prepare(
+            "SELECT DISTINCT jf.job_id FROM job_files jf JOIN jobs j ON j.id = jf.job_id \
+             JOIN files f ON f.id = jf.file_id WHERE j.status = ?1 AND f.status = ?2 ORDER BY jf.job_id",
+        )?;
+        let ids = st
+            .query_map([JobStatus::Uploaded.as_str(), FileStatus::Downloaded.as_str()], |r| {
+                r.get::<_, i64>(0)
+            })?
+            .collect::<rusqlite::Result<Vec<i64>>>()?;
+        Ok(ids)
+    })
 }
 
 /// Sleeps for `d`, waking early if `stop` is raised.
