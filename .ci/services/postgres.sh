@@ -45,8 +45,15 @@ palfa_postgres_setup() {
   local dir port pw
   dir="$(mktemp -d /tmp/palfa-pg.XXXXXX)"
   chmod 755 "$dir"
-  port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-  pw="$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 20)"
+  # A loopback port nothing listens on, and a random password (hex).
+  local tries=0
+  while :; do
+    port=$((20000 + RANDOM % 40000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
+    tries=$((tries + 1))
+    [ "$tries" -lt 50 ] || { echo "postgres.sh: no free port found" >&2; return 1; }
+  done
+  pw="$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')"
   mkdir -p "$dir/data" "$dir/sock"
   $sudo chown -R postgres:postgres "$dir"
   $sudo runuser -u postgres -- "$bin/initdb" -D "$dir/data" -U postgres --auth-local=trust \
