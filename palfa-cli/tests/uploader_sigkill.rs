@@ -242,3 +242,29 @@ fn sigkill_with_postgresql_uploads_each_beam_exactly_once() {
     let site = processed_site(&toml);
     kill_loop(&site, 8, 10);
 }
+
+#[test]
+fn two_uploaders_at_once_upload_each_beam_exactly_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let toml = format!(
+        "[commondb]\nbackend = \"sqlite\"\nsqlite_path = \"{}\"\n",
+        tmp.path().join("results.db").display()
+    );
+    let site = processed_site(&toml);
+    let children: Vec<_> = (0..2)
+        .map(|_| {
+            site.palfa(&["uploader", "--until-idle", "--sleep", "0.01"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert_success(&out, &["uploader", "--until-idle"]);
+    }
+    assert_eq!(check_invariants(&site), BEAMS);
+    let t = Tracker::open(site.db()).unwrap();
+    assert!(t.jobs().unwrap().iter().all(|j| j.status == JobStatus::Uploaded));
+}
