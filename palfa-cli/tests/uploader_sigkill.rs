@@ -47,8 +47,8 @@ fn processed_site(commondb_toml: &str) -> Site {
     assert_eq!(subs.len(), BEAMS);
     for (i, s) in subs.iter().enumerate() {
         let job = t.job(s.job_id).unwrap();
-        // Plots of about 0.5 MB, so that an upload takes a while to kill.
-        beams::write_results_sized(&s.output_dir, &job.beam, i as u64, 1024);
+        // Plots of about 2 MB, so that an upload takes a while to kill.
+        beams::write_results_sized(&s.output_dir, &job.beam, i as u64, 2048);
     }
     let out = site.ok(&["resultsdb", "create"]);
     assert!(out.contains("created (schema version"), "{out}");
@@ -129,6 +129,11 @@ fn kill_loop(site: &Site, random: usize, aimed: usize) {
     }
     let mut aimed_so_far = 0;
     for aim in schedule {
+        let t = Tracker::open(site.db()).unwrap();
+        if t.jobs_with_status(JobStatus::Processed).unwrap().is_empty() {
+            *killed_at.entry("(no work left)".into()).or_default() += 1;
+            continue;
+        }
         let mut cmd = site.palfa(&["uploader", "--sleep", "0.01"]);
         cmd.stdout(Stdio::null()).stderr(Stdio::null());
         let point = CRASH_POINTS[aimed_so_far % CRASH_POINTS.len()];
@@ -163,7 +168,7 @@ fn kill_loop(site: &Site, random: usize, aimed: usize) {
                 }
             }
         } else {
-            std::thread::sleep(Duration::from_millis(rng.range(2, 60)));
+            std::thread::sleep(Duration::from_millis(rng.range(1, 40)));
             child.kill().unwrap(); // SIGKILL (or nothing, if it is waiting to be reaped)
             let st = child.wait().unwrap();
             let how = if std::os::unix::process::ExitStatusExt::signal(&st) == Some(9) {
@@ -216,7 +221,7 @@ fn sigkill_at_random_points_and_crash_points_uploads_each_beam_exactly_once() {
         tmp.path().join("results.db").display()
     );
     let site = processed_site(&toml);
-    kill_loop(&site, 15, 15);
+    kill_loop(&site, 20, 20);
 }
 
 #[test]
@@ -240,7 +245,7 @@ fn sigkill_with_postgresql_uploads_each_beam_exactly_once() {
         "[commondb]\nbackend = \"odbc\"\nodbc_connection_string = \"{conn}\"\nusername = \"{user}\"\npassword = \"{pw}\"\n"
     );
     let site = processed_site(&toml);
-    kill_loop(&site, 8, 10);
+    kill_loop(&site, 10, 10);
 }
 
 #[test]
