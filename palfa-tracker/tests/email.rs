@@ -155,6 +155,26 @@ fn starttls_with_a_login_and_the_send_rules() {
 }
 
 #[test]
+fn tls_from_the_first_byte_smtps() {
+    let Some(py) = smtp::python() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let certs = smtp::make_certs(tmp.path());
+    let server = SmtpServer::start_mode(&py, &tmp.path().join("smtp"), Some(&certs), Some(("u", "p-w")), "tls");
+    let extra = format!(
+        "smtp_security = \"tls\"\nsmtp_ca_file = \"{}\"\nsmtp_username = \"u\"\nsmtp_password = \"p-w\"\n",
+        certs.ca.display()
+    );
+    let cfg = load_config(tmp.path(), &email_toml(server.port, &extra));
+    let mailer = SmtpNotifier::from_config(&cfg.email).unwrap();
+    mailer.send("[palfa] over TLS", "hello").unwrap();
+    let msgs = server.messages();
+    assert_eq!(msgs.len(), 1);
+    assert_eq!(msgs[0]["tls"], true);
+    assert_eq!(msgs[0]["authenticated"], true);
+    assert!(smtp::text(&msgs[0]).contains("Subject: [palfa] over TLS"));
+}
+
+#[test]
 fn a_server_that_is_not_there_is_logged_and_never_fatal() {
     let tmp = tempfile::tempdir().unwrap();
     // A port nothing listens on.

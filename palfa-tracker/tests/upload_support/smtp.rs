@@ -16,7 +16,7 @@ import json, os, socket, ssl, sys, time
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-out, cert, key, user, pw = sys.argv[1:6]
+out, cert, key, user, pw, mode = sys.argv[1:7]
 
 class Handler:
     n = 0
@@ -25,7 +25,8 @@ class Handler:
         rec = {
             "from": envelope.mail_from,
             "to": envelope.rcpt_tos,
-            "tls": session.ssl is not None,
+            "tls": session.ssl is not None
+                   or server.transport.get_extra_info("ssl_object") is not None,
             "authenticated": bool(session.authenticated),
             "data": envelope.content.decode("utf-8", "replace"),
         }
@@ -48,9 +49,14 @@ kw = {}
 if cert:
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ctx.load_cert_chain(cert, key)
-    kw = dict(tls_context=ctx, require_starttls=True)
+    if mode == "tls":
+        kw = dict(ssl_context=ctx)
+    else:
+        kw = dict(tls_context=ctx, require_starttls=True)
 if user:
-    kw.update(authenticator=authenticator, auth_required=True, auth_require_tls=bool(cert))
+    # With TLS from the first byte aiosmtpd does not count the connection as
+    # TLS for AUTH (the message records that it was).
+    kw.update(authenticator=authenticator, auth_required=True, auth_require_tls=bool(cert) and mode != "tls")
 ctrl = Controller(Handler(), hostname="127.0.0.1", port=port, **kw)
 ctrl.start()
 with open(os.path.join(out, "port.tmp"), "w") as f:
@@ -159,6 +165,18 @@ impl SmtpServer {
     /// Starts a server keeping messages in `dir` (made if missing): with
     /// STARTTLS when `certs` is given, and requiring `login` (user, password) when given.
     pub fn start(python: &str, dir: &Path, certs: Option<&Certs>, login: Option<(&str, &str)>) -> Self {
+        Self::start_mode(python, dir, certs, login, "starttls")
+    }
+
+    /// [`start`](Self::start), with `mode` `"starttls"` or `"tls"` (TLS from
+    /// the first byte, SMTPS) when `certs` is given.
+    pub fn start_mode(
+        python: &str,
+        dir: &Path,
+        certs: Option<&Certs>,
+        login: Option<(&str, &str)>,
+        mode: &str,
+    ) -> Self {
         std::fs::create_dir_all(dir).unwrap();
         let script = dir.join("server.py");
         std::fs::write(&script, SERVER).unwrap();
@@ -171,6 +189,7 @@ impl SmtpServer {
             .arg(s(certs.map(|c| &c.key)))
             .arg(user)
             .arg(pw)
+            .arg(mode)
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(dir.join("server.log")).unwrap())
             .spawn()
