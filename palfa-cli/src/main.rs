@@ -63,6 +63,14 @@ pub enum Command {
     /// A reference data archive (restore service and FTP/FTPS server) over a directory of beams.
     #[command(subcommand)]
     Archive(cmd::archive::ArchiveCommand),
+    /// Run the uploader: put processed beams into the results database, wholly or not at all.
+    Uploader(cmd::uploader::UploaderArgs),
+    /// Create the results database, or list the survey's best candidates.
+    #[command(subcommand)]
+    Resultsdb(cmd::resultsdb::ResultsDbCommand),
+    /// Send a test e-mail with the [email] settings.
+    #[command(subcommand)]
+    Email(cmd::email::EmailCommand),
     /// Track data files that arrived without the downloader.
     AddFiles(cmd::add_files::AddFilesArgs),
     /// Stop or kill jobs.
@@ -99,6 +107,9 @@ fn main() -> ExitCode {
         Command::Downloader(a) => cmd::downloader::run(&cli, a),
         Command::Archive(c) => cmd::archive::run(&cli, c),
         Command::AddFiles(a) => cmd::add_files::run(&cli, a),
+        Command::Uploader(a) => cmd::uploader::run(&cli, a),
+        Command::Resultsdb(c) => cmd::resultsdb::run(&cli, c),
+        Command::Email(c) => cmd::email::run(&cli, c),
         Command::Jobs(c) => cmd::jobs::run(&cli, c),
         Command::Status(a) => cmd::status::run(&cli, a),
         Command::Singlepulse(a) => cmd::singlepulse::run(&cli, a),

@@ -21,7 +21,9 @@
 //!   `archive-server` feature, `archive::server` is a reference archive.
 //! - [`ops`] has the operators' utilities (add files, stop and kill jobs) and
 //!   [`StatusReport`] the survey's summary. Failures are reported through a
-//!   [`Notifier`].
+//!   [`Notifier`] (the log, or e-mail with [`notify::SmtpNotifier`]).
+//! - [`Uploader`] puts every processed beam into the results database
+//!   ([`resultsdb`]: SQLite, or any server through ODBC), wholly or not at all.
 //!
 //! ```
 //! use palfa_tracker::db::{FileOrigin, NewFile};
@@ -60,8 +62,10 @@ pub mod notify;
 pub mod ops;
 pub mod pooler;
 pub mod queue;
+pub mod resultsdb;
 pub mod states;
 mod status;
+pub mod upload;
 
 pub use db::{Tracker, Tx};
 pub use download::{DownloadReport, DownloadRunOptions, DownloadSettings, DownloadStop, Downloader, TransferInfo};
@@ -70,3 +74,4 @@ pub use notify::{Failure, LogNotifier, NoNotifier, Notifier};
 pub use pooler::{IterationReport, JobPool, PoolSettings, RunOptions, StopReason};
 pub use queue::{LocalQueue, PbsQueue, QueueError, QueueManager, QueueStatus, SlurmQueue};
 pub use status::{LiveSubmission, RecentFailure, StatusReport, TableCounts};
+pub use upload::{UploadReport, UploadSettings, Uploader};

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
-use palfa_tracker::{JobPool, LogNotifier, PoolSettings, RunOptions, StopReason, Tracker};
+use palfa_tracker::notify::notifier_from_config;
+use palfa_tracker::{JobPool, PoolSettings, RunOptions, StopReason, Tracker};
 
 use crate::Cli;
 
@@ -44,7 +45,10 @@ pub fn run(cli: &Cli, args: &JobpoolArgs) -> anyhow::Result<ExitCode> {
         queue = queue.kind(),
         "job pooler starting"
     );
-    let mut pool = JobPool::new(tracker, queue, Box::new(LogNotifier), PoolSettings::from_config(&cfg))?;
+    // E-mail when `[email] enabled` (naming each job's files), else the log only.
+    let notifier = notifier_from_config(&cfg.email, Some(Tracker::open(&cfg.background.jobtracker_db)?))
+        .context("setting up e-mail notifications")?;
+    let mut pool = JobPool::new(tracker, queue, notifier, PoolSettings::from_config(&cfg))?;
     let once = args.once || args.max_iterations == Some(1);
     let opts = RunOptions {
         sleep: Duration::from_secs_f64(args.sleep.unwrap_or(cfg.background.sleep_s).max(0.0)),

@@ -244,6 +244,9 @@ pub struct Email {
     pub smtp_password: Secret,
     /// Connection security.
     pub smtp_security: SmtpSecurity,
+    /// PEM file of extra certificate authorities to trust for STARTTLS/TLS
+    /// (a site's own CA); `None`: the built-in web roots only.
+    pub smtp_ca_file: Option<PathBuf>,
     /// Who receives the notifications.
     pub recipient: String,
     /// The `From` address.
@@ -269,6 +272,7 @@ impl Email {
             smtp_username: s.string("smtp_username", ""),
             smtp_password: s.secret("smtp_password", "PALFA_SMTP_PASSWORD"),
             smtp_security: security,
+            smtp_ca_file: s.path("smtp_ca_file", "", PathKind::ReadableFile, true),
             recipient: s.string("recipient", ""),
             sender: s.string("sender", ""),
             send_on_failures: s.bool("send_on_failures", true),
@@ -326,12 +330,16 @@ impl Processing {
 pub struct Upload {
     /// Version string stored with every result (default: `palfa:<crate version>`).
     pub version_num: String,
+    /// Whether the configuration set `version_num` (the uploader then records
+    /// it instead of the build's own `PALFA:<commit>;...` string).
+    pub overridden: bool,
 }
 
 impl Upload {
     pub(crate) fn read(s: &mut Section<'_>) -> Self {
         let v = s.string("version_num", "");
         Self {
+            overridden: !v.trim().is_empty(),
             version_num: if v.trim().is_empty() {
                 format!("palfa:{}", env!("CARGO_PKG_VERSION"))
             } else {

@@ -2,10 +2,14 @@
 //!
 //! The pooler calls a [`Notifier`] after the change is committed, so a hook
 //! is called at most once per event (a pooler killed between the commit and
-//! the call skips it). [`LogNotifier`] writes the events to the log; the SMTP
-//! mailer implements the same trait.
+//! the call skips it). [`LogNotifier`] writes the events to the log;
+//! [`SmtpNotifier`] also mails them (`[email]`).
 
 use serde::Serialize;
+
+pub mod smtp;
+
+pub use smtp::{notifier_from_config, MailError, SmtpNotifier};
 
 /// A failed submission of a job.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

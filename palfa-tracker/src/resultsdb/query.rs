@@ -1,0 +1,78 @@
+//! What the survey found: the best candidates across every uploaded beam.
+
+use serde::Serialize;
+
+use super::{Dialect, Kind, ResultsStore, StoreError, Value};
+
+/// One candidate of the survey.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CandidateSummary {
+    /// The tracker's beam name.
+    pub beam: String,
+    /// The observation's name.
+    pub obs_name: String,
+    /// Rank in its beam (1 = best).
+    pub cand_num: i64,
+    /// Folded topocentric period \[s\].
+    pub period_s: f64,
+    /// DM \[pc cm⁻³\].
+    pub dm: f64,
+    /// Significance of the folded profile.
+    pub prepfold_sigma: f64,
+    /// Significance from the acceleration search.
+    pub presto_sigma: f64,
+    /// The version that produced it.
+    pub version_num: String,
+}
+
+/// The `limit` candidates of highest `prepfold_sigma` (at least `min_sigma`
+/// when given), best first.
+pub fn best_candidates(
+    store: &mut dyn ResultsStore,
+    limit: usize,
+    min_sigma: Option<f64>,
+) -> Result<Vec<CandidateSummary>, StoreError> {
+    let limit = limit.min(1_000_000);
+    let (top, tail) = match store.dialect() {
+        Dialect::MsSql => (format!("TOP {limit} "), String::new()),
+        _ => (String::new(), format!(" LIMIT {limit}")),
+    };
+    let sql = format!(
+        "SELECT {top}h.beam, h.obs_name, c.cand_num, c.period_s, c.dm, c.prepfold_sigma, c.presto_sigma, h.version_num \
+         FROM candidates c JOIN headers h ON h.id = c.header_id WHERE c.prepfold_sigma >= ? \
+         ORDER BY c.prepfold_sigma DESC, h.beam, c.cand_num{tail}"
+    );
+    let rows = store.query(
+        &sql,
+        &[Value::Real(min_sigma.unwrap_or(f64::MIN))],
+        &[
+            Kind::Text,
+            Kind::Text,
+            Kind::Int,
+            Kind::Real,
+            Kind::Real,
+            Kind::Real,
+            Kind::Real,
+            Kind::Text,
+        ],
+    )?;
+    Ok(rows
+        .into_iter()
+        .map(|r| CandidateSummary {
+            beam: r[0].as_text().unwrap_or_default().to_string(),
+            obs_name: r[1].as_text().unwrap_or_default().to_string(),
+            cand_num: r[2].as_int().unwrap_or_default(),
+            period_s: r[3].as_real().unwrap_or(f64::NAN),
+            dm: r[4].as_real().unwrap_or(f64::NAN),
+            prepfold_sigma: r[5].as_real().unwrap_or(f64::NAN),
+            presto_sigma: r[6].as_real().unwrap_or(f64::NAN),
+            version_num: r[7].as_text().unwrap_or_default().to_string(),
+        })
+        .collect())
+}
+
+/// Beams in the database.
+pub fn count_headers(store: &mut dyn ResultsStore) -> Result<i64, StoreError> {
+    let rows = store.query("SELECT COUNT(*) FROM headers", &[], &[Kind::Int])?;
+    Ok(rows.first().and_then(|r| r[0].as_int()).unwrap_or(0))
+}
