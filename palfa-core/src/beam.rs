@@ -144,7 +144,7 @@ impl MemorySource {
     /// If `data_tc.len()` is not a multiple of `header.nchans`.
     pub fn new(mut header: BeamHeader, data_tc: Vec<f32>) -> Self {
         assert!(
-            header.nchans > 0 && data_tc.len() % header.nchans == 0,
+            header.nchans > 0 && data_tc.len().is_multiple_of(header.nchans),
             "MemorySource: not whole spectra"
         );
         header.nsamples = (data_tc.len() / header.nchans) as u64;

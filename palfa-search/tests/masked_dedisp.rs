@@ -40,7 +40,7 @@ fn masked_bad_channels_leave_no_steps_in_dedispersed_series() {
     let mut beam = open_beam(&[path]).unwrap();
     let rfi = find_rfi(beam.as_mut(), &rp, &|_, _| {}).unwrap();
     let ptsperint = rfi.mask.ptsperint;
-    assert!(ptsperint < SCALING_SPECTRA && SCALING_SPECTRA % ptsperint != 0);
+    assert!(ptsperint < SCALING_SPECTRA && !SCALING_SPECTRA.is_multiple_of(ptsperint));
     for c in [10, 11, 70, 100] {
         assert!(
             (0..rfi.mask.numint).all(|i| rfi.mask.is_masked(i, c)),

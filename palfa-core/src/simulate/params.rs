@@ -212,13 +212,13 @@ impl SimParams {
             return err("nsblk must be at least 1".into());
         }
         if self.format == SimFormat::Mock {
-            if self.mock_overlap % 2 != 0 || self.mock_overlap + 4 > self.nchans {
+            if !self.mock_overlap.is_multiple_of(2) || self.mock_overlap + 4 > self.nchans {
                 return err(format!(
                     "mock_overlap = {} must be even and leave at least 2 channels to each half",
                     self.mock_overlap
                 ));
             }
-            if (self.nchans + self.mock_overlap) % 2 != 0 {
+            if !(self.nchans + self.mock_overlap).is_multiple_of(2) {
                 return err("nchans + mock_overlap must be even to split into two equal halves".into());
             }
             if !positive(self.mock_upper_gain) {

@@ -106,7 +106,7 @@ impl ChannelScaling {
             let mean = sum[c] / count;
             let var = (sum2[c] / count - mean * mean).max(0.0);
             offset[c] = mean as f32;
-            let weight_ok = h.chan_weights.get(c).map_or(true, |&w| w != 0.0);
+            let weight_ok = h.chan_weights.get(c).is_none_or(|&w| w != 0.0);
             if var > 1e-12 * mean.abs().max(1.0).powi(2) && weight_ok {
                 std[c] = var.sqrt();
             }

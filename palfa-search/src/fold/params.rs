@@ -256,7 +256,7 @@ impl FoldConfig {
 /// for: the largest divisor of `nchans` not above `wanted` (at least 1).
 pub fn usable_nsub(nchans: usize, wanted: usize) -> usize {
     let w = wanted.clamp(1, nchans.max(1));
-    (1..=w).rev().find(|d| nchans % d == 0).unwrap_or(1)
+    (1..=w).rev().find(|d| nchans.is_multiple_of(*d)).unwrap_or(1)
 }
 
 #[cfg(test)]

@@ -31,7 +31,7 @@ pub fn interval_length(chunk_time_s: f64, tsamp_s: f64) -> SearchResult<usize> {
     let target = target.round() as usize;
     let smooth = |mut v: usize| {
         for p in [2, 3, 5, 7] {
-            while v % p == 0 {
+            while v.is_multiple_of(p) {
                 v /= p;
             }
         }

@@ -72,7 +72,7 @@ pub fn read_presto_fft(path: impl AsRef<Path>) -> SearchResult<Spectrum> {
     let dc = amps[0].re;
     let nyquist = amps[0].im;
     amps[0] = Complex32::new(dc, 0.0);
-    if n % 2 == 0 {
+    if n.is_multiple_of(2) {
         amps.push(Complex32::new(nyquist, 0.0));
     }
     Ok(Spectrum {
@@ -98,7 +98,7 @@ pub fn write_presto_fft(spec: &Spectrum, base: impl AsRef<Path>) -> SearchResult
     for k in 0..nbins {
         let a = spec.amps.get(k).copied().unwrap_or_default();
         let im = if k == 0 {
-            if spec.n_samples % 2 == 0 {
+            if spec.n_samples.is_multiple_of(2) {
                 spec.amps.get(nbins).map(|a| a.re).unwrap_or(0.0)
             } else {
                 0.0

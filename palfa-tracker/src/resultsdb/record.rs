@@ -143,7 +143,7 @@ fn check_png(data: &[u8]) -> Result<(), String> {
 
 /// A tar archive: every header's checksum, up to the end marker.
 fn check_tar(data: &[u8]) -> Result<(), String> {
-    if data.len() % 512 != 0 || data.is_empty() {
+    if !data.len().is_multiple_of(512) || data.is_empty() {
         return Err(format!(
             "not a tar archive ({} bytes, not a multiple of 512)",
             data.len()

@@ -322,7 +322,7 @@ impl FilterbankWriter {
         if spec.nchans == 0 {
             return Err(FormatError::new(&path, FormatErrorKind::ZeroChannels));
         }
-        if (spec.nchans * spec.nbits as usize) % 8 != 0 {
+        if !(spec.nchans * spec.nbits as usize).is_multiple_of(8) {
             return Err(FormatError::new(
                 &path,
                 FormatErrorKind::Unsupported(format!(

@@ -57,7 +57,7 @@ impl PsrfitsWriter {
         if spec.nchans == 0 {
             return Err(err(FormatErrorKind::ZeroChannels));
         }
-        if nsblk == 0 || (nsblk * spec.nchans * spec.nbits as usize) % 8 != 0 {
+        if nsblk == 0 || !(nsblk * spec.nchans * spec.nbits as usize).is_multiple_of(8) {
             return Err(err(FormatErrorKind::Inconsistent(format!(
                 "NSBLK {nsblk} x NCHAN {} at {} bits is not a whole number of bytes",
                 spec.nchans, spec.nbits
