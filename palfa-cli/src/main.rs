@@ -4,6 +4,7 @@
 //! the command line, sets up logging and prints errors.
 
 mod cmd;
+mod daemon;
 mod logging;
 mod progress;
 

@@ -3,9 +3,7 @@
 use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::process::ExitCode;
-use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
@@ -18,29 +16,15 @@ use crate::Cli;
 /// Arguments of `palfa downloader`.
 #[derive(Debug, Args)]
 pub struct DownloaderArgs {
-    /// Do one iteration and exit (transfers it started are abandoned).
-    #[arg(long)]
-    pub once: bool,
-    /// Exit once nothing is waiting, downloading or retrying.
-    #[arg(long)]
-    pub until_idle: bool,
-    /// Exit after this many iterations.
-    #[arg(long)]
-    pub max_iterations: Option<usize>,
-    /// Seconds between iterations (default: background.sleep; cut short when a transfer ends).
-    #[arg(long)]
-    pub sleep: Option<f64>,
+    /// How it loops.
+    #[command(flatten)]
+    pub run: crate::daemon::LoopArgs,
 }
 
 /// Runs the downloader until SIGINT/SIGTERM (or the options say so).
 pub fn run(cli: &Cli, args: &DownloaderArgs) -> anyhow::Result<ExitCode> {
     let cfg = super::setup::load_config(cli.config.as_deref())?;
-    let stop = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        // A second signal while stopping ends the process at once.
-        signal_hook::flag::register_conditional_shutdown(sig, 1, Arc::clone(&stop))?;
-        signal_hook::flag::register(sig, Arc::clone(&stop))?;
-    }
+    let stop = crate::daemon::stop_on_signals()?;
     let tracker = Tracker::open(&cfg.background.jobtracker_db)?;
     let archive = CornellArchive::from_config(&cfg).context("setting up the archive client")?;
     let settings = DownloadSettings::from_config(&cfg);
@@ -51,12 +35,12 @@ pub fn run(cli: &Cli, args: &DownloaderArgs) -> anyhow::Result<ExitCode> {
         "downloader starting"
     );
     let mut dl = Downloader::new(tracker, Arc::new(archive), settings)?;
-    let once = args.once || args.max_iterations == Some(1);
+    let _once = args.run.once();
     let opts = DownloadRunOptions {
-        sleep: Duration::from_secs_f64(args.sleep.unwrap_or(cfg.background.sleep_s).max(0.0)),
-        until_idle: args.until_idle,
-        max_iterations: if once { Some(1) } else { args.max_iterations },
-        stop_on_error: once || args.until_idle,
+        sleep: args.run.sleep(cfg.background.sleep_s),
+        until_idle: args.run.until_idle,
+        max_iterations: args.run.max_iterations(),
+        stop_on_error: args.run.stop_on_error(),
     };
     let mut bars = Bars::new(!cli.no_progress && std::io::stderr().is_terminal());
     let why = dl.run(&opts, &stop, &mut |t| bars.update(t));
