@@ -61,6 +61,7 @@ mod error;
 pub mod notify;
 pub mod ops;
 pub mod pooler;
+mod process_lock;
 pub mod queue;
 pub mod resultsdb;
 pub mod states;

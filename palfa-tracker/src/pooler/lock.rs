@@ -2,45 +2,31 @@
 //! held while the pooler runs and released by the kernel when its process
 //! ends, however it ends.
 
-use std::fs::File;
-use std::path::{Path, PathBuf};
-
-use rustix::fs::{flock, FlockOperation};
+use std::path::Path;
 
 use crate::error::{Result, TrackerError};
+use crate::process_lock::{LockError, ProcessLock};
 
 /// The held lock; dropping it releases it.
 #[derive(Debug)]
-pub struct PoolerLock {
-    _file: File,
-    path: PathBuf,
-}
+pub struct PoolerLock(ProcessLock);
 
 impl PoolerLock {
     /// Takes the lock of the database at `db`, or fails if another pooler holds it.
     pub fn acquire(db: &Path) -> Result<Self> {
-        let mut name = db.as_os_str().to_owned();
-        name.push(".pooler.lock");
-        let path = PathBuf::from(name);
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| TrackerError::io(&path, e))?;
-        match flock(&file, FlockOperation::NonBlockingLockExclusive) {
-            Ok(()) => Ok(Self { _file: file, path }),
-            Err(e) if e == rustix::io::Errno::WOULDBLOCK => Err(TrackerError::PoolerRunning {
+        match ProcessLock::acquire(db, "pooler") {
+            Ok(l) => Ok(Self(l)),
+            Err(LockError::Held { lock }) => Err(TrackerError::PoolerRunning {
                 db: db.to_path_buf(),
-                lock: path,
+                lock,
             }),
-            Err(e) => Err(TrackerError::io(&path, e.into())),
+            Err(LockError::Io { lock, source }) => Err(TrackerError::io(lock, source)),
         }
     }
 
     /// The lock file.
     pub fn path(&self) -> &Path {
-        &self.path
+        self.0.path()
     }
 }
 
