@@ -229,42 +229,78 @@ impl JobPool {
     /// Iterates until `stop` is raised (or the options say so), sleeping
     /// `opts.sleep` between iterations.
     pub fn run(&mut self, opts: &RunOptions, stop: &AtomicBool) -> Result<StopReason> {
-        let mut done = 0usize;
-        loop {
-            if stop.load(Ordering::Relaxed) {
-                return Ok(StopReason::Signal);
-            }
-            match self.iterate(stop) {
-                Ok(r) => {
-                    let quiet = IterationReport {
-                        pending_jobs: r.pending_jobs,
-                        ..IterationReport::default()
-                    };
-                    if r != quiet {
-                        tracing::info!(
-                            created = r.created,
-                            submitted = r.submitted,
-                            processed = r.processed,
-                            failed = r.failed,
-                            retried = r.retried,
-                            terminal = r.terminal,
-                            pending = r.pending_jobs,
-                            "pooler iteration"
-                        );
-                    }
-                    if opts.until_idle && r.pending_jobs == 0 {
-                        return Ok(StopReason::Idle);
-                    }
+        run_loop(
+            "pooler",
+            opts,
+            stop,
+            |s| self.iterate(s),
+            |r: &IterationReport| {
+                let quiet = IterationReport {
+                    pending_jobs: r.pending_jobs,
+                    ..IterationReport::default()
+                };
+                if *r != quiet {
+                    tracing::info!(
+                        created = r.created,
+                        submitted = r.submitted,
+                        processed = r.processed,
+                        failed = r.failed,
+                        retried = r.retried,
+                        terminal = r.terminal,
+                        pending = r.pending_jobs,
+                        "pooler iteration"
+                    );
                 }
-                Err(e) if opts.stop_on_error => return Err(e),
-                Err(e) => tracing::error!("pooler iteration failed (will try again): {e}"),
-            }
-            done += 1;
-            if opts.max_iterations.is_some_and(|m| done >= m) {
-                return Ok(StopReason::Iterations);
-            }
-            sleep_unless(stop, opts.sleep);
+                r.pending_jobs
+            },
+        )
+    }
+}
+
+/// The loop of a daemon (the pooler, the uploader): `iterate` until `stop` is
+/// raised, or `opts` say so, sleeping `opts.sleep` between iterations.
+/// `report` logs what an iteration did and returns how much work is still
+/// pending (`until_idle` stops at 0). An iteration's error ends the loop with
+/// `stop_on_error`; otherwise it is logged and the next iteration tries again.
+pub(crate) fn run_loop<R>(
+    what: &str,
+    opts: &RunOptions,
+    stop: &AtomicBool,
+    mut iterate: impl FnMut(&AtomicBool) -> Result<R>,
+    mut report: impl FnMut(&R) -> usize,
+) -> Result<StopReason> {
+    let mut done = 0usize;
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            return Ok(StopReason::Signal);
         }
+        match iterate(stop) {
+            Ok(r) => {
+                let pending = report(&r);
+                if opts.until_idle && pending == 0 {
+                    return Ok(StopReason::Idle);
+                }
+            }
+            Err(e) if opts.stop_on_error => return Err(e),
+            Err(e) => tracing::error!("{what} iteration failed (will try again): {e}"),
+        }
+        done += 1;
+        if opts.max_iterations.is_some_and(|m| done >= m) {
+            return Ok(StopReason::Iterations);
+        }
+        sleep_unless(stop, opts.sleep);
+    }
+}
+
+/// Sleeps for `d`, waking early if `stop` is raised.
+fn sleep_unless(stop: &AtomicBool, d: Duration) {
+    let end = Instant::now() + d;
+    while !stop.load(Ordering::Relaxed) {
+        let left = end.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        std::thread::sleep(left.min(Duration::from_millis(50)));
     }
 }
 
@@ -280,18 +316,6 @@ pub(crate) fn remove_results_dir(outdir: &std::path::Path, token: &str) {
         Ok(()) => tracing::debug!(dir = %outdir.display(), "removed the results of an attempt that did not succeed"),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => tracing::warn!(dir = %outdir.display(), "cannot remove the results of a failed attempt: {e}"),
-    }
-}
-
-/// Sleeps for `d`, waking early if `stop` is raised.
-fn sleep_unless(stop: &AtomicBool, d: Duration) {
-    let end = Instant::now() + d;
-    while !stop.load(Ordering::Relaxed) {
-        let left = end.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            break;
-        }
-        std::thread::sleep(left.min(Duration::from_millis(50)));
     }
 }
 

@@ -25,7 +25,6 @@
 //! between these steps.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
 
 use palfa_core::config::Config;
 use serde::Serialize;
@@ -34,7 +33,7 @@ use crate::crashpoint;
 use crate::db::{JobRow, SubmitRow, Tracker};
 use crate::error::Result;
 use crate::notify::{Failure, Notifier};
-use crate::pooler::{RunOptions, StopReason};
+use crate::pooler::{run_loop, RunOptions, StopReason};
 use crate::resultsdb::record::{find_header, BeamRecord, Provenance, RecordError};
 use crate::resultsdb::{self, schema, ResultsStore, StoreError};
 use crate::states::{FileStatus, JobStatus, Status, SubmitStatus};
@@ -305,42 +304,30 @@ impl Uploader {
     /// Iterates until `stop` is raised (or the options say so: `until_idle`
     /// stops when no job is `processed`), sleeping `opts.sleep` between iterations.
     pub fn run(&mut self, opts: &RunOptions, stop: &AtomicBool) -> Result<StopReason> {
-        let mut done = 0usize;
-        loop {
-            if stop.load(Ordering::Relaxed) {
-                return Ok(StopReason::Signal);
-            }
-            match self.iterate(stop) {
-                Ok(rep) => {
-                    if rep
-                        != (UploadReport {
-                            pending: rep.pending,
-                            ..UploadReport::default()
-                        })
-                    {
-                        tracing::info!(
-                            uploaded = rep.uploaded,
-                            marked = rep.marked,
-                            refused = rep.refused,
-                            store_errors = rep.store_errors,
-                            files_deleted = rep.files_deleted,
-                            pending = rep.pending,
-                            "uploader iteration"
-                        );
-                    }
-                    if opts.until_idle && rep.pending == 0 {
-                        return Ok(StopReason::Idle);
-                    }
+        run_loop(
+            "uploader",
+            opts,
+            stop,
+            |s| self.iterate(s),
+            |rep: &UploadReport| {
+                let quiet = UploadReport {
+                    pending: rep.pending,
+                    ..UploadReport::default()
+                };
+                if *rep != quiet {
+                    tracing::info!(
+                        uploaded = rep.uploaded,
+                        marked = rep.marked,
+                        refused = rep.refused,
+                        store_errors = rep.store_errors,
+                        files_deleted = rep.files_deleted,
+                        pending = rep.pending,
+                        "uploader iteration"
+                    );
                 }
-                Err(e) if opts.stop_on_error => return Err(e),
-                Err(e) => tracing::error!("uploader iteration failed (will try again): {e}"),
-            }
-            done += 1;
-            if opts.max_iterations.is_some_and(|m| done >= m) {
-                return Ok(StopReason::Iterations);
-            }
-            sleep_unless(stop, opts.sleep);
-        }
+                rep.pending
+            },
+        )
     }
 }
 
@@ -382,16 +369,4 @@ fn uploaded_jobs_with_raw_data(tracker: &Tracker) -> Result<Vec<i64>> {
             .collect::<rusqlite::Result<Vec<i64>>>()?;
         Ok(ids)
     })
-}
-
-/// Sleeps for `d`, waking early if `stop` is raised.
-fn sleep_unless(stop: &AtomicBool, d: Duration) {
-    let end = Instant::now() + d;
-    while !stop.load(Ordering::Relaxed) {
-        let left = end.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            break;
-        }
-        std::thread::sleep(left.min(Duration::from_millis(50)));
-    }
 }
