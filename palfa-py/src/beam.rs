@@ -25,12 +25,17 @@ pub struct Beam {
 /// Opens a beam: one path, or a list of one path or a Mock s0/s1 pair.
 #[pyfunction]
 pub fn open(paths: &Bound<'_, PyAny>) -> PyResult<Beam> {
-    let files: Vec<PathBuf> = match paths.extract::<PathBuf>() {
-        Ok(p) => vec![p],
-        Err(_) => paths.extract::<Vec<PathBuf>>()?,
-    };
+    let files = beam_paths(paths)?;
     let src = paths.py().allow_threads(|| open_beam(&files)).map_err(errors::format)?;
     Ok(Beam { src })
+}
+
+/// A beam's files from Python: one path, or a list of paths.
+pub(crate) fn beam_paths(paths: &Bound<'_, PyAny>) -> PyResult<Vec<PathBuf>> {
+    match paths.extract::<PathBuf>() {
+        Ok(p) => Ok(vec![p]),
+        Err(_) => paths.extract::<Vec<PathBuf>>(),
+    }
 }
 
 #[pymethods]

@@ -64,10 +64,7 @@ pub fn search<'py>(
     outdir: PathBuf,
     config: Option<PathBuf>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let files: Vec<PathBuf> = match files.extract::<PathBuf>() {
-        Ok(p) => vec![p],
-        Err(_) => files.extract::<Vec<PathBuf>>()?,
-    };
+    let files = crate::beam::beam_paths(files)?;
     let (cfg, _scratch) = match config {
         Some(path) => (Config::load(&path).map_err(errors::config)?, None),
         None => {
