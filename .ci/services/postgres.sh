@@ -1,7 +1,7 @@
 # PostgreSQL through unixODBC for palfa-tracker's results-database tests.
 #
 # Sourced by .ci/run (bash, `set -euo pipefail`, as root, Debian 12). Installs
-# postgresql, unixodbc, unixodbc-dev and odbc-postgresql from Debian's packages
+# postgresql, unixodbc (odbcinst) and odbc-postgresql (the driver) from Debian's packages
 # if they are missing, makes a throwaway cluster with `initdb` (as the
 # `postgres` user) in a temporary directory, starts it with `pg_ctl` on a free
 # loopback port (TCP on 127.0.0.1 only, password authentication) and makes a
@@ -27,7 +27,7 @@ palfa_postgres_setup() {
       return 1
     fi
   fi
-  local pkgs="postgresql unixodbc unixodbc-dev odbc-postgresql" missing="" p
+  local pkgs="postgresql unixodbc odbc-postgresql" missing="" p
   for p in $pkgs; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
   if [ -n "$missing" ]; then
     echo "postgres.sh: installing$missing"

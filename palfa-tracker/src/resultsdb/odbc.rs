@@ -51,6 +51,7 @@ impl OdbcStore {
         }
         let scrub = |e: odbc_api::Error| scrub_message(&e.to_string(), password);
         let env = odbc_api::environment().map_err(|e| StoreError::backend("odbc", scrub(e)))?;
+        let full = with_driver_path(&full, env);
         let conn = env
             .connect_with_connection_string(
                 &full,
@@ -59,7 +60,17 @@ impl OdbcStore {
                     ..ConnectionOptions::default()
                 },
             )
-            .map_err(|e| StoreError::backend("odbc", format!("cannot connect ({public}): {}", scrub(e))))?;
+            .map_err(|e| {
+                let message = scrub(e);
+                let hint = if message.contains("Can't open lib") {
+                    " (palfa's bundled unixODBC loads a driver by the path odbcinst.ini gives; a bare \
+                     file name is looked for in the usual ODBC directories and the library search \
+                     path: give the driver's full path in odbcinst.ini or as Driver=/path/to/driver.so)"
+                } else {
+                    ""
+                };
+                StoreError::backend("odbc", format!("cannot connect ({public}): {message}{hint}"))
+            })?;
         let dbms = conn
             .database_management_system_name()
             .map_err(|e| StoreError::backend("odbc", scrub(e)))?;
@@ -87,6 +98,108 @@ impl OdbcStore {
 
     fn err(&self, e: odbc_api::Error) -> StoreError {
         StoreError::backend("odbc", scrub_message(&e.to_string(), &self.secret))
+    }
+}
+
+/// Directories where distributions install ODBC drivers. Debian's
+/// `odbcinst.ini` names drivers by bare file name (`psqlodbcw.so`) and relies
+/// on its own unixODBC build to look in these; the bundled unixODBC that
+/// palfa links (so that building it needs no system package) loads exactly
+/// the path it is given.
+const DRIVER_DIRS: &[&str] = &[
+    "/usr/lib/x86_64-linux-gnu/odbc",
+    "/usr/lib/aarch64-linux-gnu/odbc",
+    "/usr/lib/odbc",
+    "/usr/lib64/odbc",
+    "/usr/lib64",
+    "/usr/local/lib/odbc",
+    "/usr/local/lib",
+    "/usr/lib",
+];
+
+/// `connection_string` with the value of its `DRIVER` key replaced by the
+/// driver library's full path, when it names a driver registered in
+/// `odbcinst.ini` by a bare file name that lives in one of [`DRIVER_DIRS`].
+/// Anything else (a DSN, a full path, an unknown driver) is returned as is.
+fn with_driver_path(connection_string: &str, env: &odbc_api::Environment) -> String {
+    let parts = split_connection_string(connection_string);
+    let Some(index) = parts.iter().position(|(k, _)| k.trim().eq_ignore_ascii_case("driver")) else {
+        return connection_string.to_string();
+    };
+    let name = unbrace(&parts[index].1);
+    if name.contains('/') {
+        return connection_string.to_string();
+    }
+    let Ok(drivers) = env.drivers() else {
+        return connection_string.to_string();
+    };
+    let Some(library) = drivers
+        .iter()
+        .find(|d| d.description == name)
+        .and_then(|d| d.attributes.get("Driver"))
+    else {
+        return connection_string.to_string();
+    };
+    if library.contains('/') {
+        return connection_string.to_string();
+    }
+    let Some(path) = DRIVER_DIRS
+        .iter()
+        .map(|d| std::path::Path::new(d).join(library))
+        .find(|p| p.is_file())
+    else {
+        return connection_string.to_string();
+    };
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, (k, v))| {
+            if i == index {
+                format!("{k}={}", braced(&path.to_string_lossy()))
+            } else {
+                format!("{k}={v}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+/// `KEY=value` pairs of a connection string, values as written (braces kept;
+/// `;` inside braces does not split).
+fn split_connection_string(s: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while !rest.is_empty() {
+        let Some(eq) = rest.find('=') else { break };
+        let key = rest[..eq].trim_start_matches(';').to_string();
+        let after = &rest[eq + 1..];
+        let end = if after.starts_with('{') {
+            // The value ends at the first `}` not doubled.
+            let bytes = after.as_bytes();
+            let mut i = 1;
+            loop {
+                match bytes.get(i) {
+                    None => break after.len(),
+                    Some(b'}') if bytes.get(i + 1) == Some(&b'}') => i += 2,
+                    Some(b'}') => break after[i..].find(';').map_or(after.len(), |j| i + j),
+                    Some(_) => i += 1,
+                }
+            }
+        } else {
+            after.find(';').unwrap_or(after.len())
+        };
+        out.push((key, after[..end].to_string()));
+        rest = after[end..].trim_start_matches(';');
+    }
+    out
+}
+
+/// A connection-string value without its braces (`}}` undoubled).
+fn unbrace(value: &str) -> String {
+    let v = value.trim();
+    match v.strip_prefix('{').and_then(|v| v.strip_suffix('}')) {
+        Some(inner) => inner.replace("}}", "}"),
+        None => v.to_string(),
     }
 }
 
@@ -224,5 +337,22 @@ mod tests {
             "bad pw *** here"
         );
         assert_eq!(super::scrub_message("x", ""), "x");
+    }
+
+    #[test]
+    fn connection_strings_split_on_semicolons_outside_braces() {
+        let parts = super::split_connection_string("Driver={PostgreSQL Unicode};Server=1.2.3.4;PWD={a;b}}c};Port=5");
+        let keys: Vec<_> = parts.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(
+            keys,
+            [
+                ("Driver", "{PostgreSQL Unicode}"),
+                ("Server", "1.2.3.4"),
+                ("PWD", "{a;b}}c}"),
+                ("Port", "5")
+            ]
+        );
+        assert_eq!(super::unbrace("{a;b}}c}"), "a;b}c");
+        assert_eq!(super::unbrace("plain"), "plain");
     }
 }
