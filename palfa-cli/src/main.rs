@@ -29,6 +29,12 @@ pub struct Cli {
     /// Never draw progress bars.
     #[arg(long, global = true)]
     pub no_progress: bool,
+    /// Write log lines to this file (appended to) instead of stderr.
+    #[arg(long, global = true, value_name = "FILE", env = "PALFA_LOG_FILE")]
+    pub log_file: Option<PathBuf>,
+    /// How log lines are written.
+    #[arg(long, global = true, value_enum, default_value_t = logging::LogFormat::Text, env = "PALFA_LOG_FORMAT")]
+    pub log_format: logging::LogFormat,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -66,6 +72,8 @@ pub enum Command {
     Archive(cmd::archive::ArchiveCommand),
     /// Run the uploader: put processed beams into the results database, wholly or not at all.
     Uploader(cmd::uploader::UploaderArgs),
+    /// Run the downloader, the job pooler and the uploader in one process (a small site).
+    Run(cmd::run::RunArgs),
     /// Create the results database, or list the survey's best candidates.
     #[command(subcommand)]
     Resultsdb(cmd::resultsdb::ResultsDbCommand),
@@ -95,7 +103,10 @@ pub enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    logging::init(cli.verbose, cli.quiet);
+    if let Err(e) = logging::init(cli.verbose, cli.quiet, cli.log_format, cli.log_file.as_deref()) {
+        eprintln!("error: {e:#}");
+        return ExitCode::FAILURE;
+    }
     let result = match &cli.command {
         Command::Accelsearch(a) => cmd::accelsearch::run(&cli, a),
         Command::Config(c) => cmd::config::run(&cli, c),
@@ -109,6 +120,7 @@ fn main() -> ExitCode {
         Command::Archive(c) => cmd::archive::run(&cli, c),
         Command::AddFiles(a) => cmd::add_files::run(&cli, a),
         Command::Uploader(a) => cmd::uploader::run(&cli, a),
+        Command::Run(a) => cmd::run::run(&cli, a),
         Command::Resultsdb(c) => cmd::resultsdb::run(&cli, c),
         Command::Email(c) => cmd::email::run(&cli, c),
         Command::Jobs(c) => cmd::jobs::run(&cli, c),

@@ -64,6 +64,7 @@ pub mod pooler;
 mod process_lock;
 pub mod queue;
 pub mod resultsdb;
+pub mod site;
 pub mod states;
 mod status;
 pub mod upload;

@@ -17,6 +17,7 @@ pub mod prepfold;
 pub mod recovery;
 pub mod resultsdb;
 pub mod rfifind;
+pub mod run;
 pub mod search;
 pub mod setup;
 pub mod sift;

@@ -5,11 +5,11 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
-use palfa_core::simulate::{simulate, ImpulseSpec, PulsarSpec, RfiSpec, SimFormat, SimParams, SinglePulseSpec};
+use palfa_core::simulate::{simulate, ImpulseSpec, PulsarSpec, SimFormat, SimParams, SinglePulseSpec};
 
 use crate::{progress, Cli};
 
-/// Ready-made beams.
+/// Ready-made beams ([`palfa_core::simulate::Preset`]).
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum Preset {
     /// The PALFA-size reference beam of the PRESTO baseline (960 channels, 65.476 us,
@@ -222,90 +222,11 @@ fn need(kv: &[(String, f64)], k: &str, s: &str) -> anyhow::Result<f64> {
     get(kv, k).with_context(|| format!("{s:?}: {k}= is required"))
 }
 
-/// The beam of `../shared/reference/presto-baseline.md`.
+/// The library's parameters of a ready-made beam.
 pub fn preset_params(preset: Preset) -> SimParams {
-    let nsamples = match preset {
-        Preset::Reference => 1 << 20,
-        Preset::Palfa => 1 << 22,
-    };
-    let sp = |time_s: f64, dm: f64, width_ms: f64, snr: f64| SinglePulseSpec {
-        time_s,
-        dm,
-        width_s: width_ms * 1e-3,
-        snr,
-    };
-    SimParams {
-        nbits: 8,
-        nchans: 960,
-        fch1_mhz: 1537.0,
-        chan_bw_mhz: 0.3361,
-        tsamp_s: 65.476e-6,
-        nsamples,
-        noise_mean: 118.0,
-        noise_rms_frac: 0.15,
-        pulsars: vec![
-            PulsarSpec {
-                period_s: 4.1573e-3,
-                dm: 131.4,
-                duty: 0.05,
-                snr: 20.0,
-                accel_m_s2: 0.0,
-                phase: 0.0,
-            },
-            // z = +20 at the fundamental over 68.66 s: a = -z c / (f T^2).
-            PulsarSpec {
-                period_s: 3.6917e-3,
-                dm: 134.8,
-                duty: 0.05,
-                snr: 25.0,
-                accel_m_s2: -20.0 * 299_792_458.0 * 3.6917e-3 / (68.66f64 * 68.66),
-                phase: 0.3,
-            },
-            PulsarSpec {
-                period_s: 0.7139,
-                dm: 50.2,
-                duty: 0.03,
-                snr: 20.0,
-                accel_m_s2: 0.0,
-                phase: 0.6,
-            },
-        ],
-        single_pulses: vec![
-            sp(10.3, 312.5, 1.5, 12.0),
-            sp(22.7, 320.7, 4.0, 15.0),
-            sp(35.1, 325.1, 8.0, 20.0),
-            sp(47.9, 545.0, 3.0, 14.0),
-            sp(60.2, 560.3, 10.0, 18.0),
-        ],
-        rfi: RfiSpec {
-            periodic_hz: 60.0,
-            periodic_amplitude: 0.5,
-            periodic_harmonics: 5,
-            bad_channels: vec![101, 102, 517, 760],
-            bad_channel_noise: 10.0,
-            impulses: vec![
-                ImpulseSpec {
-                    time_s: 5.0,
-                    width_s: 0.002,
-                    amplitude: 4.0,
-                },
-                ImpulseSpec {
-                    time_s: 18.5,
-                    width_s: 0.010,
-                    amplitude: 2.0,
-                },
-                ImpulseSpec {
-                    time_s: 31.0,
-                    width_s: 0.001,
-                    amplitude: 8.0,
-                },
-                ImpulseSpec {
-                    time_s: 52.2,
-                    width_s: 0.005,
-                    amplitude: 3.0,
-                },
-            ],
-        },
-        ..SimParams::default()
+    match preset {
+        Preset::Reference => palfa_core::simulate::Preset::Reference,
+        Preset::Palfa => palfa_core::simulate::Preset::Palfa,
     }
+    .params()
 }

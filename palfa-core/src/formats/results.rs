@@ -325,6 +325,37 @@ impl SearchResults {
         v
     }
 
+    /// Every results directory under `root` (searched recursively; a
+    /// directory holding [`RESULTS_FILE`] is not searched further), in path
+    /// order. Directories that cannot be read are skipped.
+    pub fn find_dirs(root: impl AsRef<Path>) -> Vec<PathBuf> {
+        let mut found = Vec::new();
+        let mut stack = vec![root.as_ref().to_path_buf()];
+        while let Some(d) = stack.pop() {
+            if d.join(RESULTS_FILE).is_file() {
+                found.push(d);
+                continue;
+            }
+            let Ok(entries) = std::fs::read_dir(&d) else { continue };
+            stack.extend(entries.flatten().map(|e| e.path()).filter(|p| p.is_dir()));
+        }
+        found.sort();
+        found
+    }
+
+    /// The results directory under `root` whose beam was read from a file
+    /// named `file_name` (one of its header's `original_files`), read and
+    /// checked with [`read_dir`](Self::read_dir). `Ok(None)` when there is none.
+    pub fn find_for_file(root: impl AsRef<Path>, file_name: &str) -> FormatResult<Option<(PathBuf, Self)>> {
+        for dir in Self::find_dirs(root) {
+            let r = Self::read_dir(&dir)?;
+            if r.header.original_files.iter().any(|f| f == file_name) {
+                return Ok(Some((dir, r)));
+            }
+        }
+        Ok(None)
+    }
+
     /// Reads `results.json` from `dir` and checks the directory against it:
     /// every file it names is there, and every file in
     /// [`file_sizes`](Self::file_sizes) has its recorded size.

@@ -26,6 +26,8 @@
 //! ```
 
 mod params;
+pub mod presets;
+pub mod recovery;
 mod signals;
 mod truth;
 
@@ -34,6 +36,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 pub use params::{ImpulseSpec, PulsarSpec, RfiSpec, SimFormat, SimParams, SinglePulseSpec};
+pub use presets::Preset;
 pub use truth::{PulsarTruth, RfiTruth, SinglePulseTruth, Truth};
 
 use crate::astro;

@@ -51,11 +51,12 @@ pub enum Value {
 }
 
 impl Value {
-    /// The same value: equal numbers (bit for bit for reals, so `-0.0` and `0.0`
-    /// differ and a NaN equals itself), text and bytes.
+    /// The same value: equal numbers, text and bytes. Reals must be exactly
+    /// equal (no rounding is forgiven); a NaN equals a NaN, and `-0.0` equals
+    /// `0.0`, because databases (SQLite among them) store both zeros as one.
     pub fn same(&self, other: &Value) -> bool {
         match (self, other) {
-            (Value::Real(a), Value::Real(b)) => a.to_bits() == b.to_bits(),
+            (Value::Real(a), Value::Real(b)) => a == b || (a.is_nan() && b.is_nan()),
             (a, b) => a == b,
         }
     }

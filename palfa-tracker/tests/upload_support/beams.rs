@@ -136,7 +136,9 @@ pub fn write_results_sized(dir: &Path, beam: &str, seed: u64, width: u32) -> Sea
             period_s: 0.1 / f + s * 1e-9 + 1.0 / 3.0e5,
             frequency_hz: f / 0.1,
             pdot: -1.234_567_890_123e-15 * f,
-            fdot_hz_s: 2.2e-13,
+            // The engine writes -0.0 for an unaccelerated candidate found at
+            // z = -0; databases store it as 0.0, and that must read back as the same.
+            fdot_hz_s: if i == 2 { -0.0 } else { 2.2e-13 },
             dm: 10.0 * f + s + 0.1,
             presto_sigma: 9.87 - f / 7.0 + s / 100.0,
             sifting_sigma: 8.1,
@@ -147,7 +149,7 @@ pub fn write_results_sized(dir: &Path, beam: &str, seed: u64, width: u32) -> Sea
             incoherent_power: 55.5,
             num_hits: 7,
             num_harmonics: 4,
-            z: -2.0,
+            z: if i == 2 { -0.0 } else { -2.0 },
             accel_m_s2: 0.0,
             sifting_period_s: 0.1 / f,
             sifting_dm: 10.0 * f,
