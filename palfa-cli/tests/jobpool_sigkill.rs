@@ -198,8 +198,7 @@ fn sigkill_at_random_points_and_at_each_step_loses_and_duplicates_nothing() {
 
 #[test]
 fn sigkill_with_the_slurm_queue_loses_and_duplicates_nothing() {
-    if std::env::var("PALFA_TEST_SLURM").as_deref() != Ok("1") {
-        eprintln!("note: skipped (set PALFA_TEST_SLURM=1 with a cluster up; .ci/services/slurm.sh starts one)");
+    if !palfa_testkit::service("PALFA_TEST_SLURM", "a Slurm cluster", "slurm.sh") {
         return;
     }
     let site = Site::new(

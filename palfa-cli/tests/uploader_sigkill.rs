@@ -229,7 +229,10 @@ fn sigkill_with_postgresql_uploads_each_beam_exactly_once() {
     let wanted = std::env::var("PALFA_TEST_PG").is_ok_and(|v| v == "1");
     let Ok(conn) = std::env::var("PALFA_TEST_ODBC") else {
         assert!(!wanted, "PALFA_TEST_PG=1 but PALFA_TEST_ODBC is not set");
-        eprintln!("note: skipped (PostgreSQL not set up; source .ci/services/postgres.sh)");
+        palfa_testkit::skip(
+            "the PostgreSQL SIGKILL test",
+            "PALFA_TEST_ODBC is not set (source .ci/services/postgres.sh to start PostgreSQL on loopback)",
+        );
         return;
     };
     let user = std::env::var("PALFA_TEST_ODBC_USER").unwrap_or_default();

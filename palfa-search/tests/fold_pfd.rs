@@ -16,17 +16,7 @@ const PRESTO_FOLDS: [&str; 2] = [
 
 /// `../shared/data/presto/<name>`, or `None` (with a note) where the shared data are absent.
 fn shared(name: &str) -> Option<PathBuf> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data");
-    if !root.is_dir() {
-        eprintln!(
-            "NOTE: {} is absent; skipping a test that needs presto/{name}",
-            root.display()
-        );
-        return None;
-    }
-    let p = root.join("presto").join(name);
-    assert!(p.exists(), "{} is missing although the shared data exist", p.display());
-    Some(p)
+    palfa_testkit::shared_data(&format!("presto/{name}"))
 }
 
 fn rel(a: f64, b: f64) -> f64 {

@@ -8,15 +8,7 @@ use palfa_core::config::Config;
 use palfa_search::pipeline::{run_search, NoProgress, SearchJob};
 
 fn shared(rel: &str) -> Option<PathBuf> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data");
-    if !root.is_dir() {
-        eprintln!(
-            "NOTE: {} is absent; skipping a test that needs ../shared/data/{rel}",
-            root.display()
-        );
-        return None;
-    }
-    Some(root.join(rel))
+    palfa_testkit::shared_data(rel)
 }
 
 #[test]

@@ -20,20 +20,7 @@ use palfa_search::rfi::{
 
 /// A file under `../shared/data/`; `None` (with a note) only where that folder is absent.
 fn shared(rel: &str) -> Option<PathBuf> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data");
-    if !root.is_dir() {
-        eprintln!(
-            "NOTE: {} is absent; skipping a test that needs ../shared/data/{rel}",
-            root.display()
-        );
-        return None;
-    }
-    let p = root.join(rel);
-    assert!(
-        p.exists(),
-        "../shared/data/{rel} is missing although ../shared/data exists"
-    );
-    Some(p)
+    palfa_testkit::shared_data(rel)
 }
 
 const TSAMP: f64 = 131e-6;

@@ -17,17 +17,7 @@ use realfft::num_complex::Complex;
 use realfft::RealFftPlanner;
 
 fn shared(rel: &str) -> Option<PathBuf> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data");
-    if !root.is_dir() {
-        eprintln!("NOTE: {} is absent; skipping a test that needs {rel}", root.display());
-        return None;
-    }
-    let p = root.join(rel);
-    assert!(
-        p.exists(),
-        "../shared/data/{rel} is missing although ../shared/data exists"
-    );
-    Some(p)
+    palfa_testkit::shared_data(rel)
 }
 
 /// Fourier amplitudes normalised so that noise powers have mean 1 (block

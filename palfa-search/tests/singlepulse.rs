@@ -55,17 +55,7 @@ pub(crate) fn series(data: Vec<f32>, dt: f64, dm: f64) -> TimeSeries {
 }
 
 fn shared(rel: &str) -> Option<PathBuf> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data");
-    if !root.is_dir() {
-        eprintln!("NOTE: {} is absent; skipping a test that needs it", root.display());
-        return None;
-    }
-    let p = root.join(rel);
-    assert!(
-        p.exists(),
-        "../shared/data/{rel} is missing although ../shared/data exists"
-    );
-    Some(p)
+    palfa_testkit::shared_data(rel)
 }
 
 struct Recovery {

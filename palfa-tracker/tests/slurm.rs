@@ -14,11 +14,7 @@ use palfa_tracker::queue::{JobRef, QueueManager, SlurmQueue, SubmitRequest, Syst
 use palfa_tracker::states::{JobStatus, SubmitStatus};
 
 fn slurm_wanted() -> bool {
-    if std::env::var("PALFA_TEST_SLURM").as_deref() == Ok("1") {
-        return true;
-    }
-    eprintln!("note: Slurm tests skipped (set PALFA_TEST_SLURM=1 with a cluster up; .ci/services/slurm.sh starts one)");
-    false
+    palfa_testkit::service("PALFA_TEST_SLURM", "a Slurm cluster", "slurm.sh")
 }
 
 /// Succeeds, fails or sleeps, by the name of its first file.

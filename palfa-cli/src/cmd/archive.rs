@@ -23,6 +23,10 @@ pub enum ArchiveCommand {
 
 /// Arguments of `palfa archive serve`.
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  palfa archive serve --data beams/                          # restore :8021, FTP :2121, anyone may log in
+  PALFA_ARCHIVE_PASSWORD=s3cret palfa archive serve --data beams/ --user palfa \\
+      --tls-cert cert.pem --tls-key key.pem --log-file logs/archive.log")]
 pub struct ServeArgs {
     /// Directory of beams to hand out (restores go to DIR/.restores).
     #[arg(long, value_name = "DIR")]

@@ -15,6 +15,10 @@ use crate::Cli;
 
 /// Arguments of `palfa downloader`.
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  palfa --config site/palfa.toml downloader                 # until SIGINT/SIGTERM
+  palfa downloader --log-file logs/downloader.log
+  palfa downloader --until-idle --sleep 2                   # fetch what the archive gives, then exit")]
 pub struct DownloaderArgs {
     /// How it loops.
     #[command(flatten)]

@@ -11,6 +11,10 @@ use crate::Cli;
 
 /// Arguments of `palfa jobpool`.
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  palfa --config site/palfa.toml jobpool                    # until SIGINT/SIGTERM
+  palfa jobpool --log-file logs/jobpool.log --log-format json
+  palfa jobpool --until-idle --sleep 5                      # search what is tracked, then exit")]
 pub struct JobpoolArgs {
     /// How it loops.
     #[command(flatten)]

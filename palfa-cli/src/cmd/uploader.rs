@@ -12,6 +12,10 @@ use crate::Cli;
 
 /// Arguments of `palfa uploader`.
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  palfa --config site/palfa.toml uploader                   # until SIGINT/SIGTERM
+  palfa uploader --log-file logs/uploader.log --log-format json
+  palfa uploader --once                                     # upload what is processed now")]
 pub struct UploaderArgs {
     /// How it loops.
     #[command(flatten)]

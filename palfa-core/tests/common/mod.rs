@@ -9,20 +9,7 @@ use palfa_core::formats::ObservationSpec;
 /// pulsar projects). Tests that need it say so and skip **only** where that
 /// folder is absent; CI always has it.
 pub fn shared(rel: &str) -> Option<PathBuf> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data");
-    if !root.is_dir() {
-        eprintln!(
-            "NOTE: {} is absent; skipping a test that needs ../shared/data/{rel}",
-            root.display()
-        );
-        return None;
-    }
-    let p = root.join(rel);
-    assert!(
-        p.exists(),
-        "../shared/data/{rel} is missing although ../shared/data exists"
-    );
-    Some(p)
+    palfa_testkit::shared_data(rel)
 }
 
 /// A small observation description for writer tests.

@@ -30,7 +30,10 @@ pub fn pg_login() -> Option<(String, String, String)> {
             !wanted,
             "PALFA_TEST_PG=1 but palfa-tracker is built without its `odbc` feature (test with --features odbc)"
         );
-        eprintln!("note: palfa-tracker built without the odbc feature; the PostgreSQL half of this test is skipped");
+        palfa_testkit::skip(
+            "the PostgreSQL half of this test",
+            "palfa-tracker is built without its odbc feature",
+        );
         return None;
     }
     let conn = std::env::var("PALFA_TEST_ODBC").ok().filter(|s| !s.is_empty());
@@ -42,8 +45,9 @@ pub fn pg_login() -> Option<(String, String, String)> {
         )),
         None if wanted => panic!("PALFA_TEST_PG=1 but PALFA_TEST_ODBC is not set (source .ci/services/postgres.sh)"),
         None => {
-            eprintln!(
-                "note: PostgreSQL not set up (source .ci/services/postgres.sh); the ODBC half of this test is skipped"
+            palfa_testkit::skip(
+                "the PostgreSQL half of this test",
+                "PALFA_TEST_ODBC is not set (source .ci/services/postgres.sh to start PostgreSQL on loopback)",
             );
             None
         }

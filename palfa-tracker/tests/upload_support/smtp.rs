@@ -80,7 +80,10 @@ pub fn python() -> Option<String> {
         (true, _) => Some(py),
         (false, true) => panic!("PALFA_TEST_SMTP=1 but {py} cannot import aiosmtpd"),
         (false, false) => {
-            eprintln!("note: aiosmtpd not installed (source .ci/services/smtp.sh); the e-mail test is skipped");
+            palfa_testkit::skip(
+                "an e-mail test",
+                &format!("{py} cannot import aiosmtpd (source .ci/services/smtp.sh to install and start it)"),
+            );
             None
         }
     }
