@@ -101,7 +101,10 @@ impl Beam {
         };
         dict.set_item("fch1_mhz", fch1)?;
         dict.set_item("foff_mhz", foff)?;
-        dict.set_item("channel_order", if self.descending { "descending" } else { "ascending" })?;
+        dict.set_item(
+            "channel_order",
+            if self.descending { "descending" } else { "ascending" },
+        )?;
         let mut w = h.chan_weights.clone();
         if self.descending {
             w.reverse();
@@ -211,10 +214,7 @@ pub(crate) fn source_from(data: &Bound<'_, PyAny>, band: ArrayBand) -> PyResult<
         data.extract::<Vec<PathBuf>>().ok()
     };
     if let Some(files) = files {
-        return data
-            .py()
-            .allow_threads(|| open_beam(&files))
-            .map_err(errors::format);
+        return data.py().allow_threads(|| open_beam(&files)).map_err(errors::format);
     }
     let np = data.py().import("numpy")?;
     let kw = PyDict::new(data.py());

@@ -52,7 +52,9 @@ where
             }
             Err(RecvTimeoutError::Timeout) => py.check_signals()?,
             Err(RecvTimeoutError::Disconnected) => {
-                return Err(errors::PalfaError::new_err("palfa's worker thread ended without a result"))
+                return Err(errors::PalfaError::new_err(
+                    "palfa's worker thread ended without a result",
+                ))
             }
         }
     }

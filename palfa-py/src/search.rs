@@ -47,12 +47,11 @@ pub fn simulate<'py>(
     }
     let p: SimParams = serde_json::from_value(value)
         .map_err(|e| errors::ConfigError::new_err(format!("simulation parameters: {e}")))?;
-    let truth = run::interruptible(py, move || simulate_beam(&p, &path, &|_, _| {}))?
-        .map_err(|e| match e {
-            SimError::Params(_) => errors::ConfigError::new_err(e.to_string()),
-            SimError::Format(f) => errors::format(f),
-            other => errors::FormatError::new_err(other.to_string()),
-        })?;
+    let truth = run::interruptible(py, move || simulate_beam(&p, &path, &|_, _| {}))?.map_err(|e| match e {
+        SimError::Params(_) => errors::ConfigError::new_err(e.to_string()),
+        SimError::Format(f) => errors::format(f),
+        other => errors::FormatError::new_err(other.to_string()),
+    })?;
     errors::to_py(py, &truth)
 }
 

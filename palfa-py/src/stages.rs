@@ -415,8 +415,8 @@ pub fn singlepulse<'py>(
         cfg.maxwidth_s = w;
     }
     cfg.check(ts.info.dt).map_err(errors::search)?;
-    let events = run::interruptible(py, move || palfa_search::singlepulse::search(&ts, &cfg))?
-        .map_err(errors::search)?;
+    let events =
+        run::interruptible(py, move || palfa_search::singlepulse::search(&ts, &cfg))?.map_err(errors::search)?;
     let list = errors::to_py(py, &events)?;
     if !as_array {
         return Ok(list);
@@ -424,7 +424,13 @@ pub fn singlepulse<'py>(
     crate::records(
         py,
         &list,
-        &[("dm", "f8"), ("sigma", "f8"), ("time_s", "f8"), ("sample", "u8"), ("downfact", "u4")],
+        &[
+            ("dm", "f8"),
+            ("sigma", "f8"),
+            ("time_s", "f8"),
+            ("sample", "u8"),
+            ("downfact", "u4"),
+        ],
     )
 }
 
