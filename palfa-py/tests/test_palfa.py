@@ -154,6 +154,23 @@ def test_real_psrfits_matches_numpy_decoding():
     assert h["channel_order"] == ("descending" if freqs[1] < freqs[0] else "ascending")
 
 
+def test_real_time_series_fft_and_accelsearch():
+    # PRESTO .dat/.inf of PSR J1807-0847 (GBT): palfa's FFT against numpy's of
+    # the raw float32 samples, and the pulsar's period (ATNF: 0.163727 s).
+    path = shared("sigpyproc3/GBT_J1807-0847.dat")
+    x = np.fromfile(path, "<f4").astype(np.float64)
+    spec = palfa.fft(path)
+    assert spec["n_samples"] == len(x) == 131072
+    assert spec["dt_s"] == pytest.approx(0.00016384) and spec["dm"] == pytest.approx(112.3802)
+    ref = np.fft.rfft(x - x.mean())
+    assert spec["amps"].shape == ref.shape
+    assert np.abs(spec["amps"] - ref).max() < 1e-5 * np.abs(ref).max()
+    cands = palfa.accelsearch(path)
+    best = max(cands, key=lambda c: c["sigma"])
+    assert best["period_s"] == pytest.approx(0.163727, rel=1e-3), best["period_s"]
+    assert best["sigma"] > 20 and best["dm"] == pytest.approx(112.3802)
+
+
 def test_reading_past_the_end_is_an_error():
     path = shared("sigpyproc3/tutorial.fil")
     beam = palfa.open(path)
@@ -238,6 +255,8 @@ def test_dedisperse_peaks_at_the_true_dm(sim):
     flipped = palfa.dedisperse(beam.read()[:, ::-1], dms, tsamp_s=h["tsamp_s"],
                                fch1_mhz=beam.freqs_mhz[-1], foff_mhz=-h["foff_mhz"])
     np.testing.assert_allclose(flipped, series, rtol=1e-5, atol=1e-4)
+    # A palfa.Beam is taken too (its files are opened again).
+    np.testing.assert_array_equal(palfa.dedisperse(beam, dms), series)
     sub = palfa.dedisperse(path, [50.0, 60.0, 70.0], nsub=16)
     smooth = [np.convolve(s, np.ones(11), "same")[window].max() for s in sub]
     assert int(np.argmax(smooth)) == 1, smooth
@@ -469,8 +488,8 @@ def test_ctrl_c_interrupts_a_long_search_promptly(searched, tmp_path):
     done = time.monotonic()
     timer.join()
     assert fired, "the search ended before the signal"
-    assert done - fired[0] < 0.5, f"KeyboardInterrupt came {done - fired[0]:.2f} s after SIGINT"
-    assert done - t0 < 2.0
+    assert done - fired[0] < 1.0, f"KeyboardInterrupt came {done - fired[0]:.2f} s after SIGINT"
+    assert done - t0 < 2.5
 
 
 # --------------------------------------------------------------- the example
