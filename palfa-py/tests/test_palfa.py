@@ -100,11 +100,16 @@ def fits_cards(raw, pos):
 
 
 def psrfits_subint(path):
-    """(cards, rows) of the SUBINT table of a PSRFITS file, decoded here with numpy."""
+    """(cards, columns) of the SUBINT table of a PSRFITS file, decoded here with
+    numpy; the cards are the primary header's (ZERO_OFF lives there) with the
+    table's over them."""
     raw = path.read_bytes()
     pos = 0
+    primary = None
     while pos < len(raw):
         cards, pos = fits_cards(raw, pos)
+        if primary is None:
+            primary = dict(cards)
         naxis1, naxis2 = int(cards.get("NAXIS1", 0)), int(cards.get("NAXIS2", 0))
         size = naxis1 * naxis2 + int(cards.get("PCOUNT", 0)) if int(cards.get("NAXIS", 0)) else 0
         if cards.get("EXTNAME") == "SUBINT":
@@ -125,7 +130,7 @@ def psrfits_subint(path):
                 if tzero or tscal:
                     vals = vals.astype(np.float64) * float(tscal or 1) + float(tzero or 0)
                 cols[name] = vals
-            return cards, cols
+            return {**primary, **cards}, cols
         pos += (size + 2879) // 2880 * 2880
     raise AssertionError("no SUBINT table")
 
@@ -152,6 +157,22 @@ def test_real_psrfits_matches_numpy_decoding():
     np.testing.assert_allclose(beam.freqs_mhz, cols["DAT_FREQ"][0], atol=1e-3)
     freqs = cols["DAT_FREQ"][0]
     assert h["channel_order"] == ("descending" if freqs[1] < freqs[0] else "ascending")
+
+
+def test_real_four_pol_psrfits_reads_total_intensity():
+    # IQUV data: total intensity is the first polarisation (Stokes I).
+    path = shared("your/test_4pol.fits")
+    beam = palfa.open(path)
+    cards, cols = psrfits_subint(path)
+    nchan, npol, nsblk = (int(cards[k]) for k in ("NCHAN", "NPOL", "NSBLK"))
+    assert cards["POL_TYPE"] == "IQUV" and npol == 4 and beam.header["npol"] == 4
+    nrows = cols["DATA"].shape[0]
+    data = cols["DATA"].reshape(nrows, nsblk, npol, nchan)[:, :, 0, :].astype(np.float64)
+    scl, offs, wts = (cols[k][:, :nchan].reshape(nrows, 1, nchan) for k in ("DAT_SCL", "DAT_OFFS", "DAT_WTS"))
+    expected = ((data * scl + offs) * wts).reshape(-1, nchan)
+    got = beam.read()
+    assert got.shape == (nrows * nsblk, nchan)
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-4)
 
 
 def test_real_time_series_fft_and_accelsearch():
