@@ -513,6 +513,30 @@ def test_ctrl_c_interrupts_a_long_search_promptly(searched, tmp_path):
     assert done - t0 < 2.5
 
 
+def test_long_calls_release_the_gil(sim):
+    # While a stage runs in another Python thread, this one keeps running:
+    # no gap between two of its iterations as long as the call.
+    path, _ = sim
+    done = threading.Event()
+    took = []
+
+    def work():
+        t = time.monotonic()
+        palfa.dedisperse(path, [0.5 * d for d in range(300)])
+        took.append(time.monotonic() - t)
+        done.set()
+
+    worker = threading.Thread(target=work)
+    last, gap = time.monotonic(), 0.0
+    worker.start()
+    while not done.is_set():
+        now = time.monotonic()
+        gap, last = max(gap, now - last), now
+    worker.join()
+    assert took[0] > 0.3, took
+    assert gap < min(0.15, took[0] / 2), (gap, took)
+
+
 # --------------------------------------------------------------- the example
 
 
