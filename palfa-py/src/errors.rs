@@ -20,6 +20,12 @@ create_exception!(
     PalfaError,
     "The job-tracker database refused or failed."
 );
+create_exception!(
+    palfa,
+    ResultsDBError,
+    PalfaError,
+    "The results database could not be opened or read, or refused an upload."
+);
 
 /// Adds the exception classes to the module.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -29,6 +35,9 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("ConfigError", py.get_type::<ConfigError>())?;
     m.add("SearchError", py.get_type::<SearchError>())?;
     m.add("TrackerError", py.get_type::<TrackerError>())?;
+    m.add("ResultsDBError", py.get_type::<ResultsDBError>())?;
+    // `palfa.Error`: the short name of the base class.
+    m.add("Error", py.get_type::<PalfaError>())?;
     Ok(())
 }
 
@@ -49,6 +58,10 @@ pub(crate) fn search(e: palfa_search::SearchError) -> PyErr {
 
 pub(crate) fn tracker(e: palfa_tracker::TrackerError) -> PyErr {
     TrackerError::new_err(e.to_string())
+}
+
+pub(crate) fn resultsdb(e: impl std::fmt::Display) -> PyErr {
+    ResultsDBError::new_err(e.to_string())
 }
 
 pub(crate) fn other(e: impl std::fmt::Display) -> PyErr {

@@ -2,21 +2,24 @@
 
 use std::path::PathBuf;
 
-use palfa_core::config::Config;
 use palfa_core::formats::results::SearchResults;
-use palfa_core::simulate::{simulate as simulate_beam, SimParams};
+use palfa_core::simulate::{simulate as simulate_beam, SimError, SimParams};
 use palfa_search::pipeline::{run_search, NoProgress, SearchJob, DEFAULT_SERIES_BUDGET};
 use pyo3::prelude::*;
 
-use crate::errors;
+use crate::{config, errors, run};
 
-/// Writes a synthetic beam to `path` (`.fil`, `.fits`) and returns its truth
-/// (what was injected) as a dict; the truth is also written beside it as JSON.
+/// Writes a synthetic beam to `path` (`.fil`, `.fits`; a directory for a Mock
+/// pair) and returns its truth (what was injected) as a dict; the truth is
+/// also written beside it as JSON.
 ///
 /// `params` overrides the simulator's defaults key by key (the names of
 /// `palfa simulate --help` and `docs/simulate.md`: `nchans`, `nsamples`,
-/// `tsamp_s`, `pulsars` as a list of dicts with `period_s`, `dm`, `duty`,
-/// `snr`, `accel_m_s2`, `phase`, …).
+/// `tsamp_s`, `format` (`"filterbank"`, `"psrfits"`, `"mock"`), `pulsars` as
+/// a list of dicts with `period_s`, `dm`, `duty`, `snr`, `accel_m_s2`,
+/// `phase`, `single_pulses` with `time_s`, `dm`, `width_s`, `snr`, …). An
+/// unknown key raises `ConfigError`. Ctrl-C interrupts the wait (the file is
+/// then finished in the background).
 #[pyfunction]
 #[pyo3(signature = (path, params = None))]
 pub fn simulate<'py>(
@@ -44,9 +47,11 @@ pub fn simulate<'py>(
     }
     let p: SimParams = serde_json::from_value(value)
         .map_err(|e| errors::ConfigError::new_err(format!("simulation parameters: {e}")))?;
-    let truth = py
-        .allow_threads(|| simulate_beam(&p, &path, &|_, _| {}))
-        .map_err(errors::other)?;
+    let truth = run::interruptible(py, move || simulate_beam(&p, &path, &|_, _| {}))?.map_err(|e| match e {
+        SimError::Params(_) => errors::ConfigError::new_err(e.to_string()),
+        SimError::Format(f) => errors::format(f),
+        other => errors::FormatError::new_err(other.to_string()),
+    })?;
     errors::to_py(py, &truth)
 }
 
@@ -54,8 +59,10 @@ pub fn simulate<'py>(
 /// writes the results directory `outdir`, and returns `results.json` as a dict.
 ///
 /// `config` is a `palfa.toml`; without one, PALFA's built-in defaults are
-/// used with working files in a private temporary directory. The GIL is
-/// released during the search.
+/// used with working files in a private temporary directory. The search runs
+/// without the GIL on a worker thread; Ctrl-C raises `KeyboardInterrupt` at
+/// once, but the engine has no cancellation hook, so the interrupted search
+/// goes on in the background until it ends (it still writes `outdir`).
 #[pyfunction]
 #[pyo3(signature = (files, outdir, config = None))]
 pub fn search<'py>(
@@ -65,16 +72,7 @@ pub fn search<'py>(
     config: Option<PathBuf>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let files = crate::beam::beam_paths(files)?;
-    let (cfg, _scratch) = match config {
-        Some(path) => (Config::load(&path).map_err(errors::config)?, None),
-        None => {
-            let scratch = std::env::temp_dir().join(format!("palfa-py-{}", std::process::id()));
-            (
-                Config::defaults_in(&scratch).map_err(errors::config)?,
-                Some(Scratch(scratch)),
-            )
-        }
-    };
+    let (cfg, scratch) = config::load(config)?;
     let job = SearchJob {
         files,
         outdir,
@@ -84,9 +82,12 @@ pub fn search<'py>(
         keep_workdir: false,
         series_budget_bytes: DEFAULT_SERIES_BUDGET,
     };
-    let results = py
-        .allow_threads(|| run_search(&job, &NoProgress))
-        .map_err(errors::search)?;
+    let results = run::interruptible(py, move || {
+        let r = run_search(&job, &NoProgress);
+        drop(scratch);
+        r
+    })?
+    .map_err(errors::search)?;
     errors::to_py(py, &results)
 }
 
@@ -96,13 +97,4 @@ pub fn search<'py>(
 pub fn read_results(py: Python<'_>, dir: PathBuf) -> PyResult<Bound<'_, PyAny>> {
     let r = SearchResults::read_dir(&dir).map_err(errors::format)?;
     errors::to_py(py, &r)
-}
-
-/// A temporary directory removed when dropped.
-struct Scratch(PathBuf);
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }

@@ -183,6 +183,12 @@ impl FilterbankReader {
         })
     }
 
+    /// Whether the file stores its channels highest frequency first (a
+    /// negative `foff`; palfa reads them lowest first).
+    pub fn descending(&self) -> bool {
+        self.descending
+    }
+
     fn bytes_per_spectrum(&self) -> usize {
         self.header.nchans * self.nifs * self.header.nbits as usize / 8
     }

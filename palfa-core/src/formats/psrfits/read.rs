@@ -208,6 +208,12 @@ impl PsrfitsReader {
         self.nsblk
     }
 
+    /// Whether the file stores its channels highest frequency first (palfa
+    /// reads them lowest first).
+    pub fn descending(&self) -> bool {
+        self.descending
+    }
+
     /// The per-channel mean of the data of row `row` as [`SpectraSource::read_spectra`]
     /// returns them (scaled, weighted, lowest frequency first).
     pub fn row_channel_means(&mut self, row: u64) -> FormatResult<Vec<f64>> {
