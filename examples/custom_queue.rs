@@ -124,7 +124,9 @@ impl ThreadQueue {
             .get(&id)
             .filter(|job| job.token == r.token)
             // Not ours: it left the queue long ago, in another process.
-            .map_or(State::Done(Err("unknown to this queue".into())), |job| job.state.clone()))
+            .map_or(State::Done(Err("unknown to this queue".into())), |job| {
+                job.state.clone()
+            }))
     }
 }
 
