@@ -235,6 +235,14 @@ impl Config {
         (Ok(cfg), ctx.known_keys)
     }
 
+    /// Every `section.key` the reader knows, in reading order: for tests that
+    /// check documentation (`docs/config.md`) against the reader.
+    #[doc(hidden)]
+    pub fn known_keys() -> Vec<String> {
+        let dir = std::env::temp_dir();
+        Self::parse_with("", &dir.join(DEFAULT_FILE), &dir).1
+    }
+
     /// Finds the configuration file: `explicit` if given, else `$PALFA_CONFIG`,
     /// else `./palfa.toml` if it exists.
     pub fn locate(explicit: Option<&Path>) -> Option<PathBuf> {
