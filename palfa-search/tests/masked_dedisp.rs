@@ -35,9 +35,11 @@ fn masked_bad_channels_leave_no_steps_in_dedispersed_series() {
     };
     simulate(&p, &path, &|_, _| {}).unwrap();
 
-    let mut rp = RfiParams::default();
     // Intervals shorter than the scaling window, not dividing it.
-    rp.chunk_time_s = 2.0;
+    let rp = RfiParams {
+        chunk_time_s: 2.0,
+        ..RfiParams::default()
+    };
     let mut beam = open_beam(&[path]).unwrap();
     let rfi = find_rfi(beam.as_mut(), &rp, &|_, _| {}).unwrap();
     let ptsperint = rfi.mask.ptsperint;
