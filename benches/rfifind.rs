@@ -15,9 +15,10 @@ use std::sync::OnceLock;
 
 use criterion::{criterion_main, BenchmarkId, Criterion, Throughput};
 use palfa_core::beam::{open_beam, SpectraSource};
+use palfa_core::config::RfiParams;
 use palfa_core::simulate::{simulate, SimParams};
 use palfa_core::{BeamHeader, DataFormat, FormatResult};
-use palfa_search::rfi::{default_params, find_rfi};
+use palfa_search::rfi::find_rfi;
 use rand::SeedableRng;
 use rand_distr::{Distribution, Normal};
 
@@ -110,7 +111,7 @@ fn bench_memory(c: &mut Criterion) {
                 |b, &nchan| {
                     // find_rfi starts with a seek to spectrum 0, so one source serves every run.
                     let mut src = RepeatSource::new(nchan, nsamples);
-                    b.iter(|| p.install(|| find_rfi(&mut src, &default_params(), &|_, _| {}).expect("rfifind")))
+                    b.iter(|| p.install(|| find_rfi(&mut src, &RfiParams::default(), &|_, _| {}).expect("rfifind")))
                 },
             );
         }
@@ -151,7 +152,7 @@ fn bench_filterbank(c: &mut Criterion) {
             let path = beam_file(nchan, nsamples);
             b.iter(|| {
                 let mut beam = open_beam(&[path]).expect("open");
-                p.install(|| find_rfi(beam.as_mut(), &default_params(), &|_, _| {}).expect("rfifind"))
+                p.install(|| find_rfi(beam.as_mut(), &RfiParams::default(), &|_, _| {}).expect("rfifind"))
             })
         });
     }

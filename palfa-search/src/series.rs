@@ -2,7 +2,8 @@
 
 use std::path::Path;
 
-use palfa_core::formats::presto::{read_series, with_suffix, write_dat, InfFile};
+use palfa_core::formats::presto::{read_series, write_dat, InfFile};
+use palfa_core::names::with_suffix;
 use palfa_core::BeamHeader;
 
 use crate::error::SearchResult;
@@ -66,8 +67,8 @@ impl TimeSeries {
     /// Writes `<base>.dat` and `<base>.inf` (`base` as given, e.g. `beam_DM12.30`).
     pub fn write(&self, base: impl AsRef<Path>) -> SearchResult<()> {
         let base = base.as_ref();
-        write_dat(with_suffix(base, "dat"), &self.data)?;
-        self.info.write(with_suffix(base, "inf"))?;
+        write_dat(with_suffix(base, ".dat"), &self.data)?;
+        self.info.write(with_suffix(base, ".inf"))?;
         Ok(())
     }
 }

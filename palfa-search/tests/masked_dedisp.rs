@@ -9,9 +9,10 @@
 //! is 32 768). Masked channels are now dropped.
 
 use palfa_core::beam::open_beam;
+use palfa_core::config::RfiParams;
 use palfa_core::simulate::{simulate, RfiSpec, SimParams};
 use palfa_search::dedisp::{dedisperse_brute, ChannelScaling, DedispConfig, SCALING_SPECTRA};
-use palfa_search::rfi::{default_params, find_rfi, MaskedSource};
+use palfa_search::rfi::{find_rfi, MaskedSource};
 
 #[test]
 fn masked_bad_channels_leave_no_steps_in_dedispersed_series() {
@@ -34,9 +35,11 @@ fn masked_bad_channels_leave_no_steps_in_dedispersed_series() {
     };
     simulate(&p, &path, &|_, _| {}).unwrap();
 
-    let mut rp = default_params();
     // Intervals shorter than the scaling window, not dividing it.
-    rp.chunk_time_s = 2.0;
+    let rp = RfiParams {
+        chunk_time_s: 2.0,
+        ..RfiParams::default()
+    };
     let mut beam = open_beam(&[path]).unwrap();
     let rfi = find_rfi(beam.as_mut(), &rp, &|_, _| {}).unwrap();
     let ptsperint = rfi.mask.ptsperint;

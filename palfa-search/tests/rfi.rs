@@ -14,8 +14,7 @@ use palfa_core::formats::presto::RfiMask;
 use palfa_core::simulate::{simulate, ImpulseSpec, PulsarSpec, RfiSpec, SimParams, SinglePulseSpec, Truth};
 use palfa_core::{BeamHeader, DataFormat, FormatResult};
 use palfa_search::rfi::{
-    bits, default_params, find_rfi, plot_rfi, read_clipped_spectra, read_presto_stats, MaskedSource, RfiResult,
-    CLIP_GUARD,
+    bits, find_rfi, plot_rfi, read_clipped_spectra, read_presto_stats, MaskedSource, RfiResult, CLIP_GUARD,
 };
 
 /// A file under `../shared/data/`; `None` (with a note) only where that folder is absent.
@@ -98,7 +97,7 @@ fn bad_channels_are_masked_and_impulses_clipped_and_nothing_else() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("rfi.fil");
     let truth = simulate(&rfi_params(), &path, &|_, _| {}).unwrap();
-    let r = run(&path, &default_params());
+    let r = run(&path, &RfiParams::default());
     let (numint, p) = (r.numint(), r.ptsperint);
     let bad = bad_channel_cells(&truth, numint);
     let bad_fraction = bad.iter().filter(|&&b| b).count() as f64 / bad.len() as f64;
@@ -203,7 +202,7 @@ fn a_pulsar_and_a_dispersed_pulse_are_not_masked_or_clipped() {
         ..base_params(20.0, 5)
     };
     simulate(&sim, &path, &|_, _| {}).unwrap();
-    let r = run(&path, &default_params());
+    let r = run(&path, &RfiParams::default());
     eprintln!(
         "pulsar beam: masked {:.4}, clipped {:?}, clip peaks {:?}, level {}",
         r.masked_fraction, r.clipped_spectra, r.clip_peak_sigma, r.clip_level_sigma
@@ -234,7 +233,7 @@ fn a_very_bright_pulsar_is_not_masked_wholesale_or_clipped() {
         ..base_params(20.0, 6)
     };
     simulate(&sim, &path, &|_, _| {}).unwrap();
-    let r = run(&path, &default_params());
+    let r = run(&path, &RfiParams::default());
     let n = r.stats.max_power.len();
     let over = r
         .stats
@@ -283,7 +282,7 @@ fn mock_pair_bad_channels_are_masked_and_the_burst_clipped() {
     assert_eq!(beam.header().format, DataFormat::MockPair);
     let params = RfiParams {
         chunk_time_s: 1.0,
-        ..default_params()
+        ..RfiParams::default()
     };
     let r = find_rfi(beam.as_mut(), &params, &|_, _| {}).unwrap();
     let p = r.ptsperint;
@@ -351,7 +350,7 @@ fn zero_weight_channels_are_masked() {
         &mut src,
         &RfiParams {
             chunk_time_s: 1.0,
-            ..default_params()
+            ..RfiParams::default()
         },
         &|_, _| {},
     )
@@ -376,7 +375,7 @@ fn files_round_trip_and_plot() {
         &RfiParams {
             zap_chans: vec![64],
             zap_ints: vec![1],
-            ..default_params()
+            ..RfiParams::default()
         },
     );
     let files = r.write_files(dir.path().join("out"), "beam").unwrap();
@@ -414,7 +413,7 @@ fn masked_source_replaces_masked_and_clipped_samples_with_the_channel_level() {
     let path = dir.path().join("rfi.fil");
     let sim = rfi_params();
     let truth = simulate(&sim, &path, &|_, _| {}).unwrap();
-    let r = run(&path, &default_params());
+    let r = run(&path, &RfiParams::default());
     let files = r.write_files(dir.path(), "rfi").unwrap();
     // The simulator's channel means and σ (bandpass 0.8-1.0 of noise_mean).
     let mean =
@@ -538,7 +537,7 @@ fn real_filterbank_has_a_small_masked_fraction() {
     let Some(path) = shared("sigpyproc3/tutorial.fil") else {
         return;
     };
-    let r = run(&path, &default_params());
+    let r = run(&path, &RfiParams::default());
     eprintln!(
         "tutorial.fil: {} ch x {} intervals of {}; masked {:.4}, clipped {:.5}; zapped chans {:?} ints {:?}; clipped {:?}",
         r.stats.nchan,

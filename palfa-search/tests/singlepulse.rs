@@ -8,8 +8,9 @@
 use std::path::PathBuf;
 
 use palfa_core::formats::presto::{read_singlepulse, write_dat, InfFile};
+use palfa_core::names::with_suffix;
 use palfa_search::singlepulse::{
-    group_events, plot_singlepulse, search, search_files, with_suffix, Detrend, SinglePulseConfig, SinglePulseEvent,
+    group_events, plot_singlepulse, search, search_files, Detrend, SinglePulseConfig, SinglePulseEvent,
     SinglePulseSearcher,
 };
 use palfa_search::stats::normal_logq;
@@ -400,9 +401,9 @@ fn files_are_searched_in_parallel_and_written_beside_the_data() {
         expected.push(search(&s, &SinglePulseConfig::default()).unwrap());
         // PRESTO names: the DM's decimals are part of the base name.
         let base = dir.path().join(format!("beam_DM{dm:.2}"));
-        write_dat(with_suffix(&base, "dat"), &s.data).unwrap();
-        s.info.write(with_suffix(&base, "inf")).unwrap();
-        paths.push(with_suffix(&base, "dat"));
+        write_dat(with_suffix(&base, ".dat"), &s.data).unwrap();
+        s.info.write(with_suffix(&base, ".inf")).unwrap();
+        paths.push(with_suffix(&base, ".dat"));
     }
     paths.push(dir.path().join("missing_DM1.00.dat"));
     let done = std::sync::atomic::AtomicUsize::new(0);

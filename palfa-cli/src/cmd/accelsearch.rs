@@ -7,11 +7,11 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use palfa_core::config::{AccelParams, Config, RedNoiseParams};
+use palfa_core::config::Config;
 use palfa_core::formats::presto::zaplist::Zaplist;
-use palfa_core::formats::presto::{read_dat, InfFile};
+use palfa_core::names::presto_base;
 use palfa_search::accel::{write_accel_file, write_cand, AccelConfig, AccelSearcher};
-use palfa_search::spectrum::{presto_base, with_suffix, SpectrumMaker};
+use palfa_search::spectrum::SpectrumMaker;
 use palfa_search::zap::apply_zaplist;
 use palfa_search::{rednoise, AccelPass, TimeSeries};
 
@@ -72,52 +72,20 @@ pub struct AccelsearchArgs {
     pub show: usize,
 }
 
-/// PALFA's settings, used when no configuration file is found (the same as
-/// the configuration's defaults).
-fn builtin(pass: AccelPass) -> AccelParams {
-    match pass {
-        AccelPass::Lo => AccelParams {
-            numharm: 16,
-            sigma: 2.0,
-            zmax: 0,
-            flo_hz: 2.0,
-            fhi_hz: 10_000.0,
-        },
-        AccelPass::Hi => AccelParams {
-            numharm: 8,
-            sigma: 3.0,
-            zmax: 50,
-            flo_hz: 1.0,
-            fhi_hz: 10_000.0,
-        },
-    }
-}
-
 /// Runs `palfa accelsearch`.
 pub fn run(cli: &Cli, a: &AccelsearchArgs) -> anyhow::Result<ExitCode> {
-    let cfg = match Config::locate(cli.config.as_deref()) {
-        Some(p) => Some(Config::load(&p).with_context(|| format!("loading {}", p.display()))?),
-        None => None,
-    };
+    let cfg = Config::load_or_builtin(cli.config.as_deref())?;
     let pass = match a.pass {
         Some(PassArg::Lo) => AccelPass::Lo,
         Some(PassArg::Hi) => AccelPass::Hi,
         None if a.zmax.unwrap_or(0) > 0 => AccelPass::Hi,
         None => AccelPass::Lo,
     };
-    let mut params = match (&cfg, pass) {
-        (Some(c), AccelPass::Lo) => c.searching.lo_accel.clone(),
-        (Some(c), AccelPass::Hi) => c.searching.hi_accel.clone(),
-        (None, p) => builtin(p),
+    let mut params = match pass {
+        AccelPass::Lo => cfg.searching.lo_accel.clone(),
+        AccelPass::Hi => cfg.searching.hi_accel.clone(),
     };
-    let red = cfg
-        .as_ref()
-        .map(|c| c.searching.rednoise.clone())
-        .unwrap_or(RedNoiseParams {
-            startwidth: 6,
-            endwidth: 100,
-            endfreq_hz: 6.0,
-        });
+    let red = cfg.searching.rednoise.clone();
     if let Some(v) = a.zmax {
         params.zmax = v;
     }
@@ -136,29 +104,16 @@ pub fn run(cli: &Cli, a: &AccelsearchArgs) -> anyhow::Result<ExitCode> {
     let mut acfg = AccelConfig::new(&params, pass)?;
     acfg.parallel = a.parallel;
 
-    // Read .inf and .dat by appending suffixes to the base name: PRESTO names
-    // such as beam_DM12.30.dat have a dot of their own.
+    // PRESTO names such as beam_DM12.30.dat have a dot of their own: the base
+    // name is the path without its final .dat/.inf.
     let base_in = presto_base(&a.file);
-    let info = InfFile::read(with_suffix(&base_in, ".inf"))?;
-    let mut data = read_dat(with_suffix(&base_in, ".dat"))?;
-    anyhow::ensure!(
-        data.len() as u64 >= info.n,
-        "{}.dat holds {} samples, its .inf promises {}",
-        base_in.display(),
-        data.len(),
-        info.n
-    );
-    data.truncate(info.n as usize);
-    let ts = TimeSeries { info, data };
+    let ts = TimeSeries::read(&a.file)?;
     let maker = SpectrumMaker::new();
     let mut spec = maker.make(&ts)?;
     if !a.no_rednoise {
         rednoise::whiten(&mut spec, &red);
     }
-    let zaplist_path = a
-        .zaplist
-        .clone()
-        .or_else(|| cfg.as_ref().and_then(|c| c.processing.default_zaplist.clone()));
+    let zaplist_path = a.zaplist.clone().or_else(|| cfg.processing.default_zaplist.clone());
     let mut used = Zaplist::default();
     if let Some(p) = &zaplist_path {
         let list = Zaplist::read(p)?;

@@ -8,10 +8,8 @@ use anyhow::Context;
 use clap::Args;
 use palfa_core::beam::{open_beam, SpectraSource};
 use palfa_core::config::{Config, DdplanChoice};
-use palfa_core::formats::presto::RfiMask;
 use palfa_search::ddplan::{Band, DmPass, DmPlan};
 use palfa_search::dedisp::{dedisperse_passes, dedisperse_plan, ChannelScaling, DedispConfig};
-use palfa_search::rfi::MaskedSource;
 
 use crate::{progress, Cli};
 
@@ -63,8 +61,9 @@ pub struct DedisperseArgs {
     #[arg(long)]
     pub nsub: Option<usize>,
     /// An rfifind mask to apply (PRESTO .mask layout). The spectra palfa's
-    /// rfifind clipped are clipped too when its `<base>_rfifind.stats.json` is
-    /// beside the mask.
+    /// rfifind clipped as impulsive RFI are replaced too when its
+    /// `<base>_rfifind.stats.json` is beside the mask (as in `palfa search`;
+    /// a PRESTO mask alone clips nothing). The same as prepfold's --mask.
     #[arg(long)]
     pub mask: Option<PathBuf>,
     /// Subtract each spectrum's mean (zero-DM filter).
@@ -73,10 +72,7 @@ pub struct DedisperseArgs {
 }
 
 fn config(cli: &Cli) -> anyhow::Result<Config> {
-    Ok(match Config::locate(cli.config.as_deref()) {
-        Some(p) => Config::load(&p)?,
-        None => Config::defaults_in(&std::env::temp_dir().join("palfa-defaults"))?,
-    })
+    Ok(Config::load_or_builtin(cli.config.as_deref())?)
 }
 
 /// Runs `palfa ddplan`.
@@ -109,15 +105,7 @@ pub fn run_dedisperse(cli: &Cli, a: &DedisperseArgs) -> anyhow::Result<ExitCode>
     let cfg = config(cli)?;
     let mut src: Box<dyn SpectraSource> = open_beam(&a.files)?;
     if let Some(m) = &a.mask {
-        let mask = RfiMask::read(m)?;
-        let mut masked = MaskedSource::from_mask(src, mask)?;
-        let stats = m.with_extension("stats.json");
-        if stats.is_file() {
-            let clipped = palfa_search::rfi::read_clipped_spectra(&stats)?;
-            tracing::info!(stretches = clipped.len(), file = %stats.display(), "clipping rfifind's impulsive RFI");
-            masked = masked.with_clipped_spectra(clipped);
-        }
-        src = Box::new(masked);
+        src = Box::new(super::rfifind::open_mask(src, m)?);
     }
     let h = src.header().clone();
     let scaling = ChannelScaling::measure(src.as_mut())?;

@@ -9,6 +9,7 @@ use clap::Args;
 use palfa_core::beam::{open_beam, SpectraSource};
 use palfa_core::config::Config;
 use palfa_core::formats::presto::Pfd;
+use palfa_core::names::with_suffix;
 use palfa_search::fold::{
     bestprof_from, fold_candidates, plot_fold, write_bestprof, write_pfd, FoldConfig, FoldParams, FoldRequest,
     FoldResult, ImpulsiveRule,
@@ -52,7 +53,10 @@ pub struct PrepfoldArgs {
     /// Fold only the whole trials: no search at all.
     #[arg(long)]
     pub nosearch: bool,
-    /// PRESTO rfifind mask to apply.
+    /// An rfifind mask to apply (PRESTO .mask layout). The spectra palfa's
+    /// rfifind clipped as impulsive RFI are replaced too when its
+    /// `<base>_rfifind.stats.json` is beside the mask (as in `palfa search`;
+    /// a PRESTO mask alone clips nothing). The same as dedisperse's --mask.
     #[arg(long)]
     pub mask: Option<PathBuf>,
     /// Clip spectra whose zero-DM sum is this many sigma off (default: searching.rfifind_clip, else 6).
@@ -87,12 +91,7 @@ pub fn run(cli: &Cli, a: &PrepfoldArgs) -> anyhow::Result<ExitCode> {
     if a.files.is_empty() || a.files.len() > 2 {
         bail!("give one data file, or the two files of a Mock pair");
     }
-    let searching = match Config::locate(cli.config.as_deref()) {
-        Some(path) => Some(Config::load(&path).with_context(|| format!("loading {}", path.display()))?),
-        None => None,
-    }
-    .map(|c| c.searching);
-    let mut cfg = searching.as_ref().map(FoldConfig::from_searching).unwrap_or_default();
+    let mut cfg = FoldConfig::from_searching(&Config::load_or_builtin(cli.config.as_deref())?.searching);
     cfg.min_sigma = f64::NEG_INFINITY;
     cfg.max_cands = 1;
     if let Some(n) = a.nsub {
@@ -125,10 +124,7 @@ pub fn run(cli: &Cli, a: &PrepfoldArgs) -> anyhow::Result<ExitCode> {
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("{stem}_DM{dm:.2}_{label}")));
     let mut source: Box<dyn SpectraSource> = match &a.mask {
-        Some(m) => {
-            let mask = palfa_core::formats::presto::RfiMask::read(m)?;
-            Box::new(palfa_search::rfi::MaskedSource::from_mask(beam, mask)?)
-        }
+        Some(m) => Box::new(super::rfifind::open_mask(beam, m)?),
         None => beam,
     };
     let request = FoldRequest {
@@ -152,12 +148,6 @@ pub fn run(cli: &Cli, a: &PrepfoldArgs) -> anyhow::Result<ExitCode> {
     print_summary(&fold);
     println!("{}", pfd_path.display());
     Ok(ExitCode::SUCCESS)
-}
-
-fn with_suffix(base: &Path, suffix: &str) -> PathBuf {
-    let mut s = base.as_os_str().to_owned();
-    s.push(suffix);
-    PathBuf::from(s)
 }
 
 fn print_summary(f: &FoldResult) {

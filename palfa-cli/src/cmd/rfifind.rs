@@ -7,9 +7,9 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::Args;
-use palfa_core::beam::open_beam;
+use palfa_core::beam::{open_beam, SpectraSource};
 use palfa_core::config::{Config, RfiParams};
-use palfa_search::rfi::{default_params, find_rfi, plot_rfi};
+use palfa_search::rfi::{find_rfi, plot_rfi, stats_json_for_mask, MaskedSource};
 
 use crate::{progress, Cli};
 
@@ -53,12 +53,23 @@ pub struct RfifindArgs {
     pub no_plot: bool,
 }
 
+/// Opens `--mask` over `src` ([`MaskedSource::open`]: the mask and the
+/// clipped spectra of the `.stats.json` beside it), saying what it clips.
+pub fn open_mask(src: Box<dyn SpectraSource>, mask: &Path) -> anyhow::Result<MaskedSource> {
+    let masked = MaskedSource::open(src, mask)?;
+    if !masked.clipped_spectra().is_empty() {
+        tracing::info!(
+            stretches = masked.clipped_spectra().len(),
+            file = %stats_json_for_mask(mask).display(),
+            "clipping rfifind's impulsive RFI"
+        );
+    }
+    Ok(masked)
+}
+
 /// Runs `palfa rfifind`.
 pub fn run(cli: &Cli, a: &RfifindArgs) -> anyhow::Result<ExitCode> {
-    let mut params = match Config::locate(cli.config.as_deref()) {
-        Some(path) => Config::load(&path)?.searching.rfi,
-        None => default_params(),
-    };
+    let mut params = Config::load_or_builtin(cli.config.as_deref())?.searching.rfi;
     apply(&mut params, a)?;
     let mut beam = open_beam(&a.files)?;
     let header = beam.header().clone();

@@ -4,7 +4,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Mutex;
 
-use anyhow::Context;
 use clap::Args;
 use indicatif::ProgressBar;
 use palfa_core::config::Config;
@@ -65,14 +64,11 @@ impl StageProgress for Bars {
 }
 
 /// The configuration of a search: `--config`/`$PALFA_CONFIG`/`./palfa.toml`, else
-/// PALFA's built-in defaults working in the temporary directory. Sets rayon's
-/// thread count from `processing.num_threads`.
+/// the built-in one ([`Config::builtin`]: PALFA's defaults, working in a
+/// private directory under the system's temporary directory, creating nothing
+/// else). Sets rayon's thread count from `processing.num_threads`.
 pub fn search_config(cli: &Cli) -> anyhow::Result<Config> {
-    let cfg = match Config::locate(cli.config.as_deref()) {
-        Some(path) => Config::load(&path)?,
-        None => Config::defaults_in(&std::env::temp_dir().join("palfa-defaults"))
-            .context("setting up the built-in defaults")?,
-    };
+    let cfg = Config::load_or_builtin(cli.config.as_deref())?;
     for w in &cfg.warnings {
         tracing::warn!("{w}");
     }

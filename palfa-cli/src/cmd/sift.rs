@@ -45,13 +45,7 @@ pub enum ToleranceArg {
 
 /// Runs `palfa sift`.
 pub fn run(cli: &Cli, args: &SiftArgs) -> anyhow::Result<ExitCode> {
-    let mut cfg = match Config::locate(cli.config.as_deref()) {
-        Some(path) => SiftConfig::from_searching(&Config::load(&path)?.searching),
-        None => {
-            tracing::info!("no configuration file: PALFA's sifting defaults");
-            SiftConfig::default()
-        }
-    };
+    let mut cfg = SiftConfig::from_searching(&Config::load_or_builtin(cli.config.as_deref())?.searching);
     cfg.harmonic_tolerance = match args.harmonic_tolerance {
         ToleranceArg::Scaled => HarmonicTolerance::Scaled,
         ToleranceArg::Fixed => HarmonicTolerance::Fixed,

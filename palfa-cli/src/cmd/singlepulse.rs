@@ -8,8 +8,9 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Args;
 use palfa_core::config::Config;
+use palfa_core::names::presto_base;
 use palfa_search::singlepulse::{
-    group_events, plot_singlepulse, search_files, series_base, Detrend, SinglePulseConfig, SinglePulseEvent,
+    group_events, plot_singlepulse, search_files, Detrend, SinglePulseConfig, SinglePulseEvent,
 };
 
 use crate::{progress, Cli};
@@ -54,13 +55,7 @@ pub struct SinglePulseArgs {
 
 /// Runs `palfa singlepulse`.
 pub fn run(cli: &Cli, a: &SinglePulseArgs) -> anyhow::Result<ExitCode> {
-    let mut cfg = match Config::locate(cli.config.as_deref()) {
-        Some(path) => {
-            let c = Config::load(&path).with_context(|| format!("loading {}", path.display()))?;
-            SinglePulseConfig::from(&c.searching.singlepulse)
-        }
-        None => SinglePulseConfig::default(),
-    };
+    let mut cfg = SinglePulseConfig::from(&Config::load_or_builtin(cli.config.as_deref())?.searching.singlepulse);
     if let Some(t) = a.threshold {
         cfg.threshold = t;
     }
@@ -149,7 +144,7 @@ pub fn run(cli: &Cli, a: &SinglePulseArgs) -> anyhow::Result<ExitCode> {
 /// The plot's path and title: `<base>_singlepulse.png` with `<base>` the first
 /// series' name up to `_DM` (as PRESTO names its plot), unless given.
 fn plot_target(given: Option<&Path>, first: &Path) -> (PathBuf, String) {
-    let base = series_base(first);
+    let base = presto_base(first);
     let name = base
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

@@ -27,7 +27,7 @@ impl QueueManagerKind {
 }
 
 /// `[jobpooler.slurm]`.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SlurmSettings {
     /// `--account` (empty: not given).
     pub account: String,
@@ -48,7 +48,7 @@ pub struct SlurmSettings {
 }
 
 /// `[jobpooler.pbs]`.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PbsSettings {
     /// Queue (`-q`; empty: the server's default).
     pub queue: String,
@@ -60,6 +60,38 @@ pub struct PbsSettings {
     /// `qstat` saying it does not hold the job.
     pub submit_grace_s: f64,
 }
+
+impl Default for SlurmSettings {
+    /// One day, 4 GB and 2 CPUs per job, 120 s of submission grace.
+    fn default() -> Self {
+        Self {
+            account: String::new(),
+            partition: String::new(),
+            time: "24:00:00".into(),
+            mem: "4G".into(),
+            cpus_per_task: 2,
+            extra_args: Vec::new(),
+            submit_grace_s: DEFAULT_SUBMIT_GRACE_S,
+        }
+    }
+}
+
+impl Default for PbsSettings {
+    /// One node, one core, a day per job, 120 s of submission grace.
+    fn default() -> Self {
+        Self {
+            queue: String::new(),
+            resources: "nodes=1:ppn=1,walltime=24:00:00".into(),
+            extra_args: Vec::new(),
+            submit_grace_s: DEFAULT_SUBMIT_GRACE_S,
+        }
+    }
+}
+
+/// Default seconds before a pooler trusts a queue that does not list a job.
+pub const DEFAULT_SUBMIT_GRACE_S: f64 = 120.0;
+/// Default `jobpooler.base_results_directory`, relative to the configuration's directory.
+pub const DEFAULT_RESULTS_DIR: &str = "results";
 
 /// `[jobpooler]`.
 #[derive(Debug, Clone, PartialEq)]
@@ -85,32 +117,56 @@ pub struct JobPooler {
     pub refusal_backoff_s: f64,
 }
 
+impl Default for JobPooler {
+    /// The local queue, two jobs running and one waiting, two attempts each.
+    fn default() -> Self {
+        Self {
+            base_results_directory: DEFAULT_RESULTS_DIR.into(),
+            max_jobs_running: 2,
+            max_jobs_queue: 1,
+            max_attempts: 2,
+            queue_manager: QueueManagerKind::Local,
+            worker_command: String::new(),
+            lone_file_wait_s: 3600.0,
+            max_refusals: 5,
+            refusal_backoff_s: 60.0,
+        }
+    }
+}
+
 impl JobPooler {
     pub(crate) fn read(s: &mut Section<'_>) -> Self {
-        let max_jobs_running = s.int("max_jobs_running", 2, 1, 100_000) as usize;
-        let max_jobs_queue = s.int("max_jobs_queue", 1, 1, 100_000) as usize;
+        let d = Self::default();
+        let max_jobs_running = s.int("max_jobs_running", d.max_jobs_running as i64, 1, 100_000) as usize;
+        let max_jobs_queue = s.int("max_jobs_queue", d.max_jobs_queue as i64, 1, 100_000) as usize;
         let kind = s.choice("queue_manager", "local", &["local", "slurm", "pbs"]);
         let slurm_t = s.sub_table("slurm");
         let pbs_t = s.sub_table("pbs");
         let base_results_directory = s
-            .path("base_results_directory", "results", PathKind::WritableDir, false)
+            .path(
+                "base_results_directory",
+                DEFAULT_RESULTS_DIR,
+                PathKind::WritableDir,
+                false,
+            )
             .unwrap_or_default();
-        let max_attempts = s.int("max_attempts", 2, 1, 1000) as usize;
-        let worker_command = s.string("worker_command", "");
-        let lone_file_wait_s = s.f64("lone_file_wait_s", 3600.0, 0.0, 1e9);
-        let max_refusals = s.int("max_refusals", 5, 1, 1000) as usize;
-        let refusal_backoff_s = s.f64("refusal_backoff_s", 60.0, 0.0, 86_400.0);
+        let max_attempts = s.int("max_attempts", d.max_attempts as i64, 1, 1000) as usize;
+        let worker_command = s.string("worker_command", &d.worker_command);
+        let lone_file_wait_s = s.f64("lone_file_wait_s", d.lone_file_wait_s, 0.0, 1e9);
+        let max_refusals = s.int("max_refusals", d.max_refusals as i64, 1, 1000) as usize;
+        let refusal_backoff_s = s.f64("refusal_backoff_s", d.refusal_backoff_s, 0.0, 86_400.0);
         let ctx = &mut *s.ctx;
         let slurm = {
             let mut t = Section::nested(slurm_t, "jobpooler.slurm", ctx);
+            let d = SlurmSettings::default();
             let v = SlurmSettings {
-                account: t.string("account", ""),
-                partition: t.string("partition", ""),
-                time: t.string("time", "24:00:00"),
-                mem: t.string("mem", "4G"),
-                cpus_per_task: t.int("cpus_per_task", 2, 1, 1024) as u32,
+                account: t.string("account", &d.account),
+                partition: t.string("partition", &d.partition),
+                time: t.string("time", &d.time),
+                mem: t.string("mem", &d.mem),
+                cpus_per_task: t.int("cpus_per_task", i64::from(d.cpus_per_task), 1, 1024) as u32,
                 extra_args: t.string_list("extra_args"),
-                submit_grace_s: t.f64("submit_grace_s", 120.0, 0.0, 86_400.0),
+                submit_grace_s: t.f64("submit_grace_s", d.submit_grace_s, 0.0, 86_400.0),
             };
             if !valid_slurm_time(&v.time) {
                 let k = t.key("time");
@@ -124,11 +180,12 @@ impl JobPooler {
         };
         let pbs = {
             let mut t = Section::nested(pbs_t, "jobpooler.pbs", ctx);
+            let d = PbsSettings::default();
             let v = PbsSettings {
-                queue: t.string("queue", ""),
-                resources: t.string("resources", "nodes=1:ppn=1,walltime=24:00:00"),
+                queue: t.string("queue", &d.queue),
+                resources: t.string("resources", &d.resources),
                 extra_args: t.string_list("extra_args"),
-                submit_grace_s: t.f64("submit_grace_s", 120.0, 0.0, 86_400.0),
+                submit_grace_s: t.f64("submit_grace_s", d.submit_grace_s, 0.0, 86_400.0),
             };
             t.finish();
             v

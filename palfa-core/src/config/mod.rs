@@ -41,13 +41,20 @@ mod sections;
 
 use std::path::{Path, PathBuf};
 
-pub use jobpooler::{JobPooler, PbsSettings, QueueManagerKind, SlurmSettings};
+pub use jobpooler::{
+    JobPooler, PbsSettings, QueueManagerKind, SlurmSettings, DEFAULT_RESULTS_DIR, DEFAULT_SUBMIT_GRACE_S,
+};
 pub use searching::{
     AccelParams, DdplanChoice, DedispParams, DynamicZapParams, RedNoiseParams, RfiParams, Searching, SiftParams,
-    SinglePulseParams,
+    SinglePulseParams, DEFAULT_ACCEL_FHI_HZ, DEFAULT_NSUB, DEFAULT_RFIFIND_CLIP, DEFAULT_TO_PREPFOLD_SIGMA,
+    SIFTING_SIGMA_MARGIN,
 };
 pub use secret::Secret;
-pub use sections::{Background, Basic, CommonDb, CommonDbBackend, Download, Email, Processing, SmtpSecurity, Upload};
+pub use sections::{
+    Background, Basic, CommonDb, CommonDbBackend, Download, Email, Processing, SmtpSecurity, Upload,
+    DEFAULT_DOWNLOAD_DIR, DEFAULT_JOBTRACKER_DB, DEFAULT_LOG_DIR, DEFAULT_QSUBLOG_DIR, DEFAULT_RESULTS_DB,
+    DEFAULT_WORKING_DIR,
+};
 
 use reader::{Ctx, Section};
 
@@ -256,8 +263,53 @@ impl Config {
         local.exists().then_some(local)
     }
 
+    /// The built-in configuration, in memory: every section's `Default`
+    /// (what an empty file gives), with relative paths left relative to the
+    /// current directory, and searches working in a private directory under
+    /// the system's temporary directory (a search's [`Processing`] working
+    /// directory is [`std::env::temp_dir`]; each search makes and removes its own
+    /// `<beam>.<pid>` there). Nothing is created, read or checked on disk.
+    ///
+    /// ```
+    /// let cfg = palfa_core::config::Config::builtin();
+    /// assert!(cfg.source.is_none());
+    /// assert_eq!(cfg.searching, palfa_core::config::Searching::default());
+    /// assert_eq!(cfg.processing.base_working_directory, std::env::temp_dir());
+    /// ```
+    pub fn builtin() -> Self {
+        Self {
+            source: None,
+            basic: Basic::default(),
+            background: Background::default(),
+            commondb: CommonDb::default(),
+            download: Download::default(),
+            email: Email::default(),
+            jobpooler: JobPooler::default(),
+            processing: Processing {
+                base_working_directory: std::env::temp_dir(),
+                ..Processing::default()
+            },
+            searching: Searching::default(),
+            upload: Upload::default(),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// The configuration every command uses: the file [`Config::locate`] finds
+    /// (`explicit`, else `$PALFA_CONFIG`, else `./palfa.toml`), loaded and
+    /// checked, or [`Config::builtin`] when there is none. A file that is named
+    /// but missing or invalid is an error, never replaced by the defaults.
+    pub fn load_or_builtin(explicit: Option<&Path>) -> Result<Self, ConfigError> {
+        match Self::locate(explicit) {
+            Some(path) => Self::load(path),
+            None => Ok(Self::builtin()),
+        }
+    }
+
     /// The built-in defaults with every directory under `root`, creating the
-    /// directories. This is the configuration of a fresh self-contained set-up.
+    /// directories. This is the configuration of a fresh self-contained set-up
+    /// (`palfa config init`, the demo); to run without a file, use
+    /// [`Config::builtin`], which creates nothing.
     pub fn defaults_in(root: &Path) -> Result<Self, ConfigError> {
         for d in DEFAULT_DIRS {
             std::fs::create_dir_all(root.join(d)).map_err(|source| ConfigError::Io {
@@ -271,7 +323,13 @@ impl Config {
 }
 
 /// Directories the defaults name, relative to the configuration's directory.
-pub const DEFAULT_DIRS: &[&str] = &["logs", "qsublog", "rawdata", "work", "results"];
+pub const DEFAULT_DIRS: &[&str] = &[
+    DEFAULT_LOG_DIR,
+    DEFAULT_QSUBLOG_DIR,
+    DEFAULT_DOWNLOAD_DIR,
+    DEFAULT_WORKING_DIR,
+    DEFAULT_RESULTS_DIR,
+];
 
 #[cfg(unix)]
 fn world_or_group_readable(path: &Path) -> Option<u32> {

@@ -5,6 +5,19 @@ use std::path::PathBuf;
 
 use super::reader::{PathKind, Section};
 
+/// Default `to_prepfold_sigma` \[σ\]: candidates folded, and one above the
+/// default sifting threshold.
+pub const DEFAULT_TO_PREPFOLD_SIGMA: f64 = 6.0;
+/// The default `sifting_sigma_threshold` is this far below
+/// `to_prepfold_sigma` \[σ\] (PALFA derives one from the other).
+pub const SIFTING_SIGMA_MARGIN: f64 = 1.0;
+/// Default subband count (`nsub`), for dedispersion and folding.
+pub const DEFAULT_NSUB: usize = 96;
+/// Default clip level of impulsive RFI (`rfifind_clip`) \[σ\], also prepfold's.
+pub const DEFAULT_RFIFIND_CLIP: f64 = 6.0;
+/// Default highest frequency of the acceleration searches (`accel_fhi`) \[Hz\].
+pub const DEFAULT_ACCEL_FHI_HZ: f64 = 10_000.0;
+
 /// RFI excision (rfifind) settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RfiParams {
@@ -168,56 +181,211 @@ pub struct Searching {
     pub base_tmp_dir: Option<PathBuf>,
 }
 
+impl Default for RfiParams {
+    /// PRESTO's and PALFA's rfifind settings: 2.097152-s intervals, timesig
+    /// 10, freqsig 4, intfrac 0.3, chanfrac 0.7, clip 6, nothing zapped.
+    fn default() -> Self {
+        Self {
+            chunk_time_s: 2.097152,
+            timesig: 10.0,
+            freqsig: 4.0,
+            intfrac: 0.3,
+            chanfrac: 0.7,
+            clip_sigma: DEFAULT_RFIFIND_CLIP,
+            zap_chans: Vec::new(),
+            zap_ints: Vec::new(),
+        }
+    }
+}
+
+impl Default for DedispParams {
+    /// PALFA's plan when the beam allows it, else the planner from DM 0 to
+    /// 1000 pc cm⁻³ with [`DEFAULT_NSUB`] subbands at the sample time.
+    fn default() -> Self {
+        Self {
+            ddplan: DdplanChoice::Palfa,
+            max_dm: 1000.0,
+            min_dm: 0.0,
+            nsub: DEFAULT_NSUB,
+            resolution_s: 0.0,
+        }
+    }
+}
+
+impl Default for SinglePulseParams {
+    /// PALFA's: 5σ events, 6σ plotted, boxcars up to 0.1 s, 1000-sample
+    /// linear detrending, bad blocks rejected, bright events refitted.
+    fn default() -> Self {
+        Self {
+            threshold: 5.0,
+            plot_snr: 6.0,
+            maxwidth_s: 0.1,
+            detrend_len: 1000,
+            median_detrend: false,
+            bad_blocks: true,
+            refit: true,
+        }
+    }
+}
+
+impl AccelParams {
+    /// PALFA's low-acceleration pass: 16 harmonics, 2σ, zmax 0, 2 Hz to
+    /// [`DEFAULT_ACCEL_FHI_HZ`].
+    pub const DEFAULT_LO: AccelParams = AccelParams {
+        numharm: 16,
+        sigma: 2.0,
+        zmax: 0,
+        flo_hz: 2.0,
+        fhi_hz: DEFAULT_ACCEL_FHI_HZ,
+    };
+
+    /// PALFA's high-acceleration pass: 8 harmonics, 3σ, zmax 50, 1 Hz to
+    /// [`DEFAULT_ACCEL_FHI_HZ`].
+    pub const DEFAULT_HI: AccelParams = AccelParams {
+        numharm: 8,
+        sigma: 3.0,
+        zmax: 50,
+        flo_hz: 1.0,
+        fhi_hz: DEFAULT_ACCEL_FHI_HZ,
+    };
+}
+
+impl Default for SiftParams {
+    /// PALFA's sifting: sigma threshold [`SIFTING_SIGMA_MARGIN`] below [`DEFAULT_TO_PREPFOLD_SIGMA`],
+    /// coherent power 100, r_err 1.1 bins, periods 0.5 ms to 15 s, harmonic
+    /// power cutoff 8, PRESTO's scaled harmonic tolerance.
+    fn default() -> Self {
+        Self {
+            sigma_threshold: DEFAULT_TO_PREPFOLD_SIGMA - SIFTING_SIGMA_MARGIN,
+            c_pow_threshold: 100.0,
+            r_err: 1.1,
+            short_period_s: 0.0005,
+            long_period_s: 15.0,
+            harm_pow_cutoff: 8.0,
+            scaled_harmonic_tolerance: true,
+        }
+    }
+}
+
+impl Default for RedNoiseParams {
+    /// PRESTO rednoise's: blocks of 6 bins growing to 100 at 6 Hz.
+    fn default() -> Self {
+        Self {
+            startwidth: 6,
+            endwidth: 100,
+            endfreq_hz: 6.0,
+        }
+    }
+}
+
+impl Default for DynamicZapParams {
+    /// On: 8σ DM-0 peaks seen in half of the probe DMs, at most 200 per beam.
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            sigma: 8.0,
+            min_dm_fraction: 0.5,
+            max_birds: 200,
+        }
+    }
+}
+
+impl Default for Searching {
+    /// PALFA's search (pipeline2.0 `searching_example.py`), working in the
+    /// processing directory.
+    fn default() -> Self {
+        Self {
+            use_subbands: true,
+            fold_rawdata: true,
+            use_zerodm: false,
+            rfi: RfiParams::default(),
+            dedisp: DedispParams::default(),
+            singlepulse: SinglePulseParams::default(),
+            to_prepfold_sigma: DEFAULT_TO_PREPFOLD_SIGMA,
+            max_cands_to_fold: 100,
+            numhits_to_fold: 2,
+            low_dm_cutoff: 2.0,
+            low_t_to_search_s: 20.0,
+            lo_accel: AccelParams::DEFAULT_LO,
+            hi_accel: AccelParams::DEFAULT_HI,
+            sifting: SiftParams::default(),
+            rednoise: RedNoiseParams::default(),
+            dynamic_zap: DynamicZapParams::default(),
+            base_tmp_dir: None,
+        }
+    }
+}
+
 impl Searching {
     pub(crate) fn read(s: &mut Section<'_>) -> Self {
+        let d = Self::default();
         let rfi = RfiParams {
-            chunk_time_s: s.f64("rfifind_chunk_time", 2.097152, 1e-3, 3600.0),
-            timesig: s.f64("rfifind_timesig", 10.0, 0.1, 1e3),
-            freqsig: s.f64("rfifind_freqsig", 4.0, 0.1, 1e3),
-            intfrac: s.f64("rfifind_intfrac", 0.3, 0.0, 1.0),
-            chanfrac: s.f64("rfifind_chanfrac", 0.7, 0.0, 1.0),
-            clip_sigma: s.f64("rfifind_clip", 6.0, 0.0, 1e3),
+            chunk_time_s: s.f64("rfifind_chunk_time", d.rfi.chunk_time_s, 1e-3, 3600.0),
+            timesig: s.f64("rfifind_timesig", d.rfi.timesig, 0.1, 1e3),
+            freqsig: s.f64("rfifind_freqsig", d.rfi.freqsig, 0.1, 1e3),
+            intfrac: s.f64("rfifind_intfrac", d.rfi.intfrac, 0.0, 1.0),
+            chanfrac: s.f64("rfifind_chanfrac", d.rfi.chanfrac, 0.0, 1.0),
+            clip_sigma: s.f64("rfifind_clip", d.rfi.clip_sigma, 0.0, 1e3),
             zap_chans: s.usize_list("rfifind_zap_chans"),
             zap_ints: s.usize_list("rfifind_zap_ints"),
         };
-        let ddplan = match s.choice("ddplan", "palfa", &["palfa", "auto"]).as_str() {
+        let ddplan_default = match d.dedisp.ddplan {
+            DdplanChoice::Palfa => "palfa",
+            DdplanChoice::Auto => "auto",
+        };
+        let ddplan = match s.choice("ddplan", ddplan_default, &["palfa", "auto"]).as_str() {
             "auto" => DdplanChoice::Auto,
             _ => DdplanChoice::Palfa,
         };
         let dedisp = DedispParams {
             ddplan,
-            max_dm: s.f64("max_dm", 1000.0, 0.0, 1e5),
-            min_dm: s.f64("min_dm", 0.0, 0.0, 1e5),
-            nsub: s.int("nsub", 96, 1, 4096) as usize,
-            resolution_s: s.f64("dedisp_resolution", 0.0, 0.0, 1.0),
+            max_dm: s.f64("max_dm", d.dedisp.max_dm, 0.0, 1e5),
+            min_dm: s.f64("min_dm", d.dedisp.min_dm, 0.0, 1e5),
+            nsub: s.int("nsub", d.dedisp.nsub as i64, 1, 4096) as usize,
+            resolution_s: s.f64("dedisp_resolution", d.dedisp.resolution_s, 0.0, 1.0),
         };
         if dedisp.min_dm >= dedisp.max_dm && s.has("min_dm") {
             let k = s.key("min_dm");
             s.ctx
                 .problem(&k, format!("must be below searching.max_dm ({})", dedisp.max_dm));
         }
+        let sp = &d.singlepulse;
         let singlepulse = SinglePulseParams {
-            threshold: s.f64("singlepulse_threshold", 5.0, 0.0, 1e3),
-            plot_snr: s.f64("singlepulse_plot_SNR", 6.0, 0.0, 1e3),
-            maxwidth_s: s.f64("singlepulse_maxwidth", 0.1, 0.0, 100.0),
-            detrend_len: s.int("singlepulse_detrendlen", 1000, 16, 1 << 24) as usize,
-            median_detrend: s.bool("singlepulse_fast", false),
-            bad_blocks: s.bool("singlepulse_badblocks", true),
-            refit: s.bool("singlepulse_refit", true),
+            threshold: s.f64("singlepulse_threshold", sp.threshold, 0.0, 1e3),
+            plot_snr: s.f64("singlepulse_plot_SNR", sp.plot_snr, 0.0, 1e3),
+            maxwidth_s: s.f64("singlepulse_maxwidth", sp.maxwidth_s, 0.0, 100.0),
+            detrend_len: s.int("singlepulse_detrendlen", sp.detrend_len as i64, 16, 1 << 24) as usize,
+            median_detrend: s.bool("singlepulse_fast", sp.median_detrend),
+            bad_blocks: s.bool("singlepulse_badblocks", sp.bad_blocks),
+            refit: s.bool("singlepulse_refit", sp.refit),
         };
-        let fhi = s.f64("accel_fhi", 10_000.0, 1e-3, 1e7);
-        let lo_accel = read_accel(s, "lo", 16, 2.0, 0, 2.0, fhi);
-        let hi_accel = read_accel(s, "hi", 8, 3.0, 50, 1.0, fhi);
-        let to_prepfold_sigma = s.f64("to_prepfold_sigma", 6.0, 0.0, 1e3);
+        let fhi = s.f64("accel_fhi", DEFAULT_ACCEL_FHI_HZ, 1e-3, 1e7);
+        let lo_accel = read_accel(s, "lo", &d.lo_accel, fhi);
+        let hi_accel = read_accel(s, "hi", &d.hi_accel, fhi);
+        let to_prepfold_sigma = s.f64("to_prepfold_sigma", d.to_prepfold_sigma, 0.0, 1e3);
+        let sf = &d.sifting;
         let sifting = SiftParams {
-            sigma_threshold: s.f64("sifting_sigma_threshold", to_prepfold_sigma - 1.0, 0.0, 1e3),
-            c_pow_threshold: s.f64("sifting_c_pow_threshold", 100.0, 0.0, 1e9),
-            r_err: s.f64("sifting_r_err", 1.1, 0.0, 1e3),
-            short_period_s: s.f64("sifting_short_period", 0.0005, 0.0, 1e4),
-            long_period_s: s.f64("sifting_long_period", 15.0, 0.0, 1e5),
-            harm_pow_cutoff: s.f64("sifting_harm_pow_cutoff", 8.0, 0.0, 1e6),
-            scaled_harmonic_tolerance: s.choice("sifting_harmonic_tolerance", "scaled", &["scaled", "fixed"])
-                == "scaled",
+            // Follows to_prepfold_sigma when not set, as in PALFA.
+            sigma_threshold: s.f64(
+                "sifting_sigma_threshold",
+                to_prepfold_sigma - SIFTING_SIGMA_MARGIN,
+                0.0,
+                1e3,
+            ),
+            c_pow_threshold: s.f64("sifting_c_pow_threshold", sf.c_pow_threshold, 0.0, 1e9),
+            r_err: s.f64("sifting_r_err", sf.r_err, 0.0, 1e3),
+            short_period_s: s.f64("sifting_short_period", sf.short_period_s, 0.0, 1e4),
+            long_period_s: s.f64("sifting_long_period", sf.long_period_s, 0.0, 1e5),
+            harm_pow_cutoff: s.f64("sifting_harm_pow_cutoff", sf.harm_pow_cutoff, 0.0, 1e6),
+            scaled_harmonic_tolerance: s.choice(
+                "sifting_harmonic_tolerance",
+                if sf.scaled_harmonic_tolerance {
+                    "scaled"
+                } else {
+                    "fixed"
+                },
+                &["scaled", "fixed"],
+            ) == "scaled",
         };
         if sifting.short_period_s >= sifting.long_period_s {
             let k = s.key("sifting_short_period");
@@ -230,32 +398,32 @@ impl Searching {
             );
         }
         let rednoise = RedNoiseParams {
-            startwidth: s.int("rednoise_startwidth", 6, 1, 1 << 20) as usize,
-            endwidth: s.int("rednoise_endwidth", 100, 1, 1 << 24) as usize,
-            endfreq_hz: s.f64("rednoise_endfreq", 6.0, 0.0, 1e6),
+            startwidth: s.int("rednoise_startwidth", d.rednoise.startwidth as i64, 1, 1 << 20) as usize,
+            endwidth: s.int("rednoise_endwidth", d.rednoise.endwidth as i64, 1, 1 << 24) as usize,
+            endfreq_hz: s.f64("rednoise_endfreq", d.rednoise.endfreq_hz, 0.0, 1e6),
         };
         if rednoise.startwidth > rednoise.endwidth {
             let k = s.key("rednoise_startwidth");
             s.ctx.problem(&k, "must not exceed searching.rednoise_endwidth");
         }
         let dynamic_zap = DynamicZapParams {
-            enabled: s.bool("dynamic_zap", true),
-            sigma: s.f64("dynamic_zap_sigma", 8.0, 1.0, 1e3),
-            min_dm_fraction: s.f64("dynamic_zap_min_dm_fraction", 0.5, 0.0, 1.0),
-            max_birds: s.int("dynamic_zap_max_birds", 200, 0, 100_000) as usize,
+            enabled: s.bool("dynamic_zap", d.dynamic_zap.enabled),
+            sigma: s.f64("dynamic_zap_sigma", d.dynamic_zap.sigma, 1.0, 1e3),
+            min_dm_fraction: s.f64("dynamic_zap_min_dm_fraction", d.dynamic_zap.min_dm_fraction, 0.0, 1.0),
+            max_birds: s.int("dynamic_zap_max_birds", d.dynamic_zap.max_birds as i64, 0, 100_000) as usize,
         };
         Self {
-            use_subbands: s.bool("use_subbands", true),
-            fold_rawdata: s.bool("fold_rawdata", true),
-            use_zerodm: s.bool("use_zerodm", false),
+            use_subbands: s.bool("use_subbands", d.use_subbands),
+            fold_rawdata: s.bool("fold_rawdata", d.fold_rawdata),
+            use_zerodm: s.bool("use_zerodm", d.use_zerodm),
             rfi,
             dedisp,
             singlepulse,
             to_prepfold_sigma,
-            max_cands_to_fold: s.int("max_cands_to_fold", 100, 0, 100_000) as usize,
-            numhits_to_fold: s.int("numhits_to_fold", 2, 1, 100_000) as usize,
-            low_dm_cutoff: s.f64("low_DM_cutoff", 2.0, 0.0, 1e5),
-            low_t_to_search_s: s.f64("low_T_to_search", 20.0, 0.0, 1e7),
+            max_cands_to_fold: s.int("max_cands_to_fold", d.max_cands_to_fold as i64, 0, 100_000) as usize,
+            numhits_to_fold: s.int("numhits_to_fold", d.numhits_to_fold as i64, 1, 100_000) as usize,
+            low_dm_cutoff: s.f64("low_DM_cutoff", d.low_dm_cutoff, 0.0, 1e5),
+            low_t_to_search_s: s.f64("low_T_to_search", d.low_t_to_search_s, 0.0, 1e7),
             lo_accel,
             hi_accel,
             sifting,
@@ -266,23 +434,23 @@ impl Searching {
     }
 }
 
-fn read_accel(s: &mut Section<'_>, pass: &str, numharm: i64, sigma: f64, zmax: i64, flo: f64, fhi: f64) -> AccelParams {
+fn read_accel(s: &mut Section<'_>, pass: &str, d: &AccelParams, fhi: f64) -> AccelParams {
     let nh_key = format!("{pass}_accel_numharm");
-    let numharm = s.int(&nh_key, numharm, 1, 32) as usize;
+    let numharm = s.int(&nh_key, d.numharm as i64, 1, 32) as usize;
     if !numharm.is_power_of_two() {
         let k = s.key(&nh_key);
         s.ctx.problem(&k, format!("{numharm} is not one of 1, 2, 4, 8, 16, 32"));
     }
-    let flo_hz = s.f64(&format!("{pass}_accel_flo"), flo, 1e-4, 1e6);
+    let flo_hz = s.f64(&format!("{pass}_accel_flo"), d.flo_hz, 1e-4, 1e6);
     if flo_hz >= fhi {
         let k = s.key(&format!("{pass}_accel_flo"));
         s.ctx
             .problem(&k, format!("must be below searching.accel_fhi ({fhi} Hz)"));
     }
     AccelParams {
-        numharm: if numharm.is_power_of_two() { numharm } else { 8 },
-        sigma: s.f64(&format!("{pass}_accel_sigma"), sigma, 0.0, 1e3),
-        zmax: s.int(&format!("{pass}_accel_zmax"), zmax, 0, 1200) as u32,
+        numharm: if numharm.is_power_of_two() { numharm } else { d.numharm },
+        sigma: s.f64(&format!("{pass}_accel_sigma"), d.sigma, 0.0, 1e3),
+        zmax: s.int(&format!("{pass}_accel_zmax"), i64::from(d.zmax), 0, 1200) as u32,
         flo_hz,
         fhi_hz: fhi,
     }

@@ -6,6 +6,19 @@ use std::path::PathBuf;
 use super::reader::{PathKind, Section};
 use super::Secret;
 
+/// Default `basic.log_dir`, relative to the configuration's directory.
+pub const DEFAULT_LOG_DIR: &str = "logs";
+/// Default `basic.qsublog_dir`.
+pub const DEFAULT_QSUBLOG_DIR: &str = "qsublog";
+/// Default `background.jobtracker_db`.
+pub const DEFAULT_JOBTRACKER_DB: &str = "jobtracker.db";
+/// Default `commondb.sqlite_path`.
+pub const DEFAULT_RESULTS_DB: &str = "results.db";
+/// Default `download.temp`.
+pub const DEFAULT_DOWNLOAD_DIR: &str = "rawdata";
+/// Default `processing.base_working_directory`.
+pub const DEFAULT_WORKING_DIR: &str = "work";
+
 /// `[basic]`: who runs the pipeline and where its logs go.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Basic {
@@ -25,23 +38,38 @@ pub struct Basic {
     pub coords_table: Option<PathBuf>,
 }
 
+impl Default for Basic {
+    fn default() -> Self {
+        Self {
+            institution: "palfa".into(),
+            pipeline: "palfa".into(),
+            survey: "PALFA2.0".into(),
+            delete_rawdata: false,
+            log_dir: DEFAULT_LOG_DIR.into(),
+            qsublog_dir: DEFAULT_QSUBLOG_DIR.into(),
+            coords_table: None,
+        }
+    }
+}
+
 impl Basic {
     pub(crate) fn read(s: &mut Section<'_>) -> Self {
-        let institution = s.string("institution", "palfa");
+        let d = Self::default();
+        let institution = s.string("institution", &d.institution);
         if institution.trim().is_empty() {
             let k = s.key("institution");
             s.ctx.problem(&k, "must not be empty");
         }
         Self {
             institution,
-            pipeline: s.string("pipeline", "palfa"),
-            survey: s.string("survey", "PALFA2.0"),
-            delete_rawdata: s.bool("delete_rawdata", false),
+            pipeline: s.string("pipeline", &d.pipeline),
+            survey: s.string("survey", &d.survey),
+            delete_rawdata: s.bool("delete_rawdata", d.delete_rawdata),
             log_dir: s
-                .path("log_dir", "logs", PathKind::WritableDir, false)
+                .path("log_dir", DEFAULT_LOG_DIR, PathKind::WritableDir, false)
                 .unwrap_or_default(),
             qsublog_dir: s
-                .path("qsublog_dir", "qsublog", PathKind::WritableDir, false)
+                .path("qsublog_dir", DEFAULT_QSUBLOG_DIR, PathKind::WritableDir, false)
                 .unwrap_or_default(),
             coords_table: s.path("coords_table", "", PathKind::ReadableFile, true),
         }
@@ -59,14 +87,30 @@ pub struct Background {
     pub sleep_s: f64,
 }
 
+impl Default for Background {
+    fn default() -> Self {
+        Self {
+            screen_output: true,
+            jobtracker_db: DEFAULT_JOBTRACKER_DB.into(),
+            sleep_s: 60.0,
+        }
+    }
+}
+
 impl Background {
     pub(crate) fn read(s: &mut Section<'_>) -> Self {
+        let d = Self::default();
         Self {
-            screen_output: s.bool("screen_output", true),
+            screen_output: s.bool("screen_output", d.screen_output),
             jobtracker_db: s
-                .path("jobtracker_db", "jobtracker.db", PathKind::FileInWritableDir, false)
+                .path(
+                    "jobtracker_db",
+                    DEFAULT_JOBTRACKER_DB,
+                    PathKind::FileInWritableDir,
+                    false,
+                )
                 .unwrap_or_default(),
-            sleep_s: s.f64("sleep", 60.0, 0.01, 86_400.0),
+            sleep_s: s.f64("sleep", d.sleep_s, 0.01, 86_400.0),
         }
     }
 }
@@ -97,12 +141,25 @@ pub struct CommonDb {
     pub password: Secret,
 }
 
+impl Default for CommonDb {
+    /// An SQLite file [`DEFAULT_RESULTS_DB`].
+    fn default() -> Self {
+        Self {
+            backend: CommonDbBackend::Sqlite {
+                path: DEFAULT_RESULTS_DB.into(),
+            },
+            username: String::new(),
+            password: Secret::new(String::new()),
+        }
+    }
+}
+
 impl CommonDb {
     pub(crate) fn read(s: &mut Section<'_>) -> Self {
         let kind = s.choice("backend", "sqlite", &["sqlite", "odbc"]);
         let sqlite_path = s.path(
             "sqlite_path",
-            "results.db",
+            DEFAULT_RESULTS_DB,
             PathKind::FileInWritableDir,
             kind != "sqlite",
         );
@@ -175,16 +232,46 @@ pub struct Download {
     pub ftp_ca_file: Option<PathBuf>,
 }
 
+impl Default for Download {
+    /// No archive configured; a 200 GiB budget with 10 GiB kept free.
+    fn default() -> Self {
+        Self {
+            api_service_url: String::new(),
+            api_username: String::new(),
+            api_password: Secret::new(String::new()),
+            ftp_host: String::new(),
+            ftp_port: 21,
+            ftp_username: "anonymous".into(),
+            ftp_password: Secret::new(String::new()),
+            ftp_tls: false,
+            temp: DEFAULT_DOWNLOAD_DIR.into(),
+            space_to_use: 200 << 30,
+            numdownloads: 2,
+            numrestores: 2,
+            numretries: 3,
+            files_per_restore: 20,
+            request_numbits: 4,
+            request_datatype: "mock".into(),
+            request_timeout_hours: 6.0,
+            min_free_space: 10 << 30,
+            file_size_estimate: 1 << 30,
+            network_timeout_s: 60.0,
+            ftp_ca_file: None,
+        }
+    }
+}
+
 impl Download {
     pub(crate) fn read(s: &mut Section<'_>) -> Self {
-        let api_service_url = s.string("api_service_url", "");
+        let d = Self::default();
+        let api_service_url = s.string("api_service_url", &d.api_service_url);
         let is_url = api_service_url.starts_with("http://") || api_service_url.starts_with("https://");
         if !api_service_url.is_empty() && !is_url {
             let k = s.key("api_service_url");
             s.ctx
                 .problem(&k, format!("{api_service_url:?} is not an http:// or https:// URL"));
         }
-        let ftp_host = s.string("ftp_host", "");
+        let ftp_host = s.string("ftp_host", &d.ftp_host);
         if !api_service_url.is_empty() && ftp_host.trim().is_empty() {
             let k = s.key("ftp_host");
             s.ctx
@@ -192,27 +279,27 @@ impl Download {
         }
         Self {
             api_service_url,
-            api_username: s.string("api_username", ""),
+            api_username: s.string("api_username", &d.api_username),
             api_password: s.secret("api_password", "PALFA_API_PASSWORD"),
             ftp_host,
-            ftp_port: s.int("ftp_port", 21, 1, 65_535) as u16,
-            ftp_username: s.string("ftp_username", "anonymous"),
+            ftp_port: s.int("ftp_port", i64::from(d.ftp_port), 1, 65_535) as u16,
+            ftp_username: s.string("ftp_username", &d.ftp_username),
             ftp_password: s.secret("ftp_password", "PALFA_FTP_PASSWORD"),
-            ftp_tls: s.bool("ftp_tls", false),
+            ftp_tls: s.bool("ftp_tls", d.ftp_tls),
             temp: s
-                .path("temp", "rawdata", PathKind::WritableDir, false)
+                .path("temp", DEFAULT_DOWNLOAD_DIR, PathKind::WritableDir, false)
                 .unwrap_or_default(),
-            space_to_use: s.int("space_to_use", 200 << 30, 1, i64::MAX) as u64,
-            numdownloads: s.int("numdownloads", 2, 1, 64) as usize,
-            numrestores: s.int("numrestores", 2, 1, 64) as usize,
-            numretries: s.int("numretries", 3, 0, 100) as usize,
-            files_per_restore: s.int("files_per_restore", 20, 1, 10_000) as usize,
-            request_numbits: s.int("request_numbits", 4, 1, 32) as u32,
-            request_datatype: s.string("request_datatype", "mock"),
-            request_timeout_hours: s.f64("request_timeout_hours", 6.0, 0.0, 10_000.0),
-            min_free_space: s.int("min_free_space", 10 << 30, 0, i64::MAX) as u64,
-            file_size_estimate: s.int("file_size_estimate", 1 << 30, 1, i64::MAX) as u64,
-            network_timeout_s: s.f64("network_timeout", 60.0, 0.1, 3600.0),
+            space_to_use: s.int("space_to_use", d.space_to_use as i64, 1, i64::MAX) as u64,
+            numdownloads: s.int("numdownloads", d.numdownloads as i64, 1, 64) as usize,
+            numrestores: s.int("numrestores", d.numrestores as i64, 1, 64) as usize,
+            numretries: s.int("numretries", d.numretries as i64, 0, 100) as usize,
+            files_per_restore: s.int("files_per_restore", d.files_per_restore as i64, 1, 10_000) as usize,
+            request_numbits: s.int("request_numbits", i64::from(d.request_numbits), 1, 32) as u32,
+            request_datatype: s.string("request_datatype", &d.request_datatype),
+            request_timeout_hours: s.f64("request_timeout_hours", d.request_timeout_hours, 0.0, 10_000.0),
+            min_free_space: s.int("min_free_space", d.min_free_space as i64, 0, i64::MAX) as u64,
+            file_size_estimate: s.int("file_size_estimate", d.file_size_estimate as i64, 1, i64::MAX) as u64,
+            network_timeout_s: s.f64("network_timeout", d.network_timeout_s, 0.1, 3600.0),
             ftp_ca_file: s.path("ftp_ca_file", "", PathKind::ReadableFile, true),
         }
     }
@@ -257,9 +344,29 @@ pub struct Email {
     pub send_on_terminal_failures: bool,
 }
 
+impl Default for Email {
+    /// Off; plain SMTP to localhost:25 when enabled.
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            smtp_host: "localhost".into(),
+            smtp_port: 25,
+            smtp_username: String::new(),
+            smtp_password: Secret::new(String::new()),
+            smtp_security: SmtpSecurity::None,
+            smtp_ca_file: None,
+            recipient: String::new(),
+            sender: String::new(),
+            send_on_failures: true,
+            send_on_terminal_failures: true,
+        }
+    }
+}
+
 impl Email {
     pub(crate) fn read(s: &mut Section<'_>) -> Self {
-        let enabled = s.bool("enabled", false);
+        let d = Self::default();
+        let enabled = s.bool("enabled", d.enabled);
         let security = match s.choice("smtp_security", "none", &["none", "starttls", "tls"]).as_str() {
             "starttls" => SmtpSecurity::StartTls,
             "tls" => SmtpSecurity::Tls,
@@ -267,16 +374,16 @@ impl Email {
         };
         let mut e = Self {
             enabled,
-            smtp_host: s.string("smtp_host", "localhost"),
-            smtp_port: s.int("smtp_port", 25, 1, 65_535) as u16,
-            smtp_username: s.string("smtp_username", ""),
+            smtp_host: s.string("smtp_host", &d.smtp_host),
+            smtp_port: s.int("smtp_port", i64::from(d.smtp_port), 1, 65_535) as u16,
+            smtp_username: s.string("smtp_username", &d.smtp_username),
             smtp_password: s.secret("smtp_password", "PALFA_SMTP_PASSWORD"),
             smtp_security: security,
             smtp_ca_file: s.path("smtp_ca_file", "", PathKind::ReadableFile, true),
-            recipient: s.string("recipient", ""),
-            sender: s.string("sender", ""),
-            send_on_failures: s.bool("send_on_failures", true),
-            send_on_terminal_failures: s.bool("send_on_terminal_failures", true),
+            recipient: s.string("recipient", &d.recipient),
+            sender: s.string("sender", &d.sender),
+            send_on_failures: s.bool("send_on_failures", d.send_on_failures),
+            send_on_terminal_failures: s.bool("send_on_terminal_failures", d.send_on_terminal_failures),
         };
         if enabled {
             for (key, value) in [("recipient", &e.recipient), ("sender", &e.sender)] {
@@ -312,15 +419,33 @@ pub struct Processing {
     pub num_threads: usize,
 }
 
+impl Default for Processing {
+    /// Working in [`DEFAULT_WORKING_DIR`], palfa's built-in zaplist, every core.
+    fn default() -> Self {
+        Self {
+            base_working_directory: DEFAULT_WORKING_DIR.into(),
+            default_zaplist: None,
+            zaplistdir: None,
+            num_threads: 0,
+        }
+    }
+}
+
 impl Processing {
     pub(crate) fn read(s: &mut Section<'_>) -> Self {
+        let d = Self::default();
         Self {
             base_working_directory: s
-                .path("base_working_directory", "work", PathKind::WritableDir, false)
+                .path(
+                    "base_working_directory",
+                    DEFAULT_WORKING_DIR,
+                    PathKind::WritableDir,
+                    false,
+                )
                 .unwrap_or_default(),
             default_zaplist: s.path("default_zaplist", "", PathKind::ReadableFile, true),
             zaplistdir: s.path("zaplistdir", "", PathKind::ReadableDir, true),
-            num_threads: s.int("num_threads", 0, 0, 4096) as usize,
+            num_threads: s.int("num_threads", d.num_threads as i64, 0, 4096) as usize,
         }
     }
 }
@@ -335,16 +460,26 @@ pub struct Upload {
     pub overridden: bool,
 }
 
+impl Default for Upload {
+    /// `palfa:<crate version>`, not overridden.
+    fn default() -> Self {
+        Self {
+            version_num: format!("palfa:{}", env!("CARGO_PKG_VERSION")),
+            overridden: false,
+        }
+    }
+}
+
 impl Upload {
     pub(crate) fn read(s: &mut Section<'_>) -> Self {
         let v = s.string("version_num", "");
-        Self {
-            overridden: !v.trim().is_empty(),
-            version_num: if v.trim().is_empty() {
-                format!("palfa:{}", env!("CARGO_PKG_VERSION"))
-            } else {
-                v
-            },
+        if v.trim().is_empty() {
+            Self::default()
+        } else {
+            Self {
+                version_num: v,
+                overridden: true,
+            }
         }
     }
 }

@@ -169,3 +169,53 @@ fn defaults_in_creates_a_working_setup() {
     assert!(cfg.download.temp.is_dir());
     assert!(cfg.jobpooler.base_results_directory.is_dir());
 }
+
+#[test]
+fn defaults_are_what_an_empty_file_gives() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = Config::defaults_in(dir.path()).unwrap();
+    assert_eq!(cfg.searching, Searching::default());
+    assert_eq!(cfg.jobpooler.max_jobs_running, JobPooler::default().max_jobs_running);
+    assert_eq!(
+        JobPooler {
+            base_results_directory: cfg.jobpooler.base_results_directory.clone(),
+            ..JobPooler::default()
+        },
+        cfg.jobpooler
+    );
+    assert_eq!(cfg.email, Email::default());
+    assert_eq!(cfg.upload, Upload::default());
+    assert_eq!(cfg.basic.survey, Basic::default().survey);
+    assert_eq!(cfg.download.space_to_use, Download::default().space_to_use);
+    assert_eq!(cfg.processing.num_threads, Processing::default().num_threads);
+    let slurm = load(dir.path(), "[jobpooler]\nqueue_manager = \"slurm\"\n").unwrap();
+    assert_eq!(
+        slurm.jobpooler.queue_manager,
+        QueueManagerKind::Slurm(SlurmSettings::default())
+    );
+    let pbs = load(dir.path(), "[jobpooler]\nqueue_manager = \"pbs\"\n").unwrap();
+    assert_eq!(
+        pbs.jobpooler.queue_manager,
+        QueueManagerKind::Pbs(PbsSettings::default())
+    );
+}
+
+#[test]
+fn builtin_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = Config::builtin();
+    assert!(cfg.source.is_none() && cfg.warnings.is_empty());
+    assert_eq!(cfg.searching, Searching::default());
+    assert_eq!(cfg.processing.base_working_directory, std::env::temp_dir());
+    assert_eq!(cfg.basic.log_dir, std::path::PathBuf::from(DEFAULT_LOG_DIR));
+    // A named file is loaded, never replaced by the built-in configuration.
+    let missing = dir.path().join("absent.toml");
+    assert!(Config::load_or_builtin(Some(&missing)).is_err());
+    let path = dir.path().join("palfa.toml");
+    for d in DEFAULT_DIRS {
+        std::fs::create_dir(dir.path().join(d)).unwrap();
+    }
+    std::fs::write(&path, "[searching]\nmax_dm = 500\n").unwrap();
+    let cfg = Config::load_or_builtin(Some(&path)).unwrap();
+    assert_eq!(cfg.searching.dedisp.max_dm, 500.0);
+}

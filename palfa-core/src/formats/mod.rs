@@ -3,6 +3,7 @@
 //! Each format has a reader (implementing [`SpectraSource`](crate::beam::SpectraSource)
 //! for raw data) and a writer, so that tests and the simulator can make any of them.
 
+pub mod cfmt;
 pub mod filterbank;
 pub mod fits;
 pub mod mock;

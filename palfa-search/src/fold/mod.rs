@@ -70,8 +70,8 @@ pub use clip::CLIP_BLOCK;
 pub use impulsive::Impulsiveness;
 pub use output::{write_bestprof, write_pfd};
 pub use params::{
-    usable_nsub, FoldConfig, FoldParams, FoldRequest, ImpulsiveRule, DEFAULT_BLOCK_SPECTRA, DEFAULT_CLIP_SIGMA,
-    DEFAULT_IMPULSIVE_MAX_FRACTION, DEFAULT_IMPULSIVE_MIN_TOP_SNR, DEFAULT_IMPULSIVE_TOP_PARTS, DEFAULT_NSUB,
+    usable_nsub, FoldConfig, FoldParams, FoldRequest, ImpulsiveRule, DEFAULT_BLOCK_SPECTRA,
+    DEFAULT_IMPULSIVE_MAX_FRACTION, DEFAULT_IMPULSIVE_MIN_TOP_SNR, DEFAULT_IMPULSIVE_TOP_PARTS,
     MIN_PARTS_FOR_IMPULSIVE_TEST,
 };
 pub use plot::plot_fold;

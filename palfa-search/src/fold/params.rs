@@ -12,12 +12,6 @@ use crate::candidate::AccelCandidate;
 /// channels are 31 MB as `f32`.
 pub const DEFAULT_BLOCK_SPECTRA: usize = 2048;
 
-/// prepfold's default clipping level \[σ\] (`-clip 6`).
-pub const DEFAULT_CLIP_SIGMA: f64 = 6.0;
-
-/// Subbands when no configuration says otherwise (PALFA's Mock value, `-nsub 96`).
-pub const DEFAULT_NSUB: usize = 96;
-
 /// Sub-integrations holding the most signal that [`ImpulsiveRule`] sets aside.
 pub const DEFAULT_IMPULSIVE_TOP_PARTS: usize = 2;
 
@@ -215,15 +209,10 @@ pub struct FoldConfig {
 }
 
 impl Default for FoldConfig {
+    /// From the default `[searching]` section (PALFA's: 6σ, at most 100
+    /// candidates, 96 subbands, prepfold's `-clip 6`).
     fn default() -> Self {
-        Self {
-            min_sigma: 6.0,
-            max_cands: 100,
-            nsub: DEFAULT_NSUB,
-            block_spectra: DEFAULT_BLOCK_SPECTRA,
-            clip_sigma: DEFAULT_CLIP_SIGMA,
-            impulsive: ImpulsiveRule::default(),
-        }
+        Self::from_searching(&Searching::default())
     }
 }
 
@@ -237,7 +226,8 @@ impl FoldConfig {
             max_cands: s.max_cands_to_fold,
             nsub: s.dedisp.nsub,
             clip_sigma: s.rfi.clip_sigma,
-            ..Self::default()
+            block_spectra: DEFAULT_BLOCK_SPECTRA,
+            impulsive: ImpulsiveRule::default(),
         }
     }
 

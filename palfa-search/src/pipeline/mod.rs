@@ -8,11 +8,18 @@
 //!
 //! Unlike PRESTO's recipe no `.dat`/`.fft` files are written: every dedispersed
 //! series lives in memory only while its group is searched.
+//!
+//! [`run_search`] is a sequence of public stage functions with typed outputs
+//! ([`mask_rfi`] → [`RfiOutput`], [`plan_dms`] → [`DmPlanOutput`],
+//! [`zap_birdies`] → [`ZapOutput`], [`dedisperse_and_search`] →
+//! [`SearchOutput`], [`sift_candidates`] → [`SiftOutput`], [`fold_best`]),
+//! which a caller can also run one by one.
 
 mod header;
 mod periodicity;
 mod products;
 mod progress;
+mod stages;
 mod workdir;
 
 use std::path::PathBuf;
@@ -25,24 +32,17 @@ use palfa_core::formats::results::{SearchResults, SearchStatus, FORMAT_VERSION};
 pub use header::{obs_name, observation_header};
 pub use periodicity::{PerDmOutput, PerDmSearch, StageCpu};
 pub use progress::{NoProgress, StageProgress, StageTimer};
+pub use stages::{
+    dedisperse_and_search, fold_best, mask_rfi, plan_dms, sift_candidates, zap_birdies, DmPlanOutput, RfiOutput,
+    SearchOutput, SiftOutput, ZapOutput,
+};
 pub use workdir::WorkDir;
 
-use crate::ddplan::{Band, DmPlan};
-use crate::dedisp::{dedisperse_brute, dedisperse_plan, ChannelScaling, DedispConfig};
+use crate::dedisp::{ChannelScaling, DedispConfig};
 use crate::error::{SearchError, SearchResult};
-use crate::fold::{fold_candidates, FoldConfig, FoldRequest};
-use crate::rfi::{find_rfi, MaskedSource};
-use crate::sift::{sift, SiftConfig};
-use crate::spectrum::SpectrumMaker;
-use crate::zap::{add_birdies, find_birdies, find_zaplist, ZaplistQuery};
 
 /// Default memory for the dedispersed series of one group \[bytes\].
 pub const DEFAULT_SERIES_BUDGET: u64 = 1536 << 20;
-
-/// DMs dedispersed up front to tell periodic RFI from pulsars: 0 and powers of
-/// two up to the plan's largest DM (so every pulsar has a trial within a factor
-/// two of its DM), at most this many.
-pub const DYNAMIC_ZAP_DMS: usize = 14;
 
 /// One beam to search.
 #[derive(Debug, Clone)]
@@ -63,7 +63,12 @@ pub struct SearchJob {
     pub series_budget_bytes: u64,
 }
 
-/// Searches one beam and writes its results directory.
+/// Searches one beam and writes its results directory: the stage functions
+/// of this module in order ([`mask_rfi`], [`plan_dms`],
+/// [`zap_birdies`], [`dedisperse_and_search`], the single-pulse products,
+/// [`sift_candidates`], [`fold_best`]), each timed, each writing its products
+/// into the working directory, which is delivered to `job.outdir` at the end.
+/// A beam shorter than `low_T_to_search` gets a results directory saying so.
 pub fn run_search(job: &SearchJob, progress: &dyn StageProgress) -> SearchResult<SearchResults> {
     let s = &job.searching;
     let timer = StageTimer::default();
@@ -106,23 +111,17 @@ pub fn run_search(job: &SearchJob, progress: &dyn StageProgress) -> SearchResult
     }
 
     // RFI: find it, keep its products, and read through the mask from now on.
-    let mut beam = beam;
-    let rfi = timer.run("rfifind", h.nsamples, progress, || {
-        find_rfi(beam.as_mut(), &s.rfi, &|d, _| progress.set(d))
-    })?;
-    rfi.write_files(&res, &name)?;
+    let rfi = timer.run("rfifind", h.nsamples, progress, || mask_rfi(beam, &s.rfi, progress))?;
+    rfi.result.write_files(&res, &name)?;
     let rfi_png = format!("{name}_rfifind.png");
-    crate::rfi::plot_rfi(&rfi, res.join(&rfi_png))?;
+    crate::rfi::plot_rfi(&rfi.result, res.join(&rfi_png))?;
     results.diagnostics.rfifind_png = rfi_png;
-    results.diagnostics.rfi_mask_percentage = 100.0 * rfi.masked_or_clipped_fraction;
-    let mut src: Box<dyn SpectraSource> = Box::new(MaskedSource::from_result(beam, &rfi)?);
+    results.diagnostics.rfi_mask_percentage = rfi.masked_percentage();
+    let mut src: Box<dyn SpectraSource> = Box::new(rfi.source);
 
-    let plan = DmPlan::for_beam(&h, &s.dedisp);
-    let band = Band::of(&h);
-    let plan_text = plan.table(band);
-    tracing::info!("{}", plan_text.trim_end());
-    let dms = plan.all_dms();
-    results.num_dm_trials = dms.len() as u32;
+    let plan = plan_dms(&h, &s.dedisp);
+    tracing::info!("{}", plan.table.trim_end());
+    results.num_dm_trials = plan.dms.len() as u32;
     let scaling = ChannelScaling::measure(src.as_mut())?;
     let dcfg = DedispConfig {
         zerodm: s.use_zerodm,
@@ -130,99 +129,34 @@ pub fn run_search(job: &SearchJob, progress: &dyn StageProgress) -> SearchResult
     };
 
     // Zaplist: a custom or default list, plus the birdies of this beam.
-    let (zaplist, birdies) = timer.run("zaplist", 1, progress, || -> SearchResult<_> {
-        let (y, m, d) = palfa_core::astro::mjd_to_date(h.start_mjd);
-        let query = ZaplistQuery {
-            file_stem: h.basename(),
-            project_id: h.project_id.clone(),
-            date: format!("{y:04}{m:02}{d:02}"),
-            beam: h.beam_id,
-        };
-        let (list, source) = find_zaplist(
-            &query,
-            job.processing.zaplistdir.as_deref(),
-            job.processing.default_zaplist.as_deref(),
-        )?;
-        tracing::info!(?source, birds = list.birds.len(), "static zaplist");
-        if s.dynamic_zap.enabled {
-            let top = dms.last().copied().unwrap_or(0.0);
-            let probe: Vec<f64> = std::iter::once(0.0)
-                .chain(
-                    (0..DYNAMIC_ZAP_DMS - 1)
-                        .map(|k| f64::from(1u32 << k))
-                        .take_while(|&d| d <= top.max(1.0)),
-                )
-                .collect();
-            let ds = plan.steps[0].downsamp;
-            let series = dedisperse_brute(src.as_mut(), &probe, ds, &scaling, &dcfg, &|_, _| {})?;
-            let maker = SpectrumMaker::new();
-            // Not whitened: rednoise's narrow blocks near a strong line take in
-            // its leakage and would lower the line's level at DM 0 the most;
-            // find_birdies normalises by the median of wide blocks itself.
-            let spectra = series.iter().map(|t| maker.make(t)).collect::<SearchResult<Vec<_>>>()?;
-            let birdies = find_birdies(&spectra[0], &spectra[1..], &s.dynamic_zap);
-            tracing::info!(birdies = birdies.len(), "dynamic zapping");
-            return Ok((list, birdies));
-        }
-        Ok((list, Vec::new()))
+    let zap = timer.run("zaplist", 1, progress, || {
+        zap_birdies(src.as_mut(), &plan, &scaling, &dcfg, s, &job.processing)
     })?;
-    // Saved: the static list plus the birdies at their DM-0 widths (each DM's
-    // spectrum zaps a birdie only as wide as its line leaks there).
-    let mut saved = zaplist.clone();
-    add_birdies(&mut saved, &birdies, false);
-    if !birdies.is_empty() {
-        saved.comments.push(
-            " Dynamic birdies are listed at their DM-0 width; at other DMs each is zapped only as wide as its attenuated line leaks."
-                .into(),
-        );
-    }
     let zap_name = format!("{name}.zaplist");
-    saved.write(res.join(&zap_name))?;
+    zap.saved_list().write(res.join(&zap_name))?;
     results.diagnostics.zaplist_used = zap_name;
 
     // Dedispersion and the per-DM searches, group by group.
     let sp_dir = wd.path().join("singlepulse");
     std::fs::create_dir_all(&sp_dir).map_err(|e| SearchError::io(&sp_dir, e))?;
-    let mut per_dm = PerDmSearch::new(s, &zaplist, &birdies, &sp_dir);
-    let mut out = PerDmOutput::default();
-    let t_loop = Instant::now();
-    let mut search_wall = 0.0;
-    let npasses = plan.passes().len() as u64;
-    progress.start("dedisperse + search", npasses);
-    dedisperse_plan(
+    let searched = dedisperse_and_search(
         src.as_mut(),
         &plan,
         &scaling,
         &dcfg,
+        s,
+        &zap,
+        &sp_dir,
         job.series_budget_bytes,
-        |group| {
-            let t0 = Instant::now();
-            per_dm.run(&group, &mut out)?;
-            let dt = t0.elapsed().as_secs_f64();
-            search_wall += dt;
-            if let (Some(a), Some(b)) = (group.first(), group.last()) {
-                tracing::info!(
-                    "DMs {:.2}-{:.2} ({} series of {} samples) searched in {dt:.1} s; {} lo, {} hi candidates, {} single-pulse events so far",
-                    a.info.dm,
-                    b.info.dm,
-                    group.len(),
-                    a.data.len(),
-                    out.lo.len(),
-                    out.hi.len(),
-                    out.events.len()
-                );
-            }
-            Ok(())
-        },
-        &|done, _| progress.set(done),
+        progress,
     )?;
-    progress.finish();
-    timer.add("dedispersion", t_loop.elapsed().as_secs_f64() - search_wall);
-    timer.add("per-DM searches", search_wall);
-    for (stage, cpu) in per_dm.cpu.seconds() {
+    timer.add("dedispersion", searched.dedispersion_s);
+    timer.add("per-DM searches", searched.search_s);
+    for (stage, cpu) in &searched.cpu_s {
         tracing::info!(stage, core_seconds = format!("{cpu:.1}"), "per-DM stage");
-        timer.add(&format!("{stage} (core-s)"), cpu);
+        timer.add(&format!("{stage} (core-s)"), *cpu);
     }
+    let out = searched.per_dm;
     if let Some(z) = &out.zap {
         results.diagnostics.percent_zapped_total = 100.0 * z.fraction_zapped_total;
         results.diagnostics.percent_zapped_below_10hz = 100.0 * z.below_10hz;
@@ -231,34 +165,22 @@ pub fn run_search(job: &SearchJob, progress: &dyn StageProgress) -> SearchResult
 
     // Single pulses: groups, plots, the events archive.
     timer.run("single-pulse products", 1, progress, || {
-        products::single_pulses(&out.events, &dms, s, &sp_dir, &res, &name, &mut results)
+        products::single_pulses(&out.events, &plan.dms, s, &sp_dir, &res, &name, &mut results)
     })?;
 
     // Sifting.
-    let scfg = SiftConfig::from_searching(s);
-    let sifted = timer.run("sifting", 1, progress, || sift(out.lo, out.hi, &dms, &scfg))?;
-    products::sifting(&sifted, &scfg, &res, &name, &mut results)?;
+    let sifted = timer.run("sifting", 1, progress, || sift_candidates(out.lo, out.hi, &plan.dms, s))?;
+    products::sifting(&sifted.result, &sifted.config, &res, &name, &mut results)?;
 
     // Folding from the (masked) raw data.
-    let requests: Vec<FoldRequest> = sifted
-        .candidates
-        .iter()
-        .enumerate()
-        .map(|(i, c)| FoldRequest {
-            sigma_search: c.sigma(),
-            ..FoldRequest::from_accel(&c.best, format!("ACCEL_Cand_{}", i + 1))
-        })
-        .collect();
-    let fcfg = FoldConfig::from_searching(s);
-    src.seek(0)?;
     let folds = timer.run("folding", h.nsamples, progress, || {
-        fold_candidates(src.as_mut(), &requests, &fcfg, &|d, _| progress.set(d))
+        fold_best(src.as_mut(), &sifted.result, s, progress)
     })?;
     timer.run("fold products", folds.len() as u64, progress, || {
-        products::folds(&folds, &sifted, &res, &name, &mut results)
+        products::folds(&folds, &sifted.result, &res, &name, &mut results)
     })?;
 
-    let params = format!("{plan_text}\n{s:#?}\n");
+    let params = format!("{}\n{s:#?}\n", plan.table);
     let params_name = format!("{name}_search_params.txt");
     std::fs::write(res.join(&params_name), params).map_err(|e| SearchError::io(res.join(&params_name), e))?;
     results.diagnostics.search_params = params_name;

@@ -10,7 +10,8 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use palfa_core::config::Searching;
-use palfa_core::formats::presto::{with_suffix, write_singlepulse, SinglePulseEvent, Zaplist};
+use palfa_core::formats::presto::{write_singlepulse, SinglePulseEvent, Zaplist};
+use palfa_core::names::with_suffix;
 
 use crate::accel::{AccelConfig, AccelSearcher};
 use crate::candidate::{AccelCandidate, AccelPass};
@@ -159,7 +160,7 @@ impl<'a> PerDmSearch<'a> {
     fn one(&self, sp: &mut SinglePulseSearcher, s: &TimeSeries) -> SearchResult<OneSeries> {
         let t0 = Instant::now();
         let events = sp.search(s)?;
-        let name = with_suffix(&self.sp_dir.join(&s.info.basename), "singlepulse");
+        let name = with_suffix(&self.sp_dir.join(&s.info.basename), ".singlepulse");
         write_singlepulse(&name, &events)?;
         let t1 = StageCpu::add(&self.cpu.singlepulse, t0);
         let mut spec = self.maker.make(s)?;

@@ -21,6 +21,10 @@
 //! impulsive RFI unless the stretches are added with
 //! [`MaskedSource::with_clipped_spectra`] (from the run's `.stats.json`, read
 //! by [`read_clipped_spectra`](super::read_clipped_spectra)).
+//! [`MaskedSource::open`] does both: it is what a mask file given to a
+//! command (`--mask`) means everywhere.
+
+use std::path::{Path, PathBuf};
 
 use palfa_core::beam::{read_range, SpectraSource};
 use palfa_core::formats::presto::RfiMask;
@@ -39,7 +43,7 @@ pub const LEVEL_SAMPLE_SPECTRA: usize = 1024;
 /// ```
 /// use palfa_core::beam::{read_range, SpectraSource};
 /// use palfa_core::simulate::{simulate, RfiSpec, SimParams};
-/// use palfa_search::rfi::{default_params, find_rfi, MaskedSource};
+/// use palfa_search::rfi::{find_rfi, MaskedSource};
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let dir = tempfile::tempdir()?;
 /// let path = dir.path().join("b.fil");
@@ -49,7 +53,7 @@ pub const LEVEL_SAMPLE_SPECTRA: usize = 1024;
 ///     ..SimParams::default()
 /// };
 /// simulate(&sim, &path, &|_, _| {})?;
-/// let params = palfa_core::config::RfiParams { chunk_time_s: 1.0, ..default_params() };
+/// let params = palfa_core::config::RfiParams { chunk_time_s: 1.0, ..Default::default() };
 /// let result = find_rfi(palfa_core::open_beam(&[&path])?.as_mut(), &params, &|_, _| {})?;
 /// let mut masked = MaskedSource::from_result(palfa_core::open_beam(&[&path])?, &result)?;
 /// let data = read_range(&mut masked, 0, 100)?;
@@ -70,6 +74,21 @@ pub struct MaskedSource {
     masked: Vec<Vec<usize>>,
     /// Spectra replaced in every channel, `[start, end)`, sorted and disjoint.
     clipped: Vec<(u64, u64)>,
+}
+
+/// The `.stats.json` that palfa's rfifind writes beside a mask:
+/// `<base>_rfifind.mask` → `<base>_rfifind.stats.json` (the mask's last
+/// extension replaced).
+///
+/// ```
+/// use std::path::Path;
+/// assert_eq!(
+///     palfa_search::rfi::stats_json_for_mask(Path::new("out/beam_DM1.0_rfifind.mask")),
+///     Path::new("out/beam_DM1.0_rfifind.stats.json")
+/// );
+/// ```
+pub fn stats_json_for_mask(mask_path: &Path) -> PathBuf {
+    mask_path.with_extension("stats.json")
 }
 
 impl MaskedSource {
@@ -171,6 +190,27 @@ impl MaskedSource {
             masked,
             clipped: Vec::new(),
         }
+    }
+
+    /// Opens an rfifind mask file over `inner`, as every command's `--mask`
+    /// does: the mask ([`MaskedSource::from_mask`], levels measured from
+    /// `inner`), and, when palfa's rfifind left its `.stats.json` beside the
+    /// mask ([`stats_json_for_mask`]), the spectra it clipped as impulsive RFI
+    /// too, so that the data read are those the search read. A PRESTO mask
+    /// alone (no `.stats.json`) clips nothing.
+    ///
+    /// # Errors
+    /// [`SearchError::Format`] if the mask or the `.stats.json` cannot be
+    /// read; [`SearchError::Mismatch`] for a mask made for another beam.
+    pub fn open(inner: Box<dyn SpectraSource>, mask_path: &Path) -> SearchResult<Self> {
+        let mask = RfiMask::read(mask_path)?;
+        let masked = Self::from_mask(inner, mask)?;
+        let stats = stats_json_for_mask(mask_path);
+        if stats.is_file() {
+            let clipped = super::read_clipped_spectra(&stats)?;
+            return Ok(masked.with_clipped_spectra(clipped));
+        }
+        Ok(masked)
     }
 
     /// Also replaces every channel of the spectra in `ranges` (`[start, end)`,

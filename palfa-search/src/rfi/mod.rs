@@ -15,7 +15,7 @@
 //!
 //! # The rules
 //! With `timesig`, `freqsig`, `chanfrac`, `intfrac`, `clip_sigma`, `zap_chans`
-//! and `zap_ints` from [`RfiParams`] (defaults: PRESTO's and PALFA's):
+//! and `zap_ints` from [`RfiParams`](palfa_core::config::RfiParams) (defaults: PRESTO's and PALFA's):
 //! 1. Channels with zero weight in the file and the user's `zap_chans` are
 //!    masked in every interval; the user's `zap_ints` in every channel.
 //! 2. Over all other cells, PRESTO's `calc_avgmedstd` gives the median and the
@@ -114,7 +114,7 @@
 //!
 //! ```
 //! use palfa_core::simulate::{simulate, RfiSpec, SimParams};
-//! use palfa_search::rfi::{default_params, find_rfi};
+//! use palfa_search::rfi::find_rfi;
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let dir = tempfile::tempdir()?;
 //! let sim = SimParams {
@@ -126,7 +126,7 @@
 //! };
 //! simulate(&sim, &dir.path().join("b.fil"), &|_, _| {})?;
 //! let mut beam = palfa_core::open_beam(&[dir.path().join("b.fil")])?;
-//! let params = palfa_core::config::RfiParams { chunk_time_s: 1.0, ..default_params() };
+//! let params = palfa_core::config::RfiParams { chunk_time_s: 1.0, ..Default::default() };
 //! let result = find_rfi(beam.as_mut(), &params, &|_, _| {})?;
 //! assert_eq!(result.mask.zap_chans, vec![5]);
 //! assert!((result.masked_fraction - 1.0 / 32.0).abs() < 0.01);
@@ -147,15 +147,13 @@ mod stretch;
 #[cfg(test)]
 mod tests;
 
-use palfa_core::config::RfiParams;
-
 pub use clip::{
     CHANNEL_CLAMP_SIGMA, CLIP_GUARD, EVENT_GAP, EXTEND_GAP, EXTEND_SIGMA, MIN_CLIP_SPECTRA, MIN_PERSISTENCE_INTERVALS,
     SWEEP_WINDOW_S,
 };
 pub use find::{find_rfi, interval_length};
 pub use flag::Thresholds;
-pub use masked::{MaskedSource, LEVEL_SAMPLE_SPECTRA};
+pub use masked::{stats_json_for_mask, MaskedSource, LEVEL_SAMPLE_SPECTRA};
 pub use output::{read_clipped_spectra, read_presto_stats, RfiFiles};
 pub use plot::plot_rfi;
 pub use result::{CellStats, ChannelSummary, RfiResult};
@@ -198,20 +196,4 @@ pub mod bits {
     pub const USERZAP: u8 = USERCHAN | USERINTS;
     /// Every bit that masks a cell.
     pub const MASKED: u8 = BADDATA | USERZAP;
-}
-
-/// The PRESTO and PALFA defaults of [`RfiParams`] (as in the `[searching]`
-/// configuration): 2.097152-s intervals, timesig 10, freqsig 4, intfrac 0.3,
-/// chanfrac 0.7, clip 6, nothing zapped.
-pub fn default_params() -> RfiParams {
-    RfiParams {
-        chunk_time_s: 2.097152,
-        timesig: 10.0,
-        freqsig: 4.0,
-        intfrac: 0.3,
-        chanfrac: 0.7,
-        clip_sigma: 6.0,
-        zap_chans: Vec::new(),
-        zap_ints: Vec::new(),
-    }
 }

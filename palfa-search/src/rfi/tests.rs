@@ -3,6 +3,7 @@
 use super::*;
 use crate::error::SearchError;
 use palfa_core::beam::SpectraSource;
+use palfa_core::config::RfiParams;
 use palfa_core::{BeamHeader, DataFormat, FormatResult};
 
 /// A time-major in-memory beam for unit tests; reads return at most 1000
@@ -122,7 +123,7 @@ fn rules_flag_cells_channels_and_intervals() {
     let params = RfiParams {
         zap_chans: vec![63],
         zap_ints: vec![19],
-        ..default_params()
+        ..RfiParams::default()
     };
     let f = flags_for(&s, &params, &zero);
     assert_eq!(f.zap_chans, vec![0, 9, 63]);
@@ -145,7 +146,7 @@ fn a_periodic_signal_in_every_cell_is_not_flagged_but_one_in_some_channels_is() 
     let mut s = noise_stats(nint, nchan, 32000);
     // Mains hum everywhere: every cell's peak power is 80, far above pow_reject (≈ 20).
     s.max_power.iter_mut().for_each(|p| *p = 80.0 + (*p - 10.0));
-    let params = default_params();
+    let params = RfiParams::default();
     let f = flags_for(&s, &params, &vec![false; nchan]);
     assert!(
         f.thresholds.pow_reject > 19.0 && f.thresholds.pow_reject < 22.0,

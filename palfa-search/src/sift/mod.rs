@@ -76,7 +76,7 @@ pub use reject::{InvalidField, RejectKind, RejectReason, Rejected};
 use crate::candidate::{AccelCandidate, AccelPass};
 use crate::error::{SearchError, SearchResult};
 use dedupe::{by_rank, Scored};
-use palfa_core::config::{Searching, SiftParams};
+use palfa_core::config::{AccelParams, Searching, SiftParams, SIFTING_SIGMA_MARGIN};
 
 /// Sifting settings: PALFA's `[searching]` sifting keys plus the DM-hit rules.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -110,28 +110,18 @@ pub struct SiftConfig {
 }
 
 impl Default for SiftConfig {
-    /// PALFA's values (pipeline2.0 `searching_example.py`).
+    /// The default `[searching]` section's (PALFA's values, pipeline2.0
+    /// `searching_example.py`; defined once, in [`Searching`]'s `Default`).
     fn default() -> Self {
-        Self {
-            sigma_threshold: 5.0,
-            c_pow_threshold: 100.0,
-            r_err: 1.1,
-            short_period_s: 0.0005,
-            long_period_s: 15.0,
-            harm_pow_cutoff: 8.0,
-            numhits_to_fold: 2,
-            low_dm_cutoff: 2.0,
-            fold_sigma: 6.0,
-            lo_zmax: 0,
-            hi_zmax: 50,
-            harmonic_tolerance: HarmonicTolerance::Scaled,
-        }
+        Self::from_searching(&Searching::default())
     }
 }
 
 impl SiftConfig {
-    /// From the sifting keys and the two DM-hit rules; the rest at PALFA's
-    /// values (`fold_sigma` = sigma threshold + 1, as PALFA derives one from the other).
+    /// From the sifting keys and the two DM-hit rules; the rest at the
+    /// defaults of `[searching]` (`fold_sigma` = sigma threshold +
+    /// [`SIFTING_SIGMA_MARGIN`], as PALFA derives one from the other; the
+    /// default passes' zmax).
     pub fn new(p: &SiftParams, numhits_to_fold: usize, low_dm_cutoff: f64) -> Self {
         Self {
             sigma_threshold: p.sigma_threshold,
@@ -142,13 +132,14 @@ impl SiftConfig {
             harm_pow_cutoff: p.harm_pow_cutoff,
             numhits_to_fold,
             low_dm_cutoff,
-            fold_sigma: p.sigma_threshold + 1.0,
+            fold_sigma: p.sigma_threshold + SIFTING_SIGMA_MARGIN,
+            lo_zmax: AccelParams::DEFAULT_LO.zmax,
+            hi_zmax: AccelParams::DEFAULT_HI.zmax,
             harmonic_tolerance: if p.scaled_harmonic_tolerance {
                 HarmonicTolerance::Scaled
             } else {
                 HarmonicTolerance::Fixed
             },
-            ..Self::default()
         }
     }
 

@@ -13,18 +13,6 @@ pub const DOWNFACTS: [u32; 14] = [2, 3, 4, 6, 9, 14, 20, 30, 45, 70, 100, 150, 2
 /// as `single_pulse_search.py` without `-m`.
 pub const DEFAULT_MAX_DOWNFACT: u32 = 30;
 
-/// Default detection threshold \[σ\] (PALFA's `singlepulse_threshold`).
-pub const DEFAULT_THRESHOLD: f64 = 5.0;
-
-/// Default widest boxcar \[s\] (PALFA's `singlepulse_maxwidth`).
-pub const DEFAULT_MAXWIDTH_S: f64 = 0.1;
-
-/// Default plot threshold \[σ\] (PALFA's `singlepulse_plot_SNR`).
-pub const DEFAULT_PLOT_SNR: f64 = 6.0;
-
-/// Default detrending block \[samples\] (`single_pulse_search.py -d 1`).
-pub const DEFAULT_DETREND_LEN: usize = 1000;
-
 /// Fraction of a block's sorted residuals dropped at each end when measuring
 /// its noise level (PRESTO: the central 95 % are kept).
 pub const NOISE_TRIM: f64 = 0.025;
@@ -80,16 +68,10 @@ pub struct SinglePulseConfig {
 }
 
 impl Default for SinglePulseConfig {
+    /// The default `[searching]` single-pulse keys ([`SinglePulseParams`]'s
+    /// `Default`: PALFA's 5σ, boxcars up to 0.1 s, 1000-sample blocks).
     fn default() -> Self {
-        Self {
-            threshold: DEFAULT_THRESHOLD,
-            maxwidth_s: DEFAULT_MAXWIDTH_S,
-            detrend_len: DEFAULT_DETREND_LEN,
-            detrend: Detrend::Linear,
-            bad_blocks: true,
-            refit_bright: true,
-            plot_snr: DEFAULT_PLOT_SNR,
-        }
+        Self::from(&SinglePulseParams::default())
     }
 }
 

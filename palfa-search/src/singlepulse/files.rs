@@ -26,7 +26,7 @@ pub struct FileOutcome {
     pub rejected_blocks: (usize, usize),
 }
 
-pub use palfa_core::formats::presto::{series_base, with_suffix};
+use palfa_core::names::{presto_base, with_suffix};
 
 /// Reads the series `<base>.dat` + `<base>.inf` for any of those names.
 pub fn read_series_file(path: &Path) -> SearchResult<TimeSeries> {
@@ -37,11 +37,11 @@ pub fn read_series_file(path: &Path) -> SearchResult<TimeSeries> {
 pub fn search_file(searcher: &mut SinglePulseSearcher, path: &Path) -> SearchResult<FileOutcome> {
     let series = read_series_file(path)?;
     let events = searcher.search(&series)?;
-    let base = series_base(path);
-    let singlepulse = with_suffix(&base, "singlepulse");
+    let base = presto_base(path);
+    let singlepulse = with_suffix(&base, ".singlepulse");
     write_singlepulse(&singlepulse, &events)?;
     Ok(FileOutcome {
-        dat: with_suffix(&base, "dat"),
+        dat: with_suffix(&base, ".dat"),
         singlepulse,
         info: series.info,
         events,
@@ -77,12 +77,12 @@ mod tests {
 
     #[test]
     fn base_names_keep_dm_decimals() {
-        let b = series_base(Path::new("/x/beam_DM12.30.dat"));
+        let b = presto_base(Path::new("/x/beam_DM12.30.dat"));
         assert_eq!(b, PathBuf::from("/x/beam_DM12.30"));
         assert_eq!(
-            with_suffix(&b, "singlepulse"),
+            with_suffix(&b, ".singlepulse"),
             PathBuf::from("/x/beam_DM12.30.singlepulse")
         );
-        assert_eq!(series_base(Path::new("beam_DM0.00")), PathBuf::from("beam_DM0.00"));
+        assert_eq!(presto_base(Path::new("beam_DM0.00")), PathBuf::from("beam_DM0.00"));
     }
 }

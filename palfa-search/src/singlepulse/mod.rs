@@ -63,10 +63,9 @@ mod residuals;
 mod search;
 
 pub use config::{
-    Detrend, SinglePulseConfig, BAD_BLOCK_NSIGMA, DEFAULT_DETREND_LEN, DEFAULT_MAXWIDTH_S, DEFAULT_MAX_DOWNFACT,
-    DEFAULT_PLOT_SNR, DEFAULT_THRESHOLD, DOWNFACTS, MIN_DETREND_LEN, NOISE_TRIM,
+    Detrend, SinglePulseConfig, BAD_BLOCK_NSIGMA, DEFAULT_MAX_DOWNFACT, DOWNFACTS, MIN_DETREND_LEN, NOISE_TRIM,
 };
-pub use files::{read_series_file, search_file, search_files, series_base, with_suffix, FileOutcome};
+pub use files::{read_series_file, search_file, search_files, FileOutcome};
 pub use group::{group_events, SinglePulseGroup};
 pub use palfa_core::formats::presto::singlepulse::SinglePulseEvent;
 pub use plot::plot_singlepulse;

@@ -8,29 +8,11 @@
 use std::path::Path;
 
 use palfa_core::formats::presto::InfFile;
+use palfa_core::names::{presto_base, with_suffix};
 use palfa_core::{FormatError, FormatErrorKind};
 
 use super::{Complex32, Spectrum};
 use crate::error::SearchResult;
-
-/// `path` without a trailing `.fft`, `.inf` or `.dat`, as a string to which
-/// suffixes are appended (not `with_extension`: PRESTO names such as
-/// `beam_DM12.30` contain a dot of their own).
-pub fn presto_base(path: &Path) -> std::path::PathBuf {
-    let s = path.to_string_lossy();
-    let trimmed = [".fft", ".inf", ".dat"]
-        .iter()
-        .find_map(|ext| s.strip_suffix(ext))
-        .unwrap_or(&s);
-    std::path::PathBuf::from(trimmed.to_string())
-}
-
-/// `base` with `suffix` appended.
-pub fn with_suffix(base: &Path, suffix: &str) -> std::path::PathBuf {
-    let mut s = base.as_os_str().to_owned();
-    s.push(suffix);
-    s.into()
-}
 
 /// Reads `<base>.fft` and `<base>.inf` (given either name or the base name)
 /// into a [`Spectrum`]. The DC term (bin 0 real part) is kept as it is in

@@ -38,7 +38,7 @@ pub use rustfft::num_complex::Complex32;
 
 use palfa_core::formats::presto::InfFile;
 
-pub use fftfile::{presto_base, read_presto_fft, with_suffix, write_presto_fft};
+pub use fftfile::{read_presto_fft, write_presto_fft};
 
 use crate::error::{SearchError, SearchResult};
 use crate::series::TimeSeries;

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use palfa_core::formats::presto::zaplist::Zaplist;
 use palfa_core::names::path_component;
+use palfa_core::BeamHeader;
 
 use crate::error::SearchResult;
 
@@ -34,6 +35,18 @@ pub enum ZaplistSource {
 }
 
 impl ZaplistQuery {
+    /// The query of the beam described by `h`: its file stem, project id, UTC
+    /// date of the first sample and beam number.
+    pub fn for_beam(h: &BeamHeader) -> Self {
+        let (y, m, d) = palfa_core::astro::mjd_to_date(h.start_mjd);
+        Self {
+            file_stem: h.basename(),
+            project_id: h.project_id.clone(),
+            date: format!("{y:04}{m:02}{d:02}"),
+            beam: h.beam_id,
+        }
+    }
+
     /// The names looked for in the zaplist directory, in order. Each is one
     /// plain file name: the fields come from the data file's header and name,
     /// which are data, so anything but letters, digits and `._+-` becomes `_`

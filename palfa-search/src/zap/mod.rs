@@ -1,6 +1,7 @@
 //! Birdie zapping: removing known periodic interference from a spectrum
 //! (PRESTO's `zapbirds -zap`), choosing the zaplist of a beam as pipeline2.0
-//! did, and finding this beam's own birdies ([`find_birdies`], dynamic zapping).
+//! did, and finding this beam's own birdies ([`find_birdies`], dynamic
+//! zapping, from spectra at the [`probe_dms`]: [`find_beam_birdies`]).
 //!
 //! Zapped bins are replaced by noise at the local level, as PRESTO HEAD does:
 //! complex Gaussian amplitudes whose mean power is the median power / ln 2 of
@@ -23,9 +24,11 @@
 
 mod dynamic;
 mod lookup;
+mod probe;
 
 pub use dynamic::{add_birdies, find_birdies, zaplist_for, Birdie};
 pub use lookup::{find_zaplist, ZaplistQuery, ZaplistSource};
+pub use probe::{find_beam_birdies, probe_dms, DYNAMIC_ZAP_DMS};
 
 use palfa_core::formats::presto::zaplist::Zaplist;
 

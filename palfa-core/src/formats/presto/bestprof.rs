@@ -24,6 +24,7 @@
 use std::path::Path;
 
 use crate::error::{FormatError, FormatErrorKind, FormatResult};
+use crate::formats::cfmt::g;
 
 /// A value with its 1-σ error, as `value +/- error`.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -123,17 +124,17 @@ impl Bestprof {
             Some(e) => line("Epoch_bary (MJD) =  ", format!("{e:.12}")),
             None => line("Epoch_bary       =  ", "N/A".into()),
         }
-        line("T_sample         =  ", fmt_g(self.t_sample, 6));
+        line("T_sample         =  ", g(self.t_sample, 6));
         line("Data Folded      =  ", format!("{:.0}", self.data_folded));
-        line("Data Avg         =  ", pad17(fmt_g(self.data_avg, 15)));
-        line("Data StdDev      =  ", pad17(fmt_g(self.data_stddev, 15)));
+        line("Data Avg         =  ", pad17(g(self.data_avg, 15)));
+        line("Data StdDev      =  ", pad17(g(self.data_stddev, 15)));
         line("Profile Bins     =  ", self.profile_bins.to_string());
-        line("Profile Avg      =  ", pad17(fmt_g(self.profile_avg, 15)));
-        line("Profile StdDev   =  ", pad17(fmt_g(self.profile_stddev, 15)));
+        line("Profile Avg      =  ", pad17(g(self.profile_avg, 15)));
+        line("Profile StdDev   =  ", pad17(g(self.profile_stddev, 15)));
         line("Reduced chi-sqr  =  ", format!("{:.3}", self.reduced_chi2));
         s.push_str(&format!(
             "# Prob(Noise)      <  {}   (~{:.1} sigma)\n",
-            fmt_g(self.prob_noise, 3),
+            g(self.prob_noise, 3),
             self.sigma
         ));
         let mut line = |k: &str, v: String| {
@@ -146,7 +147,7 @@ impl Bestprof {
             line("Best DM          =  ", format!("{dm:.3}"));
         }
         let ve = |v: &Option<ValueErr>| match v {
-            Some(v) => format!("{} +/- {}", pad17(fmt_g(v.value, 15)), fmt_g(v.err, 3)),
+            Some(v) => format!("{} +/- {}", pad17(g(v.value, 15)), g(v.err, 3)),
             None => "N/A".into(),
         };
         line("P_topo (ms)      =  ", ve(&self.p_topo_ms));
@@ -168,16 +169,16 @@ impl Bestprof {
                 }
             }
             Some(o) => {
-                line("P_orb (s)        =  ", pad17(fmt_g(o.p_orb_s, 15)));
-                line("asin(i)/c (s)    =  ", pad17(fmt_g(o.asini_c_s, 15)));
-                line("eccentricity     =  ", pad17(fmt_g(o.eccentricity, 15)));
-                line("w (deg)          =  ", pad17(fmt_g(o.w_deg, 15)));
+                line("P_orb (s)        =  ", pad17(g(o.p_orb_s, 15)));
+                line("asin(i)/c (s)    =  ", pad17(g(o.asini_c_s, 15)));
+                line("eccentricity     =  ", pad17(g(o.eccentricity, 15)));
+                line("w (deg)          =  ", pad17(g(o.w_deg, 15)));
                 line("T_peri           =  ", format!("{:.12}", o.t_peri));
             }
         }
         s.push_str("######################################################\n");
         for (i, v) in self.profile.iter().enumerate() {
-            s.push_str(&format!("{i:4}  {}\n", fmt_g(*v, 7)));
+            s.push_str(&format!("{i:4}  {}\n", g(*v, 7)));
         }
         s
     }
@@ -334,68 +335,9 @@ fn pad17(s: String) -> String {
     format!("{s:<17}")
 }
 
-/// C's `%.<prec>g`: `prec` significant digits, fixed or exponent notation
-/// whichever C would choose, trailing zeros removed.
-///
-/// ```text
-/// fmt_g(8.192e-05, 6) = "8.192e-05";  fmt_g(45.8040951775624, 15) = "45.8040951775624"
-/// ```
-pub fn fmt_g(v: f64, prec: usize) -> String {
-    if !v.is_finite() {
-        return if v.is_nan() {
-            "nan".into()
-        } else if v > 0.0 {
-            "inf".into()
-        } else {
-            "-inf".into()
-        };
-    }
-    let p = prec.max(1);
-    if v == 0.0 {
-        return if v.is_sign_negative() { "-0".into() } else { "0".into() };
-    }
-    // The exponent C would print after rounding to p significant digits.
-    let e_form = format!("{:.*e}", p - 1, v);
-    let (mant, exp) = e_form.split_once('e').unwrap_or((&e_form, "0"));
-    let x: i32 = exp.parse().unwrap_or(0);
-    if x < -4 || x >= p as i32 {
-        let mant = strip_zeros(mant);
-        let sign = if x < 0 { '-' } else { '+' };
-        format!("{mant}e{sign}{:02}", x.unsigned_abs())
-    } else {
-        let decimals = (p as i32 - 1 - x).max(0) as usize;
-        strip_zeros(&format!("{v:.decimals$}")).to_string()
-    }
-}
-
-fn strip_zeros(s: &str) -> &str {
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        s
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn c_style_g_format() {
-        assert_eq!(fmt_g(8.192e-05, 6), "8.192e-05");
-        assert_eq!(fmt_g(4.77237e-05, 6), "4.77237e-05");
-        assert_eq!(fmt_g(45.8040951775624, 15), "45.8040951775624");
-        assert_eq!(fmt_g(7551407.22919222, 15), "7551407.22919222");
-        assert_eq!(fmt_g(2.9e-25, 3), "2.9e-25");
-        assert_eq!(fmt_g(0.0, 3), "0");
-        assert_eq!(fmt_g(24.99999, 7), "24.99999");
-        assert_eq!(fmt_g(33.0, 7), "33");
-        assert_eq!(fmt_g(7548330.0, 7), "7548330");
-        assert_eq!(fmt_g(1.61883098211825e-18, 15), "1.61883098211825e-18");
-        assert_eq!(fmt_g(123456789.0, 3), "1.23e+08");
-        assert_eq!(fmt_g(0.0001, 3), "0.0001");
-        assert_eq!(fmt_g(-6.89966517686707e-11, 15), "-6.89966517686707e-11");
-    }
 
     #[test]
     fn round_trip_with_orbit_and_dm() {

@@ -8,6 +8,8 @@ use std::path::Path;
 
 use crate::astro;
 use crate::error::{FormatError, FormatErrorKind, FormatResult};
+use crate::formats::cfmt::g_lossless;
+use crate::names::{presto_base, with_suffix};
 
 /// The metadata of a time series, as in a PRESTO `.inf` file.
 #[derive(Debug, Clone, PartialEq)]
@@ -122,7 +124,7 @@ impl InfFile {
             s += &line("Barycentered?           (1 yes, 0 no)", u8::from(self.barycentred));
         }
         s += &line("Number of bins in the time series", self.n);
-        s += &line("Width of each time series bin (sec)", fmt_g(self.dt));
+        s += &line("Width of each time series bin (sec)", g_lossless(self.dt));
         s += &line(
             "Any breaks in the data? (1 yes, 0 no)",
             u8::from(!self.onoff.is_empty()),
@@ -133,12 +135,12 @@ impl InfFile {
         if real {
             s += &line("Type of observation (EM band)", "Radio");
         }
-        s += &line("Beam diameter (arcsec)", fmt_g(self.beam_diameter_arcsec));
-        s += &line("Dispersion measure (cm-3 pc)", fmt_g(self.dm));
-        s += &line("Central freq of low channel (MHz)", fmt_g(self.lofreq_mhz));
-        s += &line("Total bandwidth (MHz)", fmt_g(self.bandwidth_mhz));
+        s += &line("Beam diameter (arcsec)", g_lossless(self.beam_diameter_arcsec));
+        s += &line("Dispersion measure (cm-3 pc)", g_lossless(self.dm));
+        s += &line("Central freq of low channel (MHz)", g_lossless(self.lofreq_mhz));
+        s += &line("Total bandwidth (MHz)", g_lossless(self.bandwidth_mhz));
         s += &line("Number of channels", self.nchan);
-        s += &line("Channel bandwidth (MHz)", fmt_g(self.chan_bw_mhz));
+        s += &line("Channel bandwidth (MHz)", g_lossless(self.chan_bw_mhz));
         s += &line("Data analyzed by", &self.analyst);
         s += " Any additional notes:\n";
         s += &format!("    {}\n", self.notes);
@@ -237,21 +239,6 @@ impl InfFile {
     }
 }
 
-/// Like C's `%.15g`: shortest exact-looking form without trailing zeros.
-fn fmt_g(v: f64) -> String {
-    if v == 0.0 {
-        return "0".into();
-    }
-    let s = format!("{v:.15e}");
-    let parsed: f64 = s.parse().unwrap_or(v);
-    let plain = format!("{parsed}");
-    if plain.len() <= 20 {
-        plain
-    } else {
-        s
-    }
-}
-
 /// Reads a PRESTO `.dat` file: little-endian `f32` samples.
 pub fn read_dat(path: impl AsRef<Path>) -> FormatResult<Vec<f32>> {
     let path = path.as_ref();
@@ -279,31 +266,11 @@ pub fn write_dat(path: impl AsRef<Path>, data: &[f32]) -> FormatResult<()> {
     std::fs::write(path, bytes).map_err(|e| FormatError::io(path, e))
 }
 
-/// The base name of a PRESTO series file: `x_DM12.30.dat` → `x_DM12.30` (only a
-/// final `.dat`, `.inf`, `.fft` or `.singlepulse` is removed, so DM decimals survive).
-pub fn series_base(path: &Path) -> std::path::PathBuf {
-    let s = path.as_os_str().to_string_lossy();
-    for ext in [".dat", ".inf", ".fft", ".singlepulse"] {
-        if let Some(stem) = s.strip_suffix(ext) {
-            return std::path::PathBuf::from(stem.to_string());
-        }
-    }
-    path.to_path_buf()
-}
-
-/// `base` with `.ext` appended (not replacing anything after a dot in `base`).
-pub fn with_suffix(base: &Path, ext: &str) -> std::path::PathBuf {
-    let mut s = base.as_os_str().to_owned();
-    s.push(".");
-    s.push(ext);
-    std::path::PathBuf::from(s)
-}
-
 /// Reads a `.dat` + `.inf` pair given either name (or the base name).
 pub fn read_series(path: impl AsRef<Path>) -> FormatResult<(InfFile, Vec<f32>)> {
-    let base = series_base(path.as_ref());
-    let inf = InfFile::read(with_suffix(&base, "inf"))?;
-    let dat_path = with_suffix(&base, "dat");
+    let base = presto_base(path.as_ref());
+    let inf = InfFile::read(with_suffix(&base, ".inf"))?;
+    let dat_path = with_suffix(&base, ".dat");
     let data = read_dat(&dat_path)?;
     if (data.len() as u64) < inf.n {
         return Err(FormatError::new(
@@ -362,10 +329,10 @@ mod tests {
 
     #[test]
     fn dm_decimals_survive_in_names() {
-        let b = series_base(Path::new("/d/beam_DM12.30.dat"));
+        let b = presto_base(Path::new("/d/beam_DM12.30.dat"));
         assert_eq!(b, Path::new("/d/beam_DM12.30"));
-        assert_eq!(with_suffix(&b, "inf"), Path::new("/d/beam_DM12.30.inf"));
-        assert_eq!(series_base(Path::new("beam_DM1.00")), Path::new("beam_DM1.00"));
+        assert_eq!(with_suffix(&b, ".inf"), Path::new("/d/beam_DM12.30.inf"));
+        assert_eq!(presto_base(Path::new("beam_DM1.00")), Path::new("beam_DM1.00"));
     }
 
     #[test]

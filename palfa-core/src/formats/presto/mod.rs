@@ -13,7 +13,7 @@ pub mod zaplist;
 pub use accel::{read_cand_file, write_cand_file, AccelFile, AccelFileCand, AccelFileHarm, FourierProps};
 pub use accelcands::{read_accelcands, write_accelcands, AccelcandsEntry, AccelcandsHit};
 pub use bestprof::Bestprof;
-pub use inf::{read_dat, read_series, series_base, with_suffix, write_dat, InfFile};
+pub use inf::{read_dat, read_series, write_dat, InfFile};
 pub use mask::RfiMask;
 pub use pfd::{FoldStats, Pfd};
 pub use singlepulse::{read_singlepulse, write_singlepulse, SinglePulseEvent};

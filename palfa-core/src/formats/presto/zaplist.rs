@@ -34,6 +34,7 @@
 use std::path::Path;
 
 use crate::error::{FormatError, FormatErrorKind, FormatResult};
+use crate::formats::cfmt::g;
 
 /// One frequency range to zap.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -213,7 +214,7 @@ impl Zaplist {
         birds.sort_by(|a, b| a.freq_hz.total_cmp(&b.freq_hz));
         for b in &birds {
             let prefix = if b.barycentric { "B " } else { "  " };
-            s += &format!("{prefix}{:>20}  {:>20}\n", fmt_g15(b.freq_hz), fmt_g15(b.width_hz));
+            s += &format!("{prefix}{:>20}  {:>20}\n", g(b.freq_hz, 15), g(b.width_hz, 15));
         }
         s
     }
@@ -225,33 +226,6 @@ impl Zaplist {
     pub fn write(&self, path: impl AsRef<Path>) -> FormatResult<()> {
         let path = path.as_ref();
         std::fs::write(path, self.to_text()).map_err(|e| FormatError::io(path, e))
-    }
-}
-
-/// C's `%.15g`: 15 significant digits, trailing zeros dropped.
-pub(crate) fn fmt_g15(v: f64) -> String {
-    if v == 0.0 || !v.is_finite() {
-        return if v == 0.0 { "0".into() } else { format!("{v}") };
-    }
-    let exp = v.abs().log10().floor() as i32;
-    if (-5..15).contains(&exp) {
-        let decimals = (14 - exp).max(0) as usize;
-        let s = format!("{v:.decimals$}");
-        if s.contains('.') {
-            s.trim_end_matches('0').trim_end_matches('.').to_string()
-        } else {
-            s
-        }
-    } else {
-        let s = format!("{v:.14e}");
-        let (mant, e) = s.split_once('e').unwrap_or((&s, "0"));
-        let mant = if mant.contains('.') {
-            mant.trim_end_matches('0').trim_end_matches('.')
-        } else {
-            mant
-        };
-        let e: i32 = e.parse().unwrap_or(0);
-        format!("{mant}e{}{:02}", if e < 0 { '-' } else { '+' }, e.abs())
     }
 }
 
@@ -314,7 +288,7 @@ mod tests {
             format!("B {:>20}  {:>20}", "0.333333333333333", "0.00333333333333333")
         );
         assert_eq!(lines[1], format!("  {:>20}  {:>20}", "60", "0.05"));
-        assert_eq!(fmt_g15(1.5e20), "1.5e+20");
-        assert_eq!(fmt_g15(123456.789), "123456.789");
+        assert_eq!(g(1.5e20, 15), "1.5e+20");
+        assert_eq!(g(123456.789, 15), "123456.789");
     }
 }

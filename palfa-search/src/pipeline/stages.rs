@@ -1,0 +1,266 @@
+//! The stages of [`run_search`](super::run_search), each a function with a
+//! typed output, in the order the search runs them: [`mask_rfi`],
+//! [`plan_dms`], [`zap_birdies`], [`dedisperse_and_search`],
+//! [`sift_candidates`] and [`fold_best`]. They compute; writing the results
+//! directory is left to the caller (`run_search` writes PALFA's products).
+
+use std::path::Path;
+use std::time::Instant;
+
+use palfa_core::beam::SpectraSource;
+use palfa_core::config::{DedispParams, Processing, RfiParams, Searching};
+use palfa_core::formats::presto::zaplist::Zaplist;
+use palfa_core::BeamHeader;
+
+use super::periodicity::{PerDmOutput, PerDmSearch};
+use super::progress::StageProgress;
+use crate::ddplan::{Band, DmPlan};
+use crate::dedisp::{dedisperse_plan, ChannelScaling, DedispConfig};
+use crate::error::SearchResult;
+use crate::fold::{fold_candidates, FoldConfig, FoldRequest, FoldResult};
+use crate::rfi::{find_rfi, MaskedSource, RfiResult};
+use crate::sift::{sift, SiftConfig, SiftResult};
+use crate::zap::{add_birdies, find_beam_birdies, find_zaplist, Birdie, ZaplistQuery, ZaplistSource};
+
+/// What [`mask_rfi`] found, and the beam read through it from now on.
+pub struct RfiOutput {
+    /// rfifind's statistics, mask and clipped spectra.
+    pub result: RfiResult,
+    /// The beam with the mask applied and the clipped spectra replaced,
+    /// at spectrum 0.
+    pub source: MaskedSource,
+}
+
+impl RfiOutput {
+    /// Percentage \[%\] of the data masked or clipped (the results'
+    /// `rfi_mask_percentage`).
+    pub fn masked_percentage(&self) -> f64 {
+        100.0 * self.result.masked_or_clipped_fraction
+    }
+}
+
+/// rfifind on the whole beam (progress in spectra read), then the beam
+/// behind the mask it made ([`MaskedSource::from_result`]).
+///
+/// # Errors
+/// Reading errors, or parameters [`find_rfi`] refuses.
+pub fn mask_rfi(
+    mut beam: Box<dyn SpectraSource>,
+    params: &RfiParams,
+    progress: &dyn StageProgress,
+) -> SearchResult<RfiOutput> {
+    let result = find_rfi(beam.as_mut(), params, &|d, _| progress.set(d))?;
+    let source = MaskedSource::from_result(beam, &result)?;
+    Ok(RfiOutput { result, source })
+}
+
+/// The DM trials of a beam.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DmPlanOutput {
+    /// The plan: steps of passes of DMs.
+    pub plan: DmPlan,
+    /// Every trial DM \[pc cm⁻³\], lowest first.
+    pub dms: Vec<f64>,
+    /// The plan as DDplan prints it, for the log and the parameters file.
+    pub table: String,
+}
+
+/// The dedispersion plan of the beam described by `header` ([`DmPlan::for_beam`]).
+pub fn plan_dms(header: &BeamHeader, params: &DedispParams) -> DmPlanOutput {
+    let plan = DmPlan::for_beam(header, params);
+    let dms = plan.all_dms();
+    let table = plan.table(Band::of(header));
+    DmPlanOutput { plan, dms, table }
+}
+
+/// The birdies zapped in every DM trial's spectrum.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ZapOutput {
+    /// The static zaplist ([`find_zaplist`]: the beam's custom list, the
+    /// configured default, or the empty built-in one).
+    pub zaplist: Zaplist,
+    /// Where `zaplist` came from.
+    pub source: ZaplistSource,
+    /// This beam's own birdies (empty unless dynamic zapping is on).
+    pub birdies: Vec<Birdie>,
+}
+
+impl ZapOutput {
+    /// The list saved with the results (`<name>.zaplist`): the static list
+    /// plus the birdies at their DM-0 widths (each DM's spectrum zaps a
+    /// birdie only as wide as its line leaks there), with a comment saying so.
+    pub fn saved_list(&self) -> Zaplist {
+        let mut saved = self.zaplist.clone();
+        add_birdies(&mut saved, &self.birdies, false);
+        if !self.birdies.is_empty() {
+            saved.comments.push(
+                " Dynamic birdies are listed at their DM-0 width; at other DMs each is zapped only as wide as its attenuated line leaks."
+                    .into(),
+            );
+        }
+        saved
+    }
+}
+
+/// The beam's zaplist and, when `searching.dynamic_zap` is on, its own
+/// birdies, found in `src` dedispersed at the probe DMs of `plan`'s range
+/// ([`find_beam_birdies`], with the first step's downsampling).
+///
+/// # Errors
+/// A zaplist that cannot be read; reading or dedispersion errors.
+pub fn zap_birdies(
+    src: &mut dyn SpectraSource,
+    plan: &DmPlanOutput,
+    scaling: &ChannelScaling,
+    dcfg: &DedispConfig,
+    searching: &Searching,
+    processing: &Processing,
+) -> SearchResult<ZapOutput> {
+    let query = ZaplistQuery::for_beam(src.header());
+    let (zaplist, source) = find_zaplist(
+        &query,
+        processing.zaplistdir.as_deref(),
+        processing.default_zaplist.as_deref(),
+    )?;
+    tracing::info!(?source, birds = zaplist.birds.len(), "static zaplist");
+    let birdies = if searching.dynamic_zap.enabled {
+        let max_dm = plan.dms.last().copied().unwrap_or(0.0);
+        let downsamp = plan.plan.steps[0].downsamp;
+        let b = find_beam_birdies(src, max_dm, downsamp, scaling, dcfg, &searching.dynamic_zap)?;
+        tracing::info!(birdies = b.len(), "dynamic zapping");
+        b
+    } else {
+        Vec::new()
+    };
+    Ok(ZapOutput {
+        zaplist,
+        source,
+        birdies,
+    })
+}
+
+/// What the dedispersion and per-DM searches left.
+#[derive(Debug, Default)]
+pub struct SearchOutput {
+    /// Candidates of both acceleration passes, single-pulse events and zapping statistics.
+    pub per_dm: PerDmOutput,
+    /// Wall time spent dedispersing \[s\].
+    pub dedispersion_s: f64,
+    /// Wall time spent in the per-DM searches \[s\].
+    pub search_s: f64,
+    /// CPU time of each per-DM stage, summed over threads \[core-s\].
+    pub cpu_s: Vec<(&'static str, f64)>,
+}
+
+/// Dedisperses `src` through `plan` in groups of passes whose series fit in
+/// `series_budget_bytes`, and searches each group while it is in memory
+/// (single pulses, written under `sp_dir`; FFT, whitening, zapping with
+/// `zap`, both acceleration passes). Progress is counted in passes.
+///
+/// # Errors
+/// Reading, dedispersion or search errors, or failure to write `sp_dir`.
+#[allow(clippy::too_many_arguments)]
+pub fn dedisperse_and_search(
+    src: &mut dyn SpectraSource,
+    plan: &DmPlanOutput,
+    scaling: &ChannelScaling,
+    dcfg: &DedispConfig,
+    searching: &Searching,
+    zap: &ZapOutput,
+    sp_dir: &Path,
+    series_budget_bytes: u64,
+    progress: &dyn StageProgress,
+) -> SearchResult<SearchOutput> {
+    let mut per_dm = PerDmSearch::new(searching, &zap.zaplist, &zap.birdies, sp_dir);
+    let mut out = PerDmOutput::default();
+    let t_loop = Instant::now();
+    let mut search_s = 0.0;
+    progress.start("dedisperse + search", plan.plan.passes().len() as u64);
+    dedisperse_plan(
+        src,
+        &plan.plan,
+        scaling,
+        dcfg,
+        series_budget_bytes,
+        |group| {
+            let t0 = Instant::now();
+            per_dm.run(&group, &mut out)?;
+            let dt = t0.elapsed().as_secs_f64();
+            search_s += dt;
+            if let (Some(a), Some(b)) = (group.first(), group.last()) {
+                tracing::info!(
+                    "DMs {:.2}-{:.2} ({} series of {} samples) searched in {dt:.1} s; {} lo, {} hi candidates, {} single-pulse events so far",
+                    a.info.dm,
+                    b.info.dm,
+                    group.len(),
+                    a.data.len(),
+                    out.lo.len(),
+                    out.hi.len(),
+                    out.events.len()
+                );
+            }
+            Ok(())
+        },
+        &|done, _| progress.set(done),
+    )?;
+    progress.finish();
+    Ok(SearchOutput {
+        per_dm: out,
+        dedispersion_s: t_loop.elapsed().as_secs_f64() - search_s,
+        search_s,
+        cpu_s: per_dm.cpu.seconds(),
+    })
+}
+
+/// The sifted candidates, and the settings they were sifted with.
+#[derive(Debug, Clone)]
+pub struct SiftOutput {
+    /// [`SiftConfig::from_searching`].
+    pub config: SiftConfig,
+    /// The candidates kept and rejected.
+    pub result: SiftResult,
+}
+
+/// Sifts the candidates of both passes over the searched `dms` \[pc cm⁻³\]
+/// with the `[searching]` settings.
+///
+/// # Errors
+/// Invalid sifting settings or candidates.
+pub fn sift_candidates(
+    lo: Vec<crate::AccelCandidate>,
+    hi: Vec<crate::AccelCandidate>,
+    dms: &[f64],
+    searching: &Searching,
+) -> SearchResult<SiftOutput> {
+    let config = SiftConfig::from_searching(searching);
+    let result = sift(lo, hi, dms, &config)?;
+    Ok(SiftOutput { config, result })
+}
+
+/// Folds the best sifted candidates from `src` (rewound to spectrum 0), as
+/// `ACCEL_Cand_<rank>` (rank from 1), with [`FoldConfig::from_searching`]:
+/// those at or above `to_prepfold_sigma`, at most `max_cands_to_fold`.
+/// Progress is counted in spectra read.
+///
+/// # Errors
+/// Reading or folding errors.
+pub fn fold_best(
+    src: &mut dyn SpectraSource,
+    sifted: &SiftResult,
+    searching: &Searching,
+    progress: &dyn StageProgress,
+) -> SearchResult<Vec<FoldResult>> {
+    let requests: Vec<FoldRequest> = sifted
+        .candidates
+        .iter()
+        .enumerate()
+        .map(|(i, c)| FoldRequest {
+            sigma_search: c.sigma(),
+            ..FoldRequest::from_accel(&c.best, format!("ACCEL_Cand_{}", i + 1))
+        })
+        .collect();
+    src.seek(0)?;
+    fold_candidates(src, &requests, &FoldConfig::from_searching(searching), &|d, _| {
+        progress.set(d)
+    })
+}
