@@ -62,7 +62,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // 2. The search configuration: PALFA's defaults (as an empty palfa.toml
     //    gives), with the DM range cut down for a quick run. A real worker loads
     //    the survey's file with `Config::load`.
-    let cfg = Config::defaults_in(scratch.path())?;
+    let cfg = Config::builtin();
     let mut searching = cfg.searching.clone();
     searching.dedisp.ddplan = DdplanChoice::Auto;
     searching.dedisp.max_dm = 150.0;

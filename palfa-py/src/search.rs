@@ -59,7 +59,8 @@ pub fn simulate<'py>(
 /// writes the results directory `outdir`, and returns `results.json` as a dict.
 ///
 /// `config` is a `palfa.toml`; without one, PALFA's built-in defaults are
-/// used with working files in a private temporary directory. The search runs
+/// used, with working files in a private directory under the system's
+/// temporary directory (removed afterwards). The search runs
 /// without the GIL on a worker thread; Ctrl-C raises `KeyboardInterrupt` at
 /// once, but the engine has no cancellation hook, so the interrupted search
 /// goes on in the background until it ends (it still writes `outdir`).
@@ -72,7 +73,7 @@ pub fn search<'py>(
     config: Option<PathBuf>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let files = crate::beam::beam_paths(files)?;
-    let (cfg, scratch) = config::load(config)?;
+    let cfg = config::load(config)?;
     let job = SearchJob {
         files,
         outdir,
@@ -82,12 +83,7 @@ pub fn search<'py>(
         keep_workdir: false,
         series_budget_bytes: DEFAULT_SERIES_BUDGET,
     };
-    let results = run::interruptible(py, move || {
-        let r = run_search(&job, &NoProgress);
-        drop(scratch);
-        r
-    })?
-    .map_err(errors::search)?;
+    let results = run::interruptible(py, move || run_search(&job, &NoProgress))?.map_err(errors::search)?;
     errors::to_py(py, &results)
 }
 
