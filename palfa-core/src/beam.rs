@@ -134,6 +134,7 @@ pub struct MemorySource {
     header: BeamHeader,
     data: Vec<f32>,
     pos: u64,
+    read_limit: usize,
 }
 
 impl MemorySource {
@@ -155,7 +156,16 @@ impl MemorySource {
             header,
             data: data_tc,
             pos: 0,
+            read_limit: usize::MAX,
         }
+    }
+
+    /// Makes each read return at most `spectra` spectra (at least 1), as a
+    /// file reader does at its block boundaries: for testing code that must
+    /// cope with short reads.
+    pub fn with_read_limit(mut self, spectra: usize) -> Self {
+        self.read_limit = spectra.max(1);
+        self
     }
 }
 
@@ -167,7 +177,9 @@ impl SpectraSource for MemorySource {
     fn read_spectra(&mut self, out: &mut [f32]) -> FormatResult<usize> {
         let n = self.header.nchans;
         assert_eq!(out.len() % n, 0, "read_spectra: buffer is not whole spectra");
-        let k = (out.len() / n).min((self.header.nsamples - self.pos) as usize);
+        let k = (out.len() / n)
+            .min((self.header.nsamples - self.pos) as usize)
+            .min(self.read_limit);
         let start = self.pos as usize * n;
         out[..k * n].copy_from_slice(&self.data[start..start + k * n]);
         self.pos += k as u64;

@@ -12,7 +12,7 @@ use palfa_core::beam::{open_beam, read_range, SpectraSource};
 use palfa_core::config::RfiParams;
 use palfa_core::formats::presto::RfiMask;
 use palfa_core::simulate::{simulate, ImpulseSpec, PulsarSpec, RfiSpec, SimParams, SinglePulseSpec, Truth};
-use palfa_core::{BeamHeader, DataFormat, FormatResult};
+use palfa_core::DataFormat;
 use palfa_search::rfi::{
     bits, find_rfi, plot_rfi, read_clipped_spectra, read_presto_stats, MaskedSource, RfiResult, CLIP_GUARD,
 };
@@ -302,34 +302,6 @@ fn mock_pair_bad_channels_are_masked_and_the_burst_clipped() {
     assert_eq!(r.clipped_spectra, vec![(s0 - guard, s1 + guard)]);
 }
 
-/// An in-memory beam for tests that need control over the header.
-struct MemSource {
-    header: BeamHeader,
-    data: Vec<f32>,
-    pos: u64,
-}
-
-impl SpectraSource for MemSource {
-    fn header(&self) -> &BeamHeader {
-        &self.header
-    }
-    fn read_spectra(&mut self, out: &mut [f32]) -> FormatResult<usize> {
-        let nchan = self.header.nchans;
-        let n = (out.len() / nchan).min((self.header.nsamples - self.pos) as usize);
-        let s = self.pos as usize * nchan;
-        out[..n * nchan].copy_from_slice(&self.data[s..s + n * nchan]);
-        self.pos += n as u64;
-        Ok(n)
-    }
-    fn position(&self) -> u64 {
-        self.pos
-    }
-    fn seek(&mut self, index: u64) -> FormatResult<()> {
-        self.pos = index.min(self.header.nsamples);
-        Ok(())
-    }
-}
-
 #[test]
 fn zero_weight_channels_are_masked() {
     let sim_path = tempfile::tempdir().unwrap();
@@ -345,7 +317,7 @@ fn zero_weight_channels_are_masked() {
         data.iter_mut().skip(c).step_by(NCHANS).for_each(|v| *v = 0.0);
     }
     header.format = DataFormat::MockPair;
-    let mut src = MemSource { header, data, pos: 0 };
+    let mut src = palfa_core::beam::MemorySource::new(header, data);
     let r = find_rfi(
         &mut src,
         &RfiParams {

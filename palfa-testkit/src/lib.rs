@@ -5,12 +5,16 @@
 //! - [`service`]: whether a test's server (Slurm, PostgreSQL, an FTP or SMTP
 //!   server) was set up by `.ci/services/*.sh`.
 //! - [`skip`]: a test that cannot run says so on the terminal.
+//! - [`fixtures`]: a synthetic observation and header, and a small survey of
+//!   valid data files (filterbank beams and Mock pairs) with a stand-in worker.
 //!
 //! A test that lacks what it needs is skipped with a line on the terminal
 //! (`SKIPPED <what>: <why>`), written past the test harness's output capture
 //! so that `cargo test` shows it even for a test that passes. Under CI
 //! (`CI=true`, set by `.ci/run`) nothing is skipped: a missing file or service
 //! fails the test instead.
+
+pub mod fixtures;
 
 use std::io::Write;
 use std::path::PathBuf;

@@ -7,10 +7,6 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use palfa_core::formats::filterbank::FilterbankWriter;
-use palfa_core::formats::psrfits::PsrfitsWriter;
-use palfa_core::formats::ObservationSpec;
-
 /// A worker: sleeps a little (0.2 to 0.4 s, by its pid), writes
 /// `results.json` and appends its output directory to `bin/runs.log`.
 pub const WORKER: &str = r#"#!/bin/sh
@@ -112,67 +108,11 @@ pub fn assert_success(out: &Output, args: &[&str]) {
     );
 }
 
-/// Writes an executable script, and beside it `results.template.json`: a
-/// complete `results.json` (the example of `palfa_core`) that the stand-in
-/// workers copy into their output directory.
-pub fn write_script(path: &Path, body: &str) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::write(path, body).unwrap();
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let template = path.with_file_name("results.template.json");
-    let text = serde_json::to_string_pretty(&palfa_core::formats::results::SearchResults::example()).unwrap();
-    std::fs::write(template, text).unwrap();
-}
-
-fn spec(lofreq_mhz: f64) -> ObservationSpec {
-    ObservationSpec {
-        source_name: "G45.07+00.11".into(),
-        telescope: "Arecibo".into(),
-        backend: "pdev".into(),
-        project_id: "p2030".into(),
-        observer: "palfa".into(),
-        ra_deg: 288.0,
-        dec_deg: 10.9,
-        start_mjd: 61_041.5,
-        tsamp_s: 65.476e-6,
-        nchans: 8,
-        lofreq_mhz,
-        chan_bw_mhz: 0.336,
-        nbits: 8,
-        descending: true,
-        beam_id: Some(1),
-    }
-}
-
-fn data(seed: usize) -> Vec<f32> {
-    (0..256 * 8)
-        .map(|i| ((i * 7 + seed * 13) % 200) as f32 + 20.0)
-        .collect()
-}
+pub use palfa_testkit::fixtures::{make_beams, write_script};
 
 /// A small filterbank beam at `path`.
 pub fn write_beam(path: &Path, seed: usize) {
-    let mut w = FilterbankWriter::create(path, &spec(1214.0)).unwrap();
-    w.write_spectra(&data(seed)).unwrap();
-    w.finish().unwrap();
-}
-
-/// `n_fil` filterbank beams and `n_mock` Mock s0/s1 pairs in `dir`: `n_fil + n_mock` beams.
-pub fn make_beams(dir: &Path, n_fil: usize, n_mock: usize) {
-    for i in 0..n_fil {
-        let mut w = FilterbankWriter::create(dir.join(format!("beam{i:03}.fil")), &spec(1214.0)).unwrap();
-        w.write_spectra(&data(i)).unwrap();
-        w.finish().unwrap();
-    }
-    for i in 0..n_mock {
-        let (beam, scan) = (i % 8, 100 + i / 8);
-        for (sub, lofreq) in [(1, 1300.0), (0, 1300.0 + 4.0 * 0.336)] {
-            let name = format!("4bit-p2030.20260101.G45.07+00.11.b{beam}s{sub}g0.{scan:05}.fits");
-            let mut w = PsrfitsWriter::create(dir.join(name), &spec(lofreq), 64).unwrap();
-            w.write_spectra(&data(beam)).unwrap();
-            w.finish().unwrap();
-        }
-    }
+    palfa_testkit::fixtures::write_filterbank(path, seed);
 }
 
 /// A small xorshift generator (tests need no crate for this).

@@ -158,30 +158,17 @@ impl FoldPlan {
 
 #[cfg(test)]
 pub(crate) mod tests_support {
-    use palfa_core::{BeamHeader, DataFormat};
+    use palfa_core::BeamHeader;
 
+    /// A filterbank header of `nchans` 1-MHz channels from 1200 MHz, 100 µs
+    /// samples, `nsamples` long.
     pub fn header(nchans: usize, nsamples: u64) -> BeamHeader {
         BeamHeader {
             files: vec!["x.fil".into()],
-            format: DataFormat::Filterbank,
-            source_name: "src".into(),
-            telescope: "Arecibo".into(),
-            backend: "pdev".into(),
-            project_id: String::new(),
-            observer: String::new(),
-            ra_deg: 0.0,
-            dec_deg: 0.0,
-            start_mjd: 60000.0,
-            tsamp_s: 1e-4,
             nsamples,
-            nchans,
-            lofreq_mhz: 1200.0,
             chan_bw_mhz: 1.0,
             nbits: 8,
-            npol: 1,
-            beam_id: None,
-            chan_weights: vec![1.0; nchans],
-            file_size: 0,
+            ..palfa_testkit::fixtures::header(nchans, 1e-4)
         }
     }
 }

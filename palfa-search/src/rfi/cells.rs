@@ -324,7 +324,7 @@ mod tests {
             }
         }
         let fft = RealFftPlanner::<f32>::new().plan_fft_forward(n);
-        let mut src = super::super::tests::MemSource::new(data.clone(), nchan, 1e-3);
+        let mut src = super::super::tests::mem_source(data.clone(), nchan, 1e-3);
         let mut buf = ChunkBuffer::new(nchan, n);
         assert_eq!(buf.fill(&mut src, n).unwrap(), n);
         // The transposition is exact.

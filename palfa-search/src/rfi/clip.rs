@@ -460,7 +460,7 @@ mod tests {
 
     fn test(data: &[f32], n: usize, nchan: usize, clip: f64) -> ClipCount {
         let mut buf = ChunkBuffer::new(nchan, n);
-        let mut src = super::super::tests::MemSource::new(data.to_vec(), nchan, TSAMP);
+        let mut src = super::super::tests::mem_source(data.to_vec(), nchan, TSAMP);
         buf.fill(&mut src, n).unwrap();
         let use_chan = vec![true; nchan];
         // 1200-1500 MHz, lowest first.

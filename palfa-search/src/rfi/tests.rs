@@ -2,67 +2,13 @@
 
 use super::*;
 use crate::error::SearchError;
-use palfa_core::beam::SpectraSource;
+use palfa_core::beam::MemorySource;
 use palfa_core::config::RfiParams;
-use palfa_core::{BeamHeader, DataFormat, FormatResult};
 
-/// A time-major in-memory beam for unit tests; reads return at most 1000
-/// spectra so that block boundaries are exercised.
-pub(crate) struct MemSource {
-    header: BeamHeader,
-    data: Vec<f32>,
-    pos: u64,
-}
-
-impl MemSource {
-    pub(crate) fn new(data: Vec<f32>, nchan: usize, tsamp_s: f64) -> Self {
-        let header = BeamHeader {
-            files: Vec::new(),
-            format: DataFormat::Filterbank,
-            source_name: "mem".into(),
-            telescope: "Arecibo".into(),
-            backend: "test".into(),
-            project_id: String::new(),
-            observer: String::new(),
-            ra_deg: 0.0,
-            dec_deg: 0.0,
-            start_mjd: 60000.0,
-            tsamp_s,
-            nsamples: (data.len() / nchan) as u64,
-            nchans: nchan,
-            lofreq_mhz: 1200.0,
-            chan_bw_mhz: 300.0 / nchan as f64,
-            nbits: 32,
-            npol: 1,
-            beam_id: None,
-            chan_weights: vec![1.0; nchan],
-            file_size: 0,
-        };
-        Self { header, data, pos: 0 }
-    }
-}
-
-impl SpectraSource for MemSource {
-    fn header(&self) -> &BeamHeader {
-        &self.header
-    }
-    fn read_spectra(&mut self, out: &mut [f32]) -> FormatResult<usize> {
-        let nchan = self.header.nchans;
-        let n = (out.len() / nchan)
-            .min((self.header.nsamples - self.pos) as usize)
-            .min(1000);
-        let s = self.pos as usize * nchan;
-        out[..n * nchan].copy_from_slice(&self.data[s..s + n * nchan]);
-        self.pos += n as u64;
-        Ok(n)
-    }
-    fn position(&self) -> u64 {
-        self.pos
-    }
-    fn seek(&mut self, index: u64) -> FormatResult<()> {
-        self.pos = index.min(self.header.nsamples);
-        Ok(())
-    }
+/// A time-major in-memory beam of `nchan` channels for unit tests; reads
+/// return at most 1000 spectra so that block boundaries are exercised.
+pub(crate) fn mem_source(data: Vec<f32>, nchan: usize, tsamp_s: f64) -> MemorySource {
+    MemorySource::new(palfa_testkit::fixtures::header(nchan, tsamp_s), data).with_read_limit(1000)
 }
 
 fn noise_stats(nint: usize, nchan: usize, ptsperint: usize) -> CellStats {

@@ -11,9 +11,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use palfa_core::config::Config;
-use palfa_core::formats::filterbank::FilterbankWriter;
-use palfa_core::formats::psrfits::PsrfitsWriter;
-use palfa_core::formats::ObservationSpec;
 use palfa_tracker::{Failure, JobPool, Notifier, PoolSettings, RunOptions, Tracker};
 
 /// A worker that writes `results.json` and logs its run to `<root>/runs.log`.
@@ -152,75 +149,12 @@ pub fn quick_run() -> RunOptions {
     }
 }
 
-/// Writes an executable script, and beside it `results.template.json`: a
-/// complete `results.json` (the example of `palfa_core`) that the stand-in
-/// workers copy into their output directory.
-pub fn write_script(path: &Path, body: &str) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::write(path, body).unwrap();
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let template = path.with_file_name("results.template.json");
-    let text = serde_json::to_string_pretty(&palfa_core::formats::results::SearchResults::example()).unwrap();
-    std::fs::write(template, text).unwrap();
-}
+pub use palfa_testkit::fixtures::{make_beams, write_mock_pair, write_script};
 
-fn spec(nchans: usize, lofreq_mhz: f64, descending: bool) -> ObservationSpec {
-    ObservationSpec {
-        source_name: "G45.07+00.11".into(),
-        telescope: "Arecibo".into(),
-        backend: "pdev".into(),
-        project_id: "p2030".into(),
-        observer: "palfa".into(),
-        ra_deg: 288.0,
-        dec_deg: 10.9,
-        start_mjd: 61_041.5,
-        tsamp_s: 65.476e-6,
-        nchans,
-        lofreq_mhz,
-        chan_bw_mhz: 0.336,
-        nbits: 8,
-        descending,
-        beam_id: Some(3),
-    }
-}
-
-fn ramp(nspec: usize, nchans: usize, seed: usize) -> Vec<f32> {
-    (0..nspec * nchans)
-        .map(|i| ((i * 7 + seed * 13) % 200) as f32 + 20.0)
-        .collect()
-}
-
-/// A small valid SIGPROC filterbank file (256 spectra, 8 channels).
+/// A small valid SIGPROC filterbank file (256 spectra, 8 channels), its data
+/// made from the path (files of different paths differ).
 pub fn write_filterbank(path: &Path) {
-    let s = spec(8, 1214.0, true);
-    let mut w = FilterbankWriter::create(path, &s).unwrap();
-    w.write_spectra(&ramp(256, 8, path.as_os_str().len())).unwrap();
-    w.finish().unwrap();
-}
-
-/// The two halves of a small Mock beam in `dir`; returns (s0, s1) paths.
-/// s1 is the lower band; the bands overlap by 4 channels on one grid.
-pub fn write_mock_pair(dir: &Path, beam: u32, scan: u32) -> (PathBuf, PathBuf) {
-    let name = |sub: u32| format!("4bit-p2030.20260101.G45.07+00.11.b{beam}s{sub}g0.{scan:05}.fits");
-    let (p0, p1) = (dir.join(name(0)), dir.join(name(1)));
-    let lower = spec(8, 1300.0, true);
-    let upper = spec(8, 1300.0 + 4.0 * 0.336, true);
-    for (p, s) in [(&p1, &lower), (&p0, &upper)] {
-        let mut w = PsrfitsWriter::create(p, s, 64).unwrap();
-        w.write_spectra(&ramp(256, 8, beam as usize)).unwrap();
-        w.finish().unwrap();
-    }
-    (p0, p1)
-}
-
-/// Makes `n_fil` filterbank beams and `n_mock` Mock pairs in `dir`.
-pub fn make_beams(dir: &Path, n_fil: usize, n_mock: usize) {
-    for i in 0..n_fil {
-        write_filterbank(&dir.join(format!("beam{i:03}.fil")));
-    }
-    for i in 0..n_mock {
-        write_mock_pair(dir, (i % 8) as u32, 100 + (i / 8) as u32);
-    }
+    palfa_testkit::fixtures::write_filterbank(path, path.as_os_str().len());
 }
 
 /// A notifier that keeps what it is told.
