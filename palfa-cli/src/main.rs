@@ -91,7 +91,7 @@ pub enum Command {
     Singlepulse(cmd::singlepulse::SinglePulseArgs),
     /// Search one beam end to end (the job a worker runs) and write its results directory.
     Search(Box<cmd::search::SearchArgs>),
-    /// Run a small survey end to end on built-in defaults: simulate beams, track them, search them, report.
+    /// The whole survey on built-in defaults: simulated beams served by an archive, downloaded, searched, uploaded, reported.
     Demo(cmd::demo::DemoArgs),
     /// Time a whole-beam search of a simulated PALFA-size beam: stages, throughput, speed-up over PRESTO.
     Bench(Box<cmd::bench::BenchArgs>),

@@ -7,7 +7,6 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use palfa_core::config::Config;
 use palfa_core::formats::presto::zaplist::Zaplist;
 use palfa_core::names::presto_base;
 use palfa_search::accel::{write_accel_file, write_cand, AccelConfig, AccelSearcher};
@@ -74,7 +73,7 @@ pub struct AccelsearchArgs {
 
 /// Runs `palfa accelsearch`.
 pub fn run(cli: &Cli, a: &AccelsearchArgs) -> anyhow::Result<ExitCode> {
-    let cfg = Config::load_or_builtin(cli.config.as_deref())?;
+    let cfg = super::setup::load_config(cli.config.as_deref())?;
     let pass = match a.pass {
         Some(PassArg::Lo) => AccelPass::Lo,
         Some(PassArg::Hi) => AccelPass::Hi,

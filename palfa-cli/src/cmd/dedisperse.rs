@@ -72,7 +72,7 @@ pub struct DedisperseArgs {
 }
 
 fn config(cli: &Cli) -> anyhow::Result<Config> {
-    Ok(Config::load_or_builtin(cli.config.as_deref())?)
+    super::setup::load_config(cli.config.as_deref())
 }
 
 /// Runs `palfa ddplan`.

@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use clap::Args;
 use palfa_core::beam::{open_beam, SpectraSource};
-use palfa_core::config::Config;
 use palfa_core::formats::presto::Pfd;
 use palfa_core::names::with_suffix;
 use palfa_search::fold::{
@@ -91,7 +90,7 @@ pub fn run(cli: &Cli, a: &PrepfoldArgs) -> anyhow::Result<ExitCode> {
     if a.files.is_empty() || a.files.len() > 2 {
         bail!("give one data file, or the two files of a Mock pair");
     }
-    let mut cfg = FoldConfig::from_searching(&Config::load_or_builtin(cli.config.as_deref())?.searching);
+    let mut cfg = FoldConfig::from_searching(&super::setup::load_config(cli.config.as_deref())?.searching);
     cfg.min_sigma = f64::NEG_INFINITY;
     cfg.max_cands = 1;
     if let Some(n) = a.nsub {

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use clap::Args;
 use palfa_core::beam::{open_beam, SpectraSource};
-use palfa_core::config::{Config, RfiParams};
+use palfa_core::config::RfiParams;
 use palfa_search::rfi::{find_rfi, plot_rfi, stats_json_for_mask, MaskedSource};
 
 use crate::{progress, Cli};
@@ -69,7 +69,7 @@ pub fn open_mask(src: Box<dyn SpectraSource>, mask: &Path) -> anyhow::Result<Mas
 
 /// Runs `palfa rfifind`.
 pub fn run(cli: &Cli, a: &RfifindArgs) -> anyhow::Result<ExitCode> {
-    let mut params = Config::load_or_builtin(cli.config.as_deref())?.searching.rfi;
+    let mut params = super::setup::load_config(cli.config.as_deref())?.searching.rfi;
     apply(&mut params, a)?;
     let mut beam = open_beam(&a.files)?;
     let header = beam.header().clone();

@@ -68,10 +68,7 @@ impl StageProgress for Bars {
 /// private directory under the system's temporary directory, creating nothing
 /// else). Sets rayon's thread count from `processing.num_threads`.
 pub fn search_config(cli: &Cli) -> anyhow::Result<Config> {
-    let cfg = Config::load_or_builtin(cli.config.as_deref())?;
-    for w in &cfg.warnings {
-        tracing::warn!("{w}");
-    }
+    let cfg = super::setup::load_config(cli.config.as_deref())?;
     if cfg.processing.num_threads > 0 {
         let _ = rayon::ThreadPoolBuilder::new()
             .num_threads(cfg.processing.num_threads)

@@ -6,7 +6,6 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use palfa_core::config::Config;
 use palfa_search::sift::{sift, write_products, CandidateFile, HarmonicTolerance, SiftConfig};
 
 use crate::Cli;
@@ -45,7 +44,7 @@ pub enum ToleranceArg {
 
 /// Runs `palfa sift`.
 pub fn run(cli: &Cli, args: &SiftArgs) -> anyhow::Result<ExitCode> {
-    let mut cfg = SiftConfig::from_searching(&Config::load_or_builtin(cli.config.as_deref())?.searching);
+    let mut cfg = SiftConfig::from_searching(&super::setup::load_config(cli.config.as_deref())?.searching);
     cfg.harmonic_tolerance = match args.harmonic_tolerance {
         ToleranceArg::Scaled => HarmonicTolerance::Scaled,
         ToleranceArg::Fixed => HarmonicTolerance::Fixed,

@@ -7,7 +7,6 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args;
-use palfa_core::config::Config;
 use palfa_core::names::presto_base;
 use palfa_search::singlepulse::{
     group_events, plot_singlepulse, search_files, Detrend, SinglePulseConfig, SinglePulseEvent,
@@ -55,7 +54,7 @@ pub struct SinglePulseArgs {
 
 /// Runs `palfa singlepulse`.
 pub fn run(cli: &Cli, a: &SinglePulseArgs) -> anyhow::Result<ExitCode> {
-    let mut cfg = SinglePulseConfig::from(&Config::load_or_builtin(cli.config.as_deref())?.searching.singlepulse);
+    let mut cfg = SinglePulseConfig::from(&super::setup::load_config(cli.config.as_deref())?.searching.singlepulse);
     if let Some(t) = a.threshold {
         cfg.threshold = t;
     }

@@ -108,6 +108,7 @@ pub fn assert_success(out: &Output, args: &[&str]) {
     );
 }
 
+#[allow(unused_imports)] // each test uses some of them
 pub use palfa_testkit::fixtures::{make_beams, write_script};
 
 /// A small filterbank beam at `path`.

@@ -149,6 +149,7 @@ pub fn quick_run() -> RunOptions {
     }
 }
 
+#[allow(unused_imports)] // each test uses some of them
 pub use palfa_testkit::fixtures::{make_beams, write_mock_pair, write_script};
 
 /// A small valid SIGPROC filterbank file (256 spectra, 8 channels), its data
