@@ -7,6 +7,7 @@
 //! - [`skip`]: a test that cannot run says so on the terminal.
 //! - [`fixtures`]: a synthetic observation and header, and a small survey of
 //!   valid data files (filterbank beams and Mock pairs) with a stand-in worker.
+//! - [`examples`]: the workspace's examples, run from a test.
 //!
 //! A test that lacks what it needs is skipped with a line on the terminal
 //! (`SKIPPED <what>: <why>`), written past the test harness's output capture
@@ -14,6 +15,7 @@
 //! (`CI=true`, set by `.ci/run`) nothing is skipped: a missing file or service
 //! fails the test instead.
 
+pub mod examples;
 pub mod fixtures;
 
 use std::io::Write;
