@@ -17,7 +17,9 @@ Checks: config, install, tracker, disk, resultsdb, archive, ftp, email, queue.
 Without a name, every check the configuration enables runs (archive and ftp
 need download.api_service_url, email needs email.enabled or --send-email).
 
-Exit status: 0 all that ran passed, 1 a check failed, 2 the configuration is invalid.
+Exit status: 0 all that ran passed, 1 a check failed, 2 the configuration is invalid
+(a path that cannot be used on this machine, such as a read-only directory, fails
+the config check and the check of its service instead: exit status 1).
 
 Examples:
   palfa check                          every check, one line each
@@ -45,7 +47,13 @@ pub fn run(cli: &Cli, a: &CheckArgs) -> anyhow::Result<ExitCode> {
     if !(a.timeout.is_finite() && a.timeout > 0.0 && a.timeout <= 86_400.0) {
         anyhow::bail!("--timeout must be between 0 and 86400 s, not {}", a.timeout);
     }
-    let cfg = match Config::load_or_builtin(cli.config.as_deref()) {
+    // A path that cannot be used here (a directory missing or read-only) is
+    // the business of the check of its service, not an invalid configuration.
+    let loaded = match Config::locate(cli.config.as_deref()) {
+        Some(path) => Config::load_deferring_paths(path).map(|(c, _)| c),
+        None => Ok(Config::builtin()),
+    };
+    let cfg = match loaded {
         Ok(c) => c,
         Err(e) => return Ok(invalid(a, &e)),
     };

@@ -18,13 +18,21 @@ pub(crate) fn check(cfg: &Config) -> Verdict {
         }
         Err(ConfigError::Invalid { problems }) => {
             let details: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+            let first = problems
+                .first()
+                .map(|p| format!("{}: {}", p.key, p.message))
+                .unwrap_or_default();
             Verdict::fail_with(
                 format!(
-                    "{} has {} problem(s) since it was loaded",
+                    "{} has {} problem(s) on this machine, the first {first}",
                     path.display(),
                     problems.len()
                 ),
-                format!("palfa config check {}", path.display()),
+                format!(
+                    "create the directories named, or make them writable, or correct the keys (palfa config check {} \
+                     lists every problem)",
+                    path.display()
+                ),
                 details,
             )
         }
