@@ -392,7 +392,7 @@ fn a_wrong_results_db_password_fails() {
     let site = Site::new("");
     site.write_config(&format!(
         "[commondb]\nbackend = \"odbc\"\nodbc_connection_string = \"{}\"\nusername = \"{user}\"\n",
-        conn.replace('"', "\\\"")
+        conn.replace('\\', "\\\\").replace('"', "\\\"")
     ));
     let (r, doc, _) = check(&site, &["resultsdb"], &[("PALFA_COMMONDB_PASSWORD", WRONG_PW)]);
     assert_fails(&r, &doc, "resultsdb", "refused the login");

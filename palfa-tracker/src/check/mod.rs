@@ -269,7 +269,8 @@ pub fn run_checks(cfg: &Config, opts: &CheckOptions) -> CheckReport {
                 name,
                 outcome: Outcome::Fail,
                 duration_s,
-                cause: Some(clean(cause)),
+                // One line: drivers' messages come with newlines and tabs.
+                cause: Some(clean(cause.split_whitespace().collect::<Vec<_>>().join(" "))),
                 fix: Some(clean(fix)),
                 details: details.into_iter().map(clean).collect(),
             },

@@ -22,8 +22,21 @@ pub(crate) fn check(cfg: &Config) -> Verdict {
                 );
             }
         }
-        CommonDbBackend::Odbc { .. } => {
-            if !cfg!(feature = "odbc") {
+        CommonDbBackend::Odbc { connection_string } => {
+            #[cfg(feature = "odbc")]
+            match resultsdb::describe_driver(connection_string) {
+                Ok(line) => details.push(line),
+                Err(why) => {
+                    return Verdict::fail(
+                        format!("the ODBC driver named in commondb.odbc_connection_string cannot be used: {why}"),
+                        "install the driver (e.g. odbc-postgresql) and register it in odbcinst.ini (odbcinst -q -d \
+                         lists the drivers unixODBC knows), or fix Driver= in commondb.odbc_connection_string",
+                    )
+                }
+            }
+            #[cfg(not(feature = "odbc"))]
+            {
+                let _ = connection_string;
                 return Verdict::fail(
                     "this palfa was built without ODBC support, and commondb.backend = \"odbc\"",
                     "build palfa with the `odbc` feature (the palfa binary has it), or use commondb.backend = \"sqlite\"",
@@ -33,7 +46,7 @@ pub(crate) fn check(cfg: &Config) -> Verdict {
     }
     let mut store = match resultsdb::open(c) {
         Ok(s) => s,
-        Err(e) => return connect_failure(cfg, &e),
+        Err(e) => return connect_failure(cfg, &e, details),
     };
     details.push(format!("connected to {}", store.describe()));
     if let Err(e) = schema::check(&mut *store) {
@@ -122,7 +135,7 @@ fn fix_for(cfg: &Config) -> String {
     }
 }
 
-fn connect_failure(cfg: &Config, e: &StoreError) -> Verdict {
+fn connect_failure(cfg: &Config, e: &StoreError, details: Vec<String>) -> Verdict {
     let msg = e.to_string();
     let low = msg.to_lowercase();
     if matches!(cfg.commondb.backend, CommonDbBackend::Odbc { .. }) {
@@ -132,25 +145,32 @@ fn connect_failure(cfg: &Config, e: &StoreError) -> Verdict {
             || low.contains("driver")
                 && (low.contains("not found") || low.contains("not installed") || low.contains("no such"))
         {
-            return Verdict::fail(
+            return Verdict::fail_with(
                 format!("the ODBC driver named in commondb.odbc_connection_string is not installed here: {msg}"),
                 "install the driver (e.g. odbc-postgresql) and register it (odbcinst -q -d lists the drivers \
                  unixODBC knows), or fix Driver= in commondb.odbc_connection_string",
+                details,
             );
         }
         if low.contains("password") || low.contains("authentication") || low.contains("login failed") {
-            return Verdict::fail(
+            return Verdict::fail_with(
                 format!("the results database refused the login: {msg}"),
                 "set commondb.username and commondb.password (or PALFA_COMMONDB_PASSWORD)",
+                details,
             );
         }
         if low.contains("connection refused") || low.contains("could not connect") || low.contains("timeout") {
-            return Verdict::fail(
+            return Verdict::fail_with(
                 format!("the results-database server cannot be reached: {msg}"),
                 "check Server= and Port= in commondb.odbc_connection_string, and that the server runs and a \
                  firewall lets this machine in",
+                details,
             );
         }
     }
-    Verdict::fail(format!("cannot open the results database: {msg}"), fix_for(cfg))
+    Verdict::fail_with(
+        format!("cannot open the results database: {msg}"),
+        fix_for(cfg),
+        details,
+    )
 }
