@@ -426,3 +426,41 @@ fn a_check_that_blocks_is_cut_at_its_deadline() {
     assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
     holder.join().unwrap();
 }
+
+#[test]
+fn archive_and_ftp_pass_against_pyftpdlib_a_server_palfa_did_not_write() {
+    for tls in [false, true] {
+        if !have_pyftpdlib(tls) {
+            return;
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let certs = tls.then(|| make_certs(tmp.path()));
+        let data = tmp.path().join("data");
+        let root = tmp.path().join("root");
+        make_data(&data, 1, 1024);
+        std::fs::create_dir_all(root.join("ftpTest")).unwrap();
+        std::fs::write(root.join("ftpTest/probe.dat"), vec![3u8; 5_000]).unwrap();
+        let a = start_pyftpdlib(&data, &root, certs.as_ref(), 0, &tmp.path().join("ftpd.log"));
+        let site = Site::new(&download_section(&a, certs.as_ref().map(|c| c.ca.as_path()), ""));
+        let (r, doc, _) = check(&site, &["archive", "ftp"], &[]);
+        assert_eq!(r.rc, 0, "tls {tls}: {doc:#}");
+        let ftp = entry(&doc, "ftp")["details"].to_string();
+        assert!(ftp.contains("downloaded ftpTest/probe.dat"), "{ftp}");
+        assert_eq!(tls, ftp.contains("over TLS"), "{ftp}");
+        let (r, doc, _) = check(&site, &["ftp"], &[("PALFA_FTP_PASSWORD", WRONG_PW)]);
+        assert_fails(&r, &doc, "ftp", "refused the login");
+        let (r, doc, _) = check(&site, &["archive"], &[("PALFA_API_PASSWORD", WRONG_PW)]);
+        assert_fails(&r, &doc, "archive", "refused the credentials");
+    }
+}
+
+#[test]
+fn the_queue_check_asks_a_real_slurm() {
+    if !palfa_testkit::service("PALFA_TEST_SLURM", "a Slurm cluster", "slurm.sh") {
+        return;
+    }
+    let site = Site::new("\n[jobpooler]\nqueue_manager = \"slurm\"\n");
+    let (r, doc, text) = check(&site, &["queue"], &[]);
+    assert_eq!(r.rc, 0, "{doc:#}");
+    assert!(text.stdout.contains("squeue answered"), "{}", text.stdout);
+}
