@@ -45,6 +45,8 @@ pub struct Cli {
 pub enum Command {
     /// Periodicity search of one time series: FFT, rednoise, zapping and acceleration search (writes <base>_ACCEL_<zmax>).
     Accelsearch(Box<cmd::accelsearch::AccelsearchArgs>),
+    /// Check that every service the configuration names answers (archive, FTP, databases, e-mail, queue).
+    Check(cmd::check::CheckArgs),
     /// Check or create configuration files.
     #[command(subcommand)]
     Config(cmd::config::ConfigCommand),
@@ -109,6 +111,7 @@ fn main() -> ExitCode {
     }
     let result = match &cli.command {
         Command::Accelsearch(a) => cmd::accelsearch::run(&cli, a),
+        Command::Check(a) => cmd::check::run(&cli, a),
         Command::Config(c) => cmd::config::run(&cli, c),
         Command::Inspect(a) => cmd::inspect::run(&cli, a),
         Command::Sift(a) => cmd::sift::run(&cli, a),

@@ -53,6 +53,7 @@
 //! ```
 
 pub mod archive;
+pub mod check;
 pub mod clock;
 pub mod crashpoint;
 pub mod db;

@@ -150,7 +150,19 @@ pub struct Config {
 impl Config {
     /// Loads and checks the file at `path`.
     pub fn load(path: impl AsRef<Path>) -> Result<Self, ConfigError> {
-        let path = path.as_ref();
+        Self::load_with(path.as_ref(), false).map(|(cfg, _)| cfg)
+    }
+
+    /// Loads the file at `path` like [`load`](Self::load), except that a path
+    /// failing its check on this machine (a directory missing or not
+    /// writable, a file not readable) does not make it invalid: those
+    /// problems are returned beside the configuration, for `palfa check` to
+    /// report with the check of the service concerned.
+    pub fn load_deferring_paths(path: impl AsRef<Path>) -> Result<(Self, Vec<ConfigProblem>), ConfigError> {
+        Self::load_with(path.as_ref(), true)
+    }
+
+    fn load_with(path: &Path, defer_paths: bool) -> Result<(Self, Vec<ConfigProblem>), ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
             path: path.to_path_buf(),
             source,
@@ -161,9 +173,10 @@ impl Config {
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."));
         let base = std::fs::canonicalize(&base).unwrap_or(base);
-        let mut cfg = Self::parse(&text, path, &base)?;
+        let (cfg, _) = Self::parse_impl(&text, path, &base, defer_paths);
+        let (mut cfg, deferred) = cfg?;
         cfg.source = Some(path.to_path_buf());
-        Ok(cfg)
+        Ok((cfg, deferred))
     }
 
     /// Parses configuration text; `path` names it in messages and relative
@@ -174,6 +187,18 @@ impl Config {
 
     /// Parses, and also returns every key the readers know (for tests of the example file).
     fn parse_with(text: &str, path: &Path, base_dir: &Path) -> (Result<Self, ConfigError>, Vec<String>) {
+        let (r, keys) = Self::parse_impl(text, path, base_dir, false);
+        (r.map(|(cfg, _)| cfg), keys)
+    }
+
+    /// Parses; with `defer_paths`, path problems are returned beside the configuration.
+    #[allow(clippy::type_complexity)]
+    fn parse_impl(
+        text: &str,
+        path: &Path,
+        base_dir: &Path,
+        defer_paths: bool,
+    ) -> (Result<(Self, Vec<ConfigProblem>), ConfigError>, Vec<String>) {
         let doc: toml::Table = match text.parse() {
             Ok(d) => d,
             Err(e) => {
@@ -186,6 +211,7 @@ impl Config {
             }
         };
         let mut ctx = Ctx::new(path, base_dir);
+        ctx.defer_paths = defer_paths;
         for key in doc.keys() {
             if !SECTIONS.contains(&key.as_str()) {
                 ctx.problem(
@@ -239,7 +265,7 @@ impl Config {
             upload,
             warnings: ctx.warnings,
         };
-        (Ok(cfg), ctx.known_keys)
+        (Ok((cfg, ctx.path_problems)), ctx.known_keys)
     }
 
     /// Every `section.key` the reader knows, in reading order: for tests that

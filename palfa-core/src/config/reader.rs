@@ -23,6 +23,11 @@ pub(crate) struct Ctx {
     pub secrets_in_file: Vec<String>,
     /// Every `section.key` the readers asked for (to check the example file).
     pub known_keys: Vec<String>,
+    /// Whether a path that fails its check on this machine goes to
+    /// `path_problems` instead of `problems`.
+    pub defer_paths: bool,
+    /// The deferred path problems.
+    pub path_problems: Vec<ConfigProblem>,
 }
 
 impl Ctx {
@@ -34,6 +39,8 @@ impl Ctx {
             warnings: Vec::new(),
             secrets_in_file: Vec::new(),
             known_keys: Vec::new(),
+            defer_paths: false,
+            path_problems: Vec::new(),
         }
     }
 
@@ -263,7 +270,15 @@ impl<'a> Section<'a> {
         let p = expand(&s, &self.ctx.base_dir);
         let k = self.key(key);
         if let Err(msg) = check_path(&p, kind) {
-            self.ctx.problem(&k, format!("{}: {msg}", p.display()));
+            if self.ctx.defer_paths {
+                self.ctx.path_problems.push(ConfigProblem {
+                    file: self.ctx.file.clone(),
+                    key: k,
+                    message: format!("{}: {msg}", p.display()),
+                });
+            } else {
+                self.ctx.problem(&k, format!("{}: {msg}", p.display()));
+            }
         }
         Some(p)
     }

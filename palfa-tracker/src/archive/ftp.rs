@@ -144,6 +144,25 @@ impl FtpClient {
         f.transfer_type(FileType::Binary).map_err(self.err("TYPE I"))
     }
 
+    /// Connects, secures the connection when configured, logs in and lists
+    /// the server's top directory in passive mode (`palfa check ftp`):
+    /// the names listed.
+    pub fn list_top(&self) -> Result<Vec<String>, ArchiveError> {
+        let names = match self.connect()? {
+            Session::Plain(mut f) => {
+                let n = f.nlst(None).map_err(self.err("NLST"));
+                let _ = f.quit();
+                n
+            }
+            Session::Tls(mut f) => {
+                let n = f.nlst(None).map_err(self.err("NLST"));
+                let _ = f.quit();
+                n
+            }
+        }?;
+        Ok(names)
+    }
+
     /// The files of restore `guid`: `NLST <guid>`, then `SIZE` of each name
     /// that passes [`check_remote_name`]; refused names are returned apart.
     pub fn list(&self, guid: &str) -> Result<Listing, ArchiveError> {

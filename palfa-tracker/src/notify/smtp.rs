@@ -148,6 +148,22 @@ impl SmtpNotifier {
         })
     }
 
+    /// Connects, secures the connection as configured (STARTTLS / TLS) and
+    /// logs in, without sending anything (`palfa check email`).
+    pub fn test_connection(&self) -> Result<(), MailError> {
+        match self.transport.test_connection() {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(MailError::Send {
+                server: self.server.clone(),
+                message: "the server did not answer NOOP".into(),
+            }),
+            Err(e) => Err(MailError::Send {
+                server: self.server.clone(),
+                message: self.scrub(&e.to_string()),
+            }),
+        }
+    }
+
     fn scrub(&self, s: &str) -> String {
         if self.secret.is_empty() {
             s.to_string()

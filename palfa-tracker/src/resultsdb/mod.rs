@@ -32,7 +32,7 @@ mod sqlite;
 use palfa_core::config::{CommonDb, CommonDbBackend};
 
 #[cfg(feature = "odbc")]
-pub use odbc::OdbcStore;
+pub use odbc::{describe_driver, OdbcStore};
 pub use sqlite::SqliteStore;
 
 /// A value bound to or read from a statement.

@@ -117,6 +117,46 @@ const DRIVER_DIRS: &[&str] = &[
     "/usr/lib",
 ];
 
+/// What the driver manager (unixODBC, built into palfa) knows of the driver
+/// `connection_string` names (`palfa check resultsdb`): a line naming the
+/// driver and its library, or why it cannot be used (not registered in
+/// `odbcinst.ini`, its library missing).
+pub fn describe_driver(connection_string: &str) -> Result<String, String> {
+    let parts = split_connection_string(connection_string);
+    let Some((_, value)) = parts.iter().find(|(k, _)| k.trim().eq_ignore_ascii_case("driver")) else {
+        return Ok(
+            "driver manager unixODBC (built in); no Driver= in the connection string (a DSN of odbc.ini)".into(),
+        );
+    };
+    let name = unbrace(value);
+    if name.contains('/') {
+        return if std::path::Path::new(&name).is_file() {
+            Ok(format!("driver manager unixODBC (built in); driver library {name}"))
+        } else {
+            Err(format!("the driver library {name} does not exist"))
+        };
+    }
+    let env = odbc_api::environment().map_err(|e| e.to_string())?;
+    let drivers = env.drivers().map_err(|e| e.to_string())?;
+    match drivers.iter().find(|d| d.description == name) {
+        Some(d) => Ok(format!(
+            "driver manager unixODBC (built in); driver {name:?} registered, library {}",
+            d.attributes.get("Driver").map(String::as_str).unwrap_or("(not named)")
+        )),
+        None => {
+            let known: Vec<&str> = drivers.iter().map(|d| d.description.as_str()).collect();
+            Err(format!(
+                "the driver {name:?} is not registered with unixODBC (odbcinst.ini has {})",
+                if known.is_empty() {
+                    "no driver".to_string()
+                } else {
+                    known.join(", ")
+                }
+            ))
+        }
+    }
+}
+
 /// `connection_string` with the value of its `DRIVER` key replaced by the
 /// driver library's full path, when it names a driver registered in
 /// `odbcinst.ini` by a bare file name that lives in one of [`DRIVER_DIRS`].

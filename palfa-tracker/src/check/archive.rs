@@ -1,0 +1,88 @@
+//! `archive`: the data archive's restore service answers, and takes the
+//! configured credentials.
+//!
+//! The original archive has `RestoreTest` and `LocationTest` for this; palfa's
+//! own `palfa archive serve` has neither, so the check asks `Location` for a
+//! GUID that cannot exist: a service that answers it (`unknown`, or anything
+//! but `fail`) is up and took the credentials; `fail` means it refused them.
+
+use std::time::Duration;
+
+use palfa_core::config::Config;
+
+use super::{CheckOptions, Verdict};
+use crate::archive::{ArchiveError, RestoreClient, RestoreState};
+
+/// A GUID no archive hands out.
+const PROBE_GUID: &str = "palfa-check-0000";
+
+pub(crate) fn check(cfg: &Config, opts: &CheckOptions) -> Verdict {
+    let d = &cfg.download;
+    if d.api_service_url.trim().is_empty() {
+        return Verdict::fail(
+            "download.api_service_url is not set: there is no restore service to ask",
+            "set download.api_service_url (and download.api_username, download.api_password)",
+        );
+    }
+    // Within the check's own deadline, so that a silent server is reported by the client.
+    let timeout = Duration::from_secs_f64(d.network_timeout_s).min(opts.timeout.mul_f64(0.8));
+    let client = RestoreClient::new(
+        &d.api_service_url,
+        &d.api_username,
+        d.api_password.clone(),
+        &cfg.basic.pipeline,
+        timeout,
+    );
+    match client.location(PROBE_GUID) {
+        Ok(RestoreState::NotYet(answer)) if answer.eq_ignore_ascii_case("fail") => Verdict::fail(
+            format!(
+                "the restore service at {} refused the credentials (it answered `fail` to Location as {})",
+                d.api_service_url, d.api_username
+            ),
+            "set download.api_username and download.api_password (or PALFA_API_PASSWORD)",
+        ),
+        Ok(state) => {
+            let answer = match state {
+                RestoreState::Done => "done".to_string(),
+                RestoreState::NotYet(a) => a,
+            };
+            Verdict::Pass(vec![
+                format!(
+                    "{} answered and took the credentials (checked with Location for an unknown GUID, answer \
+                     {answer:?}; RestoreTest/LocationTest not used: palfa archive serve has neither)",
+                    d.api_service_url
+                ),
+                "no restore was asked for".into(),
+            ])
+        }
+        Err(ArchiveError::Status { status, .. }) => Verdict::fail(
+            format!(
+                "the restore service answered HTTP status {status}: {} is not the service's address",
+                d.api_service_url
+            ),
+            "set download.api_service_url to the service's .asmx address",
+        ),
+        Err(e @ ArchiveError::NotXml { .. }) => Verdict::fail(
+            format!("{e}: {} is not a PALFA restore service", d.api_service_url),
+            "set download.api_service_url to the service's .asmx address",
+        ),
+        Err(e) => {
+            let msg = e.to_string();
+            let low = msg.to_lowercase();
+            let cause = if low.contains("timed out") || low.contains("timeout") {
+                format!(
+                    "the restore service did not answer within {:.0} s: {msg}",
+                    timeout.as_secs_f64()
+                )
+            } else if low.contains("refused") {
+                format!("nothing listens at {} (connection refused): {msg}", d.api_service_url)
+            } else {
+                format!("the restore service cannot be reached: {msg}")
+            };
+            Verdict::fail(
+                cause,
+                "check download.api_service_url, that the service runs, and that a firewall lets this machine in",
+            )
+        }
+    }
+}
