@@ -189,7 +189,11 @@ fn every_check_passes_on_a_good_setup() {
     let ftp = entry(&doc, "ftp")["details"].to_string();
     assert!(ftp.contains("downloaded ftpTest/probe.dat"), "{ftp}");
     let archive = entry(&doc, "archive")["details"].to_string();
-    assert!(archive.contains("Location for an unknown GUID"), "{archive}");
+    // palfa archive serve has the archive's test methods: nothing is restored.
+    assert!(
+        archive.contains("answered RestoreTest with GUID") && archive.contains("LocationTest with \\\"done\\\""),
+        "{archive}"
+    );
     assert!(text.stdout.contains("all checks that ran passed"), "{}", text.stdout);
     for name in ["config", "tracker", "resultsdb", "archive", "ftp", "queue"] {
         assert!(
@@ -447,6 +451,12 @@ fn archive_and_ftp_pass_against_pyftpdlib_a_server_palfa_did_not_write() {
         let ftp = entry(&doc, "ftp")["details"].to_string();
         assert!(ftp.contains("downloaded ftpTest/probe.dat"), "{ftp}");
         assert_eq!(tls, ftp.contains("over TLS"), "{ftp}");
+        // This service has no RestoreTest: the check falls back to Location and says so.
+        let archive = entry(&doc, "archive")["details"].to_string();
+        assert!(
+            archive.contains("Location for an unknown GUID") && archive.contains("no RestoreTest"),
+            "{archive}"
+        );
         let (r, doc, _) = check(&site, &["ftp"], &[("PALFA_FTP_PASSWORD", WRONG_PW)]);
         assert_fails(&r, &doc, "ftp", "refused the login");
         let (r, doc, _) = check(&site, &["archive"], &[("PALFA_API_PASSWORD", WRONG_PW)]);

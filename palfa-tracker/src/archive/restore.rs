@@ -71,7 +71,7 @@ impl RestoreClient {
     pub fn restore(&self, number: u32, bits: u32, file_type: &str) -> Result<String, ArchiveError> {
         let number = number.to_string();
         let bits = bits.to_string();
-        let answer = self.call(
+        self.guid_of(
             "Restore",
             &[
                 ("username", self.username.as_str()),
@@ -81,7 +81,31 @@ impl RestoreClient {
                 ("bits", bits.as_str()),
                 ("fileType", file_type),
             ],
-        )?;
+        )
+    }
+
+    /// The archive's set-up test of [`restore`](Self::restore)
+    /// (`RestoreTest`): the same checks of the credentials and the request,
+    /// a GUID, and no data restored. Not every archive offers it.
+    pub fn restore_test(&self, number: u32, bits: u32, file_type: &str) -> Result<String, ArchiveError> {
+        let number = number.to_string();
+        let bits = bits.to_string();
+        self.guid_of(
+            "RestoreTest",
+            &[
+                ("username", self.username.as_str()),
+                ("pw", self.password.expose()),
+                ("number", number.as_str()),
+                ("bits", bits.as_str()),
+                ("fileType", file_type),
+            ],
+        )
+    }
+
+    /// A GUID from `method`: `fail` (or nothing) is a refusal, and the GUID
+    /// must be usable as a directory name.
+    fn guid_of(&self, method: &'static str, params: &[(&str, &str)]) -> Result<String, ArchiveError> {
+        let answer = self.call(method, params)?;
         if answer.is_empty() || answer.eq_ignore_ascii_case("fail") {
             return Err(ArchiveError::Refused { answer });
         }
@@ -91,8 +115,18 @@ impl RestoreClient {
 
     /// Whether restore `guid` is on the FTP server.
     pub fn location(&self, guid: &str) -> Result<RestoreState, ArchiveError> {
+        self.state_of("Location", guid)
+    }
+
+    /// The archive's set-up test of [`location`](Self::location)
+    /// (`LocationTest`), for a GUID from [`restore_test`](Self::restore_test).
+    pub fn location_test(&self, guid: &str) -> Result<RestoreState, ArchiveError> {
+        self.state_of("LocationTest", guid)
+    }
+
+    fn state_of(&self, method: &'static str, guid: &str) -> Result<RestoreState, ArchiveError> {
         let answer = self.call(
-            "Location",
+            method,
             &[
                 ("guid", guid),
                 ("username", self.username.as_str()),

@@ -73,6 +73,8 @@ struct Restores {
     credentials: Option<(String, Secret)>,
     delay: Duration,
     made: Mutex<HashMap<String, Instant>>,
+    /// GUIDs `RestoreTest` answered (nothing is handed out for them).
+    tests: Mutex<std::collections::HashSet<String>>,
 }
 
 impl Restores {
@@ -158,6 +160,41 @@ impl Restores {
                 "fail".into()
             }
         }
+    }
+
+    /// The set-up test of `Restore`: the same checks of the credentials and
+    /// the request, a GUID, and no beam handed out.
+    fn restore_test(&self, q: &HashMap<String, String>) -> String {
+        if !self.authorised(q) {
+            tracing::warn!("RestoreTest: wrong user name or password");
+            return "fail".into();
+        }
+        if !q
+            .get("number")
+            .and_then(|n| n.parse::<usize>().ok())
+            .is_some_and(|n| n > 0)
+        {
+            return "fail".into();
+        }
+        let guid = new_guid();
+        self.tests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(guid.clone());
+        tracing::info!(guid, "RestoreTest: answered");
+        guid
+    }
+
+    /// The set-up test of `Location`: `done` for a GUID `RestoreTest` gave,
+    /// `unknown` for any other.
+    fn location_test(&self, q: &HashMap<String, String>) -> String {
+        if !self.authorised(q) {
+            return "fail".into();
+        }
+        let known = q
+            .get("guid")
+            .is_some_and(|g| self.tests.lock().unwrap_or_else(|p| p.into_inner()).contains(g));
+        if known { "done" } else { "unknown" }.into()
     }
 
     fn location(&self, q: &HashMap<String, String>) -> String {
@@ -278,6 +315,7 @@ pub fn serve(opts: ServeOptions, stop: Arc<AtomicBool>) -> Result<(), ServeError
         credentials: opts.credentials.clone(),
         delay: opts.restore_delay,
         made: Mutex::new(HashMap::new()),
+        tests: Mutex::new(std::collections::HashSet::new()),
     });
 
     let http = tiny_http::Server::http(opts.http)
@@ -342,6 +380,8 @@ pub fn serve(opts: ServeOptions, stop: Arc<AtomicBool>) -> Result<(), ServeError
         let (status, body) = match method.as_str() {
             "Restore" => (200, xml_string(&restores.restore(&q))),
             "Location" => (200, xml_string(&restores.location(&q))),
+            "RestoreTest" => (200, xml_string(&restores.restore_test(&q))),
+            "LocationTest" => (200, xml_string(&restores.location_test(&q))),
             _ => (404, "no such method".to_string()),
         };
         tracing::debug!(method, status, "restore service call");

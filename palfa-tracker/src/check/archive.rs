@@ -1,10 +1,13 @@
 //! `archive`: the data archive's restore service answers, and takes the
 //! configured credentials.
 //!
-//! The original archive has `RestoreTest` and `LocationTest` for this; palfa's
-//! own `palfa archive serve` has neither, so the check asks `Location` for a
-//! GUID that cannot exist: a service that answers it (`unknown`, or anything
-//! but `fail`) is up and took the credentials; `fail` means it refused them.
+//! As the original's set-up test does, the check asks `RestoreTest` for one
+//! beam of the configured bit depth and file type, then `LocationTest` for
+//! the GUID it got: the archive's test methods, which restore nothing
+//! (`palfa archive serve` answers them too). A service without them is
+//! checked with `Location` for a GUID that cannot exist, and the check says
+//! so: a service that answers it (`unknown`, or anything but `fail`) is up
+//! and took the credentials. `fail` means refused credentials (or request).
 
 use std::time::Duration;
 
@@ -33,40 +36,71 @@ pub(crate) fn check(cfg: &Config, opts: &CheckOptions) -> Verdict {
         &cfg.basic.pipeline,
         timeout,
     );
-    match client.location(PROBE_GUID) {
-        Ok(RestoreState::NotYet(answer)) if answer.eq_ignore_ascii_case("fail") => Verdict::fail(
+    let refused = |method: &str| {
+        Verdict::fail(
             format!(
-                "the restore service at {} refused the credentials (it answered `fail` to Location as {})",
+                "the restore service at {} refused the credentials or the request (it answered `fail` to \
+                 {method} as {})",
                 d.api_service_url, d.api_username
             ),
-            "set download.api_username and download.api_password (or PALFA_API_PASSWORD)",
-        ),
-        Ok(state) => {
-            let answer = match state {
-                RestoreState::Done => "done".to_string(),
-                RestoreState::NotYet(a) => a,
-            };
-            Verdict::Pass(vec![
+            "set download.api_username and download.api_password (or PALFA_API_PASSWORD), and check \
+             download.request_numbits and download.request_datatype",
+        )
+    };
+    match client.restore_test(1, d.request_numbits, &d.request_datatype) {
+        Ok(guid) => match client.location_test(&guid) {
+            Ok(state) => Verdict::Pass(vec![
                 format!(
-                    "{} answered and took the credentials (checked with Location for an unknown GUID, answer \
-                     {answer:?}; RestoreTest/LocationTest not used: palfa archive serve has neither)",
-                    d.api_service_url
+                    "{} answered RestoreTest with GUID {guid} and LocationTest with {:?}",
+                    d.api_service_url,
+                    state_text(state)
                 ),
                 "no restore was asked for".into(),
-            ])
-        }
-        Err(ArchiveError::Status { status, .. }) => Verdict::fail(
+            ]),
+            Err(ArchiveError::Refused { .. }) => refused("LocationTest"),
+            Err(e) => unreachable_service(e, d, timeout),
+        },
+        Err(ArchiveError::Refused { .. }) => refused("RestoreTest"),
+        // A service without the test methods: ask Location instead.
+        Err(ArchiveError::Status { .. } | ArchiveError::NotXml { .. }) => match client.location(PROBE_GUID) {
+            Ok(RestoreState::NotYet(answer)) if answer.eq_ignore_ascii_case("fail") => refused("Location"),
+            Ok(state) => Verdict::Pass(vec![
+                format!(
+                    "{} answered and took the credentials (checked with Location for an unknown GUID, answer \
+                     {:?}: the service has no RestoreTest/LocationTest)",
+                    d.api_service_url,
+                    state_text(state)
+                ),
+                "no restore was asked for".into(),
+            ]),
+            Err(e) => unreachable_service(e, d, timeout),
+        },
+        Err(e) => unreachable_service(e, d, timeout),
+    }
+}
+
+fn state_text(state: RestoreState) -> String {
+    match state {
+        RestoreState::Done => "done".to_string(),
+        RestoreState::NotYet(a) => a,
+    }
+}
+
+/// The verdict on an error that is not an answer of the service.
+fn unreachable_service(e: ArchiveError, d: &palfa_core::config::Download, timeout: Duration) -> Verdict {
+    match e {
+        ArchiveError::Status { status, .. } => Verdict::fail(
             format!(
                 "the restore service answered HTTP status {status}: {} is not the service's address",
                 d.api_service_url
             ),
             "set download.api_service_url to the service's .asmx address",
         ),
-        Err(e @ ArchiveError::NotXml { .. }) => Verdict::fail(
+        e @ ArchiveError::NotXml { .. } => Verdict::fail(
             format!("{e}: {} is not a PALFA restore service", d.api_service_url),
             "set download.api_service_url to the service's .asmx address",
         ),
-        Err(e) => {
+        e => {
             let msg = e.to_string();
             let low = msg.to_lowercase();
             let cause = if low.contains("timed out") || low.contains("timeout") {
