@@ -169,11 +169,7 @@ impl Restores {
             tracing::warn!("RestoreTest: wrong user name or password");
             return "fail".into();
         }
-        if !q
-            .get("number")
-            .and_then(|n| n.parse::<usize>().ok())
-            .is_some_and(|n| n > 0)
-        {
+        if q.get("number").and_then(|n| n.parse::<usize>().ok()).unwrap_or(0) == 0 {
             return "fail".into();
         }
         let guid = new_guid();
