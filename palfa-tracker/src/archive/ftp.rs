@@ -42,6 +42,32 @@ pub struct FtpSettings {
     pub timeout: Duration,
 }
 
+impl FtpSettings {
+    /// The FTP server of a configuration's `[download]` section, with
+    /// `timeout` for every connection and reply.
+    pub fn from_config(d: &palfa_core::config::Download, timeout: Duration) -> Self {
+        Self {
+            host: d.ftp_host.clone(),
+            port: d.ftp_port,
+            username: d.ftp_username.clone(),
+            password: d.ftp_password.clone(),
+            tls: d.ftp_tls,
+            ca_file: d.ftp_ca_file.clone(),
+            timeout,
+        }
+    }
+
+    /// The server as a URL: `ftp://host:port`, or `ftps://` with TLS.
+    pub fn address(&self) -> String {
+        format!(
+            "{}://{}:{}",
+            if self.tls { "ftps" } else { "ftp" },
+            self.host,
+            self.port
+        )
+    }
+}
+
 impl std::fmt::Debug for FtpSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FtpSettings")

@@ -110,29 +110,10 @@ impl CornellArchive {
             ));
         }
         let timeout = Duration::from_secs_f64(d.network_timeout_s);
-        let restore = RestoreClient::new(
-            &d.api_service_url,
-            &d.api_username,
-            d.api_password.clone(),
-            &cfg.basic.pipeline,
-            timeout,
-        );
-        let ftp = FtpClient::new(FtpSettings {
-            host: d.ftp_host.clone(),
-            port: d.ftp_port,
-            username: d.ftp_username.clone(),
-            password: d.ftp_password.clone(),
-            tls: d.ftp_tls,
-            ca_file: d.ftp_ca_file.clone(),
-            timeout,
-        })?;
-        let describe = format!(
-            "{} + {}://{}:{}",
-            d.api_service_url,
-            if d.ftp_tls { "ftps" } else { "ftp" },
-            d.ftp_host,
-            d.ftp_port
-        );
+        let restore = RestoreClient::from_config(cfg, timeout);
+        let ftp_settings = FtpSettings::from_config(d, timeout);
+        let describe = format!("{} + {}", d.api_service_url, ftp_settings.address());
+        let ftp = FtpClient::new(ftp_settings)?;
         Ok(Self::new(
             restore,
             ftp,

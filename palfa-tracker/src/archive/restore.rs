@@ -47,6 +47,19 @@ pub enum RestoreState {
 }
 
 impl RestoreClient {
+    /// The restore service of a configuration's `[download]` section (as
+    /// `basic.pipeline`), with `timeout` on every call.
+    pub fn from_config(cfg: &palfa_core::config::Config, timeout: Duration) -> Self {
+        let d = &cfg.download;
+        Self::new(
+            &d.api_service_url,
+            &d.api_username,
+            d.api_password.clone(),
+            &cfg.basic.pipeline,
+            timeout,
+        )
+    }
+
     /// A client of the service at `base` (e.g. `http://host/Service.asmx`),
     /// with `timeout` on every call (connect and whole answer).
     pub fn new(base: &str, username: &str, password: Secret, pipeline: &str, timeout: Duration) -> Self {

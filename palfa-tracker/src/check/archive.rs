@@ -29,13 +29,7 @@ pub(crate) fn check(cfg: &Config, opts: &CheckOptions) -> Verdict {
     }
     // Within the check's own deadline, so that a silent server is reported by the client.
     let timeout = Duration::from_secs_f64(d.network_timeout_s).min(opts.timeout.mul_f64(0.8));
-    let client = RestoreClient::new(
-        &d.api_service_url,
-        &d.api_username,
-        d.api_password.clone(),
-        &cfg.basic.pipeline,
-        timeout,
-    );
+    let client = RestoreClient::from_config(cfg, timeout);
     let refused = |method: &str| {
         Verdict::fail(
             format!(

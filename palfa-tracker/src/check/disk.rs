@@ -3,8 +3,9 @@
 
 use palfa_core::config::Config;
 
-use super::{human, probe_writable, Verdict};
+use super::{probe_writable, Verdict};
 use crate::download::budget::fs_available;
+use crate::download::bytes as human;
 
 pub(crate) fn check(cfg: &Config) -> Verdict {
     let d = &cfg.download;

@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use palfa_core::config::Config;
 
-use super::{human, CheckOptions, Verdict};
+use super::{CheckOptions, Verdict};
 use crate::archive::{ArchiveError, FtpClient, FtpSettings};
+use crate::download::bytes as human;
 
 const TEST_DIR: &str = "ftpTest";
 
@@ -22,21 +23,9 @@ pub(crate) fn check(cfg: &Config, opts: &CheckOptions) -> Verdict {
         );
     }
     let timeout = Duration::from_secs_f64(d.network_timeout_s).min(opts.timeout.mul_f64(0.4));
-    let server = format!(
-        "{}://{}:{}",
-        if d.ftp_tls { "ftps" } else { "ftp" },
-        d.ftp_host,
-        d.ftp_port
-    );
-    let client = match FtpClient::new(FtpSettings {
-        host: d.ftp_host.clone(),
-        port: d.ftp_port,
-        username: d.ftp_username.clone(),
-        password: d.ftp_password.clone(),
-        tls: d.ftp_tls,
-        ca_file: d.ftp_ca_file.clone(),
-        timeout,
-    }) {
+    let settings = FtpSettings::from_config(d, timeout);
+    let server = settings.address();
+    let client = match FtpClient::new(settings) {
         Ok(c) => c,
         Err(e) => return Verdict::fail(e.to_string(), "set download.ftp_ca_file to a readable PEM file"),
     };

@@ -309,19 +309,3 @@ pub(crate) fn probe_writable(dir: &Path) -> Result<(), String> {
     std::fs::write(&p, b"palfa check\n").map_err(|e| format!("cannot create a file in {}: {e}", dir.display()))?;
     std::fs::remove_file(&p).map_err(|e| format!("cannot remove {}: {e}", p.display()))
 }
-
-/// A size in bytes, for people.
-pub(crate) fn human(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = bytes as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u + 1 < UNITS.len() {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
-}
