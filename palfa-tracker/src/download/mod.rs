@@ -196,16 +196,7 @@ impl Downloader {
             .tracker
             .count_by_status::<FileStatus>()?
             .iter()
-            .filter(|(s, _)| {
-                matches!(
-                    s,
-                    FileStatus::New
-                        | FileStatus::Downloading
-                        | FileStatus::Unverified
-                        | FileStatus::Failed
-                        | FileStatus::Retrying
-                )
-            })
+            .filter(|(s, _)| s.is_pending())
             .map(|(_, n)| n)
             .sum();
         Ok(waiting + files + self.live.len())

@@ -58,17 +58,10 @@ pub fn is_idle(tracker: &Tracker, downloading: bool) -> Result<bool> {
     if !tracker.requests_with_status(RequestStatus::Waiting)?.is_empty() {
         return Ok(false);
     }
-    let files_busy = tracker.count_by_status::<FileStatus>()?.iter().any(|(s, n)| {
-        *n > 0
-            && matches!(
-                s,
-                FileStatus::New
-                    | FileStatus::Downloading
-                    | FileStatus::Unverified
-                    | FileStatus::Failed
-                    | FileStatus::Retrying
-            )
-    });
+    let files_busy = tracker
+        .count_by_status::<FileStatus>()?
+        .iter()
+        .any(|(s, n)| *n > 0 && s.is_pending());
     if files_busy || !tracker.files_without_job()?.is_empty() {
         return Ok(false);
     }

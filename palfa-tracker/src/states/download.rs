@@ -108,3 +108,12 @@ fn attempt_allowed(from: AttemptStatus, to: AttemptStatus) -> bool {
             | (Unverified, Interrupted)
     )
 }
+
+impl FileStatus {
+    /// Whether the file still needs the downloader (new, being downloaded or
+    /// checked, failed or waiting for a retry).
+    pub fn is_pending(self) -> bool {
+        use FileStatus::*;
+        matches!(self, New | Downloading | Unverified | Failed | Retrying)
+    }
+}
