@@ -474,3 +474,243 @@ fn the_queue_check_asks_a_real_slurm() {
     assert_eq!(r.rc, 0, "{doc:#}");
     assert!(text.stdout.contains("squeue answered"), "{}", text.stdout);
 }
+
+/// A command that runs `palfa --config CONFIG ARGS…` as the unprivileged user
+/// nobody when this test runs as root (root writes anywhere, so a read-only
+/// directory can only be shown to a user who is not root); `None` (skipped)
+/// when that is needed and `setpriv` is missing.
+fn unprivileged(site: &Site, args: &[&str]) -> Option<Command> {
+    use std::os::unix::fs::PermissionsExt;
+    let id = Command::new("id").arg("-u").output().unwrap();
+    if String::from_utf8_lossy(&id.stdout).trim() != "0" {
+        return Some(site.cmd(args));
+    }
+    if Command::new("setpriv").arg("--version").output().is_err() {
+        palfa_testkit::skip("a read-only directory test as root", "setpriv is not installed");
+        return None;
+    }
+    std::fs::set_permissions(site.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut s = Command::new("setpriv");
+    s.args([
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        env!("CARGO_BIN_EXE_palfa"),
+    ])
+    .arg("--config")
+    .arg(site.config())
+    .args(args)
+    .current_dir(site.dir.path())
+    .env_remove("PALFA_CONFIG");
+    Some(s)
+}
+
+/// Makes every file and directory under `dir` writable by everyone (for a
+/// check run as nobody).
+fn open_to_all(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            open_to_all(&p);
+        } else {
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o666)).unwrap();
+        }
+    }
+}
+
+/// The details of the worker check hold the worker side's answers.
+fn assert_worker_side_reported(doc: &serde_json::Value) {
+    let details = entry(doc, "worker")["details"].to_string();
+    for words in [
+        "check --worker-side",
+        "config: ",
+        "working directory: processing.base_working_directory",
+        "results directory: jobpooler.base_results_directory",
+        "a beam needs up to",
+        "zaplists: ",
+        "raw data: download.temp",
+    ] {
+        assert!(details.contains(words), "{words:?} not in {details}");
+    }
+}
+
+#[test]
+fn the_worker_check_runs_a_job_through_the_local_queue() {
+    let site = Site::new("");
+    // Without --worker the check is skipped, and says how to run it.
+    let (r, doc, _) = check(&site, &["config"], &[]);
+    assert_eq!(r.rc, 0, "{doc:#}");
+    assert!(doc["checks"].as_array().unwrap().iter().all(|c| c["name"] != "worker"));
+    let (r, doc, _) = check(&site, &[], &[]);
+    assert_eq!(status(&doc, "worker"), "skipped", "{doc:#}\n{}", r.stderr);
+    let (r, doc, text) = check(&site, &["--worker", "queue"], &[]);
+    assert_eq!(r.rc, 0, "{doc:#}\n{}", r.stderr);
+    assert_eq!(status(&doc, "worker"), "pass", "{doc:#}");
+    assert_worker_side_reported(&doc);
+    assert!(
+        entry(&doc, "worker")["details"]
+            .to_string()
+            .contains("submitted to the local queue"),
+        "{doc:#}"
+    );
+    assert!(
+        text.stdout
+            .lines()
+            .any(|l| l.starts_with("worker") && l.contains("PASS")),
+        "{}",
+        text.stdout
+    );
+    // The job's report directory is removed once read.
+    let left: Vec<_> = std::fs::read_dir(site.path("qsublog/check")).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn a_worker_whose_scratch_directory_is_not_writable_fails() {
+    use std::os::unix::fs::PermissionsExt;
+    let site = Site::new("");
+    let scratch = site.path("scratch");
+    std::fs::create_dir_all(&scratch).unwrap();
+    site.write_config(&format!("\n[searching]\nbase_tmp_dir = \"{}\"\n", scratch.display()));
+    open_to_all(site.dir.path());
+    std::fs::set_permissions(&scratch, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let Some(mut c) = unprivileged(&site, &["check", "--json", "worker"]) else {
+        return;
+    };
+    c.env("RUST_LOG", "debug");
+    let r = run(c);
+    std::fs::set_permissions(&scratch, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}", r.stderr));
+    assert_fails(
+        &r,
+        &doc,
+        "worker",
+        "searching.base_tmp_dir is not writable on this worker",
+    );
+    let fix = entry(&doc, "worker")["fix"].as_str().unwrap().to_string();
+    assert!(fix.contains(&scratch.display().to_string()), "{fix}");
+    assert!(r.secs < 15.0, "{} s", r.secs);
+}
+
+#[test]
+fn a_worker_check_that_finds_no_palfa_on_the_worker_fails() {
+    // The worker command names a palfa that the worker does not have.
+    let site = Site::new("\n[jobpooler]\nworker_command = \"/nonexistent/bin/palfa search\"\n");
+    let (r, doc, _) = check(&site, &["worker"], &[]);
+    assert_fails(&r, &doc, "worker", "ended without a report");
+}
+
+#[test]
+fn the_worker_check_runs_through_a_real_slurm() {
+    if !palfa_testkit::service("PALFA_TEST_SLURM", "a Slurm cluster", "slurm.sh") {
+        return;
+    }
+    let site = Site::new(
+        "\n[jobpooler]\nqueue_manager = \"slurm\"\n\n[jobpooler.slurm]\ntime = \"10\"\nmem = \"\"\ncpus_per_task = 1\n",
+    );
+    let (r, doc, _) = check(&site, &["--timeout", "60", "queue", "worker"], &[]);
+    assert_eq!(r.rc, 0, "{doc:#}\n{}", r.stderr);
+    assert_eq!(status(&doc, "worker"), "pass", "{doc:#}");
+    assert_worker_side_reported(&doc);
+    assert!(
+        entry(&doc, "worker")["details"]
+            .to_string()
+            .contains("submitted to the slurm queue"),
+        "{doc:#}"
+    );
+}
+
+#[test]
+fn the_resultsdb_check_on_postgresql_leaves_the_same_rows() {
+    if !palfa_testkit::service("PALFA_TEST_PG", "PostgreSQL through unixODBC", "postgres.sh") {
+        return;
+    }
+    use palfa_tracker::resultsdb::{schema::TABLES, OdbcStore};
+    let conn = std::env::var("PALFA_TEST_ODBC").expect("PALFA_TEST_ODBC");
+    let user = std::env::var("PALFA_TEST_ODBC_USER").unwrap_or_default();
+    let pw = std::env::var("PALFA_TEST_ODBC_PASSWORD").unwrap_or_default();
+    let name = "palfa_check_rows";
+    let mut admin = OdbcStore::connect(&conn, &user, &pw).unwrap();
+    admin
+        .execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"), &[])
+        .unwrap();
+    admin.execute(&format!("CREATE DATABASE {name}"), &[]).unwrap();
+    let conn: String = conn
+        .split(';')
+        .map(|kv| {
+            if kv.to_ascii_lowercase().starts_with("database=") {
+                format!("Database={name}")
+            } else {
+                kv.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(";");
+    let site = Site::new("");
+    site.write_config(&format!(
+        "[commondb]\nbackend = \"odbc\"\nodbc_connection_string = \"{}\"\nusername = \"{user}\"\n",
+        conn.replace('\\', "\\\\").replace('"', "\\\"")
+    ));
+    let out = site
+        .cmd(&["resultsdb", "create"])
+        .env("PALFA_COMMONDB_PASSWORD", &pw)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let rows = || {
+        let mut s = OdbcStore::connect(&conn, &user, &pw).unwrap();
+        let mut v = Vec::new();
+        for t in TABLES {
+            v.extend(
+                s.query(&format!("SELECT COUNT(*) FROM {t}"), &[], &[Kind::Int])
+                    .unwrap(),
+            );
+        }
+        v.extend(
+            s.query(
+                "SELECT version, applied_at, palfa_version FROM schema_version ORDER BY version",
+                &[],
+                &[Kind::Int, Kind::Text, Kind::Text],
+            )
+            .unwrap(),
+        );
+        v
+    };
+    let before = rows();
+    let (r, doc, _) = check(&site, &["resultsdb"], &[("PALFA_COMMONDB_PASSWORD", &pw)]);
+    assert_eq!(r.rc, 0, "{doc:#}\n{}", r.stderr);
+    let details = entry(&doc, "resultsdb")["details"].to_string();
+    assert!(details.to_lowercase().contains("postgresql"), "{details}");
+    assert!(!r.stdout.contains(&pw) && !r.stderr.contains(&pw));
+    assert_eq!(before, rows());
+}
+
+#[test]
+fn a_real_restore_is_waited_for_and_its_files_listed() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Beams for the two runs of `check` (JSON, then lines): 2 beams each.
+    let data = tmp.path().join("data");
+    make_data(&data, 6, 4096);
+    let a = start_serve_with(&data, None, &tmp.path().join("archive.log"), 1.5);
+    let site = Site::new(&download_section(&a, None, ""));
+    let (r, doc, text) = check(&site, &["archive", "--restore", "2"], &[]);
+    assert_eq!(r.rc, 0, "{doc:#}\n{}", r.stderr);
+    let details = entry(&doc, "archive")["details"].to_string();
+    assert!(details.contains("restored 2 beam(s) as"), "{details}");
+    assert!(
+        details.contains("listed on the FTP server (not downloaded)"),
+        "{details}"
+    );
+    assert!(text.stdout.contains("restored 2 beam(s)"), "{}", text.stdout);
+    // It waited for the archive's restore delay.
+    assert!(entry(&doc, "archive")["duration_s"].as_f64().unwrap() >= 1.4, "{doc:#}");
+    // A restore slower than the deadline fails, and says so, in time.
+    let (r, doc, _) = check(&site, &["archive", "--restore", "1", "--timeout", "1"], &[]);
+    assert_fails(&r, &doc, "archive", "was not ready after");
+    assert!(r.secs < 5.0, "{} s", r.secs);
+    // Nothing was downloaded.
+    let left: Vec<_> = std::fs::read_dir(site.path("rawdata")).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+}

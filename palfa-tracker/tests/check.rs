@@ -30,7 +30,7 @@ fn a_silent_archive_fails_within_the_deadline_and_no_secret_is_reported() {
     let opts = CheckOptions {
         names: vec!["archive".into(), "ftp".into(), "nonsense".into()],
         timeout: Duration::from_secs(2),
-        send_email: false,
+        ..CheckOptions::default()
     };
     let t = Instant::now();
     let report = run_checks(&cfg, &opts);
@@ -59,7 +59,8 @@ fn unconfigured_services_are_skipped_with_the_reason() {
         })
         .collect();
     let names: Vec<&str> = skipped.iter().map(|(n, _)| *n).collect();
-    assert_eq!(names, ["archive", "ftp", "email"], "{skipped:?}");
+    assert_eq!(names, ["archive", "ftp", "email", "worker"], "{skipped:?}");
     assert!(skipped[0].1.contains("download.api_service_url"));
     assert!(skipped[2].1.contains("email.enabled"));
+    assert!(skipped[3].1.contains("--worker"));
 }

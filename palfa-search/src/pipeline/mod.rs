@@ -15,6 +15,7 @@
 //! [`SearchOutput`], [`sift_candidates`] → [`SiftOutput`], [`fold_best`]),
 //! which a caller can also run one by one.
 
+mod footprint;
 mod header;
 mod periodicity;
 mod products;
@@ -29,6 +30,7 @@ use palfa_core::beam::{open_beam, SpectraSource};
 use palfa_core::config::{Processing, Searching};
 use palfa_core::formats::results::{SearchResults, SearchStatus, FORMAT_VERSION};
 
+pub use footprint::{disk_footprint, DiskFootprint};
 pub use header::{obs_name, observation_header};
 pub use periodicity::{PerDmOutput, PerDmSearch, StageCpu};
 pub use progress::{NoProgress, StageProgress, StageTimer};

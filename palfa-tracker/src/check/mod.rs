@@ -27,6 +27,7 @@ mod install;
 mod queue;
 mod resultsdb;
 mod tracker;
+mod worker;
 
 use std::path::Path;
 use std::sync::mpsc;
@@ -37,8 +38,10 @@ use serde::Serialize;
 
 use crate::archive::Redactor;
 
+pub use worker::{worker_side, write_worker_report, WorkerItem, WorkerNeeds, WorkerReport, WORKER_REPORT_FILE};
+
 /// The checks, in the order they run.
-pub const CHECK_NAMES: [&str; 9] = [
+pub const CHECK_NAMES: [&str; 10] = [
     "config",
     "install",
     "tracker",
@@ -48,6 +51,7 @@ pub const CHECK_NAMES: [&str; 9] = [
     "ftp",
     "email",
     "queue",
+    "worker",
 ];
 
 /// The default deadline of each check.
@@ -64,6 +68,12 @@ pub struct CheckOptions {
     /// Send the e-mail test message (the `email` check otherwise logs in
     /// without sending).
     pub send_email: bool,
+    /// Run the `worker` check: submit a short job through the queue that
+    /// checks a worker node (otherwise it is skipped unless named).
+    pub worker: bool,
+    /// The `archive` check also makes a real restore of this many beams and
+    /// waits until their files are listed (0: only the test methods).
+    pub restore: u32,
 }
 
 impl Default for CheckOptions {
@@ -72,6 +82,8 @@ impl Default for CheckOptions {
             names: Vec::new(),
             timeout: DEFAULT_TIMEOUT,
             send_email: false,
+            worker: false,
+            restore: 0,
         }
     }
 }
@@ -173,6 +185,9 @@ fn enabled(name: &str, cfg: &Config, opts: &CheckOptions) -> Result<(), String> 
         "email" if !cfg.email.enabled && !opts.send_email => {
             Err("email.enabled = false (name the check, or give --send-email, to check it anyway)".into())
         }
+        "worker" if !opts.worker => {
+            Err("give --worker (or name the check) to submit a short job that checks a worker node".into())
+        }
         _ => Ok(()),
     }
 }
@@ -186,6 +201,7 @@ fn timeout_fix(name: &str) -> &'static str {
         "resultsdb" => "check [commondb] (the server, the network) and that nothing holds a lock on the database",
         "tracker" => "check that no process holds a write lock on background.jobtracker_db for long",
         "queue" => "check that the queue manager's controller answers (squeue / qstat)",
+        "worker" => "the queue may be busy: run again with a longer --timeout (squeue / qstat show why a job waits)",
         "disk" => "check the file systems of download.temp, jobpooler.base_results_directory and basic.log_dir",
         _ => "run the check again with -v for the log",
     }
@@ -202,6 +218,7 @@ fn run_one(name: &str, cfg: &Config, opts: &CheckOptions) -> Verdict {
         "ftp" => ftp::check(cfg, opts),
         "email" => email::check(cfg, opts),
         "queue" => queue::check(cfg, opts),
+        "worker" => worker::check(cfg, opts),
         other => Verdict::fail(
             format!("there is no check named {other:?}"),
             format!("name one of {}", CHECK_NAMES.join(", ")),
@@ -217,7 +234,11 @@ pub fn run_checks(cfg: &Config, opts: &CheckOptions) -> CheckReport {
     let redact = redactor(cfg);
     let explicit = !opts.names.is_empty();
     let names: Vec<String> = if explicit {
-        opts.names.clone()
+        let mut n = opts.names.clone();
+        if opts.worker && !n.iter().any(|x| x == "worker") {
+            n.push("worker".into());
+        }
+        n
     } else {
         CHECK_NAMES.iter().map(|s| s.to_string()).collect()
     };

@@ -162,7 +162,13 @@ pub trait QueueManager: Send {
 /// The queue manager `jobpooler.queue_manager` names, with its state under
 /// `basic.qsublog_dir`.
 pub fn from_config(cfg: &Config) -> Result<Box<dyn QueueManager>, QueueError> {
-    let worker = WorkerCommand::from_config(cfg)?;
+    with_worker(cfg, WorkerCommand::from_config(cfg)?)
+}
+
+/// The queue manager `jobpooler.queue_manager` names, running `worker` for
+/// every job instead of `jobpooler.worker_command` (`palfa check --worker`
+/// runs its worker-side check this way).
+pub fn with_worker(cfg: &Config, worker: WorkerCommand) -> Result<Box<dyn QueueManager>, QueueError> {
     let logs = &cfg.basic.qsublog_dir;
     let runner: Arc<dyn CommandRunner> = Arc::new(SystemRunner::default());
     Ok(match &cfg.jobpooler.queue_manager {
