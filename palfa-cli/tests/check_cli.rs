@@ -325,30 +325,9 @@ fn a_tracker_in_a_read_only_directory_fails() {
         dir.join("jobtracker.db").display()
     ));
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o555)).unwrap();
-    let id = Command::new("id").arg("-u").output().unwrap();
-    let root = String::from_utf8_lossy(&id.stdout).trim() == "0";
-    let mut c = site.cmd(&["check", "--json", "tracker"]);
-    if root {
-        // root writes anywhere: run as nobody, who can read the set-up but not write it.
-        std::fs::set_permissions(site.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-        if Command::new("setpriv").arg("--version").output().is_err() {
-            palfa_testkit::skip("the read-only tracker test as root", "setpriv is not installed");
-            return;
-        }
-        let mut s = Command::new("setpriv");
-        s.args([
-            "--reuid=65534",
-            "--regid=65534",
-            "--clear-groups",
-            env!("CARGO_BIN_EXE_palfa"),
-        ])
-        .arg("--config")
-        .arg(site.config())
-        .args(["check", "--json", "tracker"])
-        .current_dir(site.dir.path())
-        .env_remove("PALFA_CONFIG");
-        c = s;
-    }
+    let Some(c) = unprivileged(&site, &["check", "--json", "tracker"]) else {
+        return;
+    };
     let r = run(c);
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
     let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {r:?}", r = r.stderr));
@@ -637,17 +616,7 @@ fn the_resultsdb_check_on_postgresql_leaves_the_same_rows() {
         .execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"), &[])
         .unwrap();
     admin.execute(&format!("CREATE DATABASE {name}"), &[]).unwrap();
-    let conn: String = conn
-        .split(';')
-        .map(|kv| {
-            if kv.to_ascii_lowercase().starts_with("database=") {
-                format!("Database={name}")
-            } else {
-                kv.to_string()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(";");
+    let conn = palfa_testkit::odbc_database(&conn, name);
     let site = Site::new("");
     site.write_config(&format!(
         "[commondb]\nbackend = \"odbc\"\nodbc_connection_string = \"{}\"\nusername = \"{user}\"\n",

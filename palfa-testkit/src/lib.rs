@@ -87,3 +87,23 @@ mod tests {
         }
     }
 }
+
+/// The ODBC connection string `conn` with its `Database=` set to `name`
+/// (for a test's own database on the shared test server).
+///
+/// ```
+/// let c = palfa_testkit::odbc_database("Driver={PostgreSQL Unicode};Server=127.0.0.1;Database=palfa", "t1");
+/// assert_eq!(c, "Driver={PostgreSQL Unicode};Server=127.0.0.1;Database=t1");
+/// ```
+pub fn odbc_database(conn: &str, name: &str) -> String {
+    conn.split(';')
+        .map(|kv| {
+            if kv.to_ascii_lowercase().starts_with("database=") {
+                format!("Database={name}")
+            } else {
+                kv.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(";")
+}

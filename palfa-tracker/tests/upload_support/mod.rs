@@ -129,17 +129,7 @@ pub fn fresh_pg_database(conn: &str, user: &str, pw: &str, name: &str) -> Backen
         .execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"), &[])
         .unwrap();
     admin.execute(&format!("CREATE DATABASE {name}"), &[]).unwrap();
-    let c = conn
-        .split(';')
-        .map(|kv| {
-            if kv.to_ascii_lowercase().starts_with("database=") {
-                format!("Database={name}")
-            } else {
-                kv.to_string()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(";");
+    let c = palfa_testkit::odbc_database(conn, name);
     Backend::Odbc(c, user.to_string(), pw.to_string())
 }
 
