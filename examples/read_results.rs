@@ -172,5 +172,6 @@ fn candidate(cand_num: u32, period_s: f64, dm: f64, sigma: f64) -> PeriodicityCa
         plot_file: String::new(),
         pfd_file: String::new(),
         bestprof_file: String::new(),
+        ratings: Vec::new(),
     }
 }

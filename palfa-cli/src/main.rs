@@ -58,6 +58,8 @@ pub enum Command {
     /// Fold raw data at a period and DM and search around them (prepfold), or
     /// re-derive the best profile of a .pfd.
     Prepfold(Box<cmd::prepfold::PrepfoldArgs>),
+    /// Rate folds (.pfd, palfa's or PRESTO's): DM comparison, profile shape, Gaussian fits, subbands, mains RFI.
+    Rate(cmd::rate::RateArgs),
     /// Find RFI in a beam: PRESTO-compatible mask, statistics, summary plot and masked fraction.
     Rfifind(Box<cmd::rfifind::RfifindArgs>),
     /// Write a synthetic beam with injected pulsars, single pulses and RFI (truth as JSON beside it).
@@ -130,6 +132,7 @@ fn main() -> ExitCode {
         Command::Status(a) => cmd::status::run(&cli, a),
         Command::Singlepulse(a) => cmd::singlepulse::run(&cli, a),
         Command::Prepfold(a) => cmd::prepfold::run(&cli, a),
+        Command::Rate(a) => cmd::rate::run(&cli, a),
         Command::Search(a) => cmd::search::run(&cli, a),
         Command::Demo(a) => cmd::demo::run(&cli, a),
         Command::Bench(a) => cmd::bench::run(&cli, a),

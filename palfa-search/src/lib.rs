@@ -25,6 +25,7 @@ pub mod error;
 pub mod fold;
 pub mod pipeline;
 pub mod plot;
+pub mod rate;
 pub mod rednoise;
 pub mod rfi;
 pub mod series;

@@ -15,6 +15,7 @@ pub mod inspect;
 pub mod jobpool;
 pub mod jobs;
 pub mod prepfold;
+pub mod rate;
 pub mod recovery;
 pub mod resultsdb;
 pub mod rfifind;

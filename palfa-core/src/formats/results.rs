@@ -139,6 +139,22 @@ pub struct PeriodicityCandidate {
     pub pfd_file: String,
     /// The fold summary (PRESTO `.bestprof` layout).
     pub bestprof_file: String,
+    /// The fold's ratings (`docs/ratings.md`); empty in results written
+    /// before palfa rated folds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ratings: Vec<Rating>,
+}
+
+/// One rating of a folded candidate: what one rater says about its fold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rating {
+    /// The rater's name (`dm0_peak_ratio`, `duty_cycle`, …).
+    pub name: String,
+    /// The rater's version: a value is comparable only with values of the same version.
+    pub version: u32,
+    /// The value; `None` when the fold does not allow it (one subband, no
+    /// pulse to fit, no noise estimate).
+    pub value: Option<f64>,
 }
 
 /// One group of single-pulse events (a pulse seen across neighbouring DMs).

@@ -201,6 +201,7 @@ pub fn folds(
             plot_file: png,
             pfd_file: pfd,
             bestprof_file: bestprof,
+            ratings: Vec::new(),
         });
     }
     results.diagnostics.num_cands_folded = folds.len() as u32;

@@ -157,6 +157,7 @@ pub fn write_results_sized(dir: &Path, beam: &str, seed: u64, width: u32) -> Sea
             plot_file: plot,
             pfd_file: pfd,
             bestprof_file: bp,
+            ratings: Vec::new(),
         });
     }
     let d = &mut r.diagnostics;

@@ -1,0 +1,71 @@
+//! Ratings of folded candidates (the `rate` stage after folding): numbers
+//! computed from a fold cube that say how much it looks like a pulsar and
+//! how much like RFI or noise, following the meanings of PALFA's
+//! Ratings2.0 raters. Every rating has a name, a version and a formula in
+//! `docs/ratings.md`; they work on any `.pfd`, PRESTO's included.
+//!
+//! ```no_run
+//! use palfa_core::formats::presto::Pfd;
+//! use palfa_search::rate::{rate_pfd, RateConfig};
+//! let pfd = Pfd::read("cand.pfd")?;
+//! for r in rate_pfd(&pfd, &RateConfig::default()) {
+//!     println!("{} v{}: {:?}", r.name, r.version, r.value);
+//! }
+//! # Ok::<(), palfa_core::error::FormatError>(())
+//! ```
+
+mod gauss;
+mod raters;
+mod views;
+
+use palfa_core::formats::presto::Pfd;
+pub use palfa_core::formats::results::Rating;
+
+pub use gauss::{fit_many, fit_one, Component, GaussFit, ADD_COMPONENT_P, MAX_COMPONENTS};
+pub use raters::RATERS;
+
+use crate::fold::FoldResult;
+use views::FoldViews;
+
+/// What the raters need to know besides the fold.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RateConfig {
+    /// Frequency of the mains power where the telescope is \[Hz\] (60 at
+    /// Arecibo, 50 in Europe, Australia, China…).
+    pub mains_hz: f64,
+}
+
+impl Default for RateConfig {
+    /// Arecibo's 60-Hz mains.
+    fn default() -> Self {
+        Self { mains_hz: 60.0 }
+    }
+}
+
+/// A rater's description.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RaterInfo {
+    /// Its name.
+    pub name: &'static str,
+    /// Its version.
+    pub version: u32,
+    /// What its value means, in one sentence.
+    pub meaning: &'static str,
+}
+
+/// Rates a fold read from a `.pfd` (palfa's or PRESTO's): one [`Rating`]
+/// per rater of [`RATERS`], in that order.
+pub fn rate_pfd(pfd: &Pfd, cfg: &RateConfig) -> Vec<Rating> {
+    raters::rate(pfd, &FoldViews::new(pfd), cfg)
+}
+
+/// Rates a fold just made (its summary is reused).
+pub fn rate_fold(fold: &FoldResult, cfg: &RateConfig) -> Vec<Rating> {
+    let views = FoldViews::with_summary(&fold.pfd, fold.summary.clone());
+    raters::rate(&fold.pfd, &views, cfg)
+}
+
+/// The value of rating `name` in `ratings`.
+pub fn value_of(ratings: &[Rating], name: &str) -> Option<f64> {
+    ratings.iter().find(|r| r.name == name).and_then(|r| r.value)
+}
