@@ -194,8 +194,19 @@ def fold(
 ) -> dict[str, Any]:
     """Folds as prepfold does: best ``period_s``, ``pdot``, ``dm``, ``redchi2``,
     ``prepfold_sigma``, ``sigma_dof_corrected``, ``period_err_s``, ``pdot_err``,
-    ``epoch_mjd``, ``nbins``, ``npart``, ``nsub``, ``impulsive``, ``profile``
+    ``epoch_mjd``, ``nbins``, ``npart``, ``nsub``, ``impulsive``, ``ratings``
+    (dict, as :func:`rate` gives), ``profile``
     (array), ``time_phase`` (array (npart, nbins)), ``files`` with ``outbase``."""
+
+def rate(path: _Path, *, mains_hz: float = 60.0) -> dict[str, Optional[float]]:
+    """The ratings of a fold file (``.pfd``, palfa's or PRESTO's): rater name to
+    value (``None`` where the fold does not allow it); docs/ratings.md has the
+    formulas. ``mains_hz``: the mains frequency at the telescope."""
+    ...
+
+def raters() -> list[dict[str, Any]]:
+    """Every rater: ``name``, ``version`` and ``meaning``."""
+    ...
 
 class Tracker:
     """A survey's job-tracker database."""

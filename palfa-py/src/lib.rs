@@ -75,6 +75,8 @@ fn palfa(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(stages::accelsearch, m)?)?;
     m.add_function(wrap_pyfunction!(stages::singlepulse, m)?)?;
     m.add_function(wrap_pyfunction!(stages::fold, m)?)?;
+    m.add_function(wrap_pyfunction!(stages::rate, m)?)?;
+    m.add_function(wrap_pyfunction!(stages::raters, m)?)?;
     m.add_class::<tracker::Tracker>()?;
     m.add_class::<resultsdb::ResultsDB>()?;
     Ok(())

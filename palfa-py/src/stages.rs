@@ -17,6 +17,7 @@ use palfa_search::accel::{AccelConfig, AccelSearcher};
 use palfa_search::ddplan::DmPass;
 use palfa_search::dedisp::{dedisperse_brute, dedisperse_passes, ChannelScaling, DedispConfig};
 use palfa_search::fold::{fold_candidates, plot_fold, write_bestprof, write_pfd, FoldConfig, FoldParams, FoldRequest};
+use palfa_search::rate::{rate_fold, rate_pfd, RateConfig, RATERS};
 use palfa_search::rfi::{find_rfi, plot_rfi, read_clipped_spectra, MaskedSource};
 use palfa_search::singlepulse::SinglePulseConfig;
 use palfa_search::spectrum::SpectrumMaker;
@@ -440,7 +441,7 @@ pub fn singlepulse<'py>(
 /// given). Returns a dict: the best `period_s`, `pdot`, `dm`, `redchi2`,
 /// `prepfold_sigma` (PALFA's significance), `sigma_dof_corrected`
 /// (prepfold's), `period_err_s`, `pdot_err`, `epoch_mjd`, `nbins`, `npart`,
-/// `nsub`, `impulsive`, `profile` (array `nbins`), `time_phase` (array
+/// `nsub`, `impulsive`, `ratings` (a dict, as [`rate`] gives), `profile` (array `nbins`), `time_phase` (array
 /// `(npart, nbins)`), and with `outbase` the files written (`pfd`,
 /// `bestprof`, and `png` when `plot`).
 ///
@@ -474,7 +475,9 @@ pub fn fold<'py>(
             foff_mhz,
         },
     )?;
-    let mut fcfg = FoldConfig::from_searching(&config::searching(config)?);
+    let searching = config::searching(config)?;
+    let mains = searching.mains_hz;
+    let mut fcfg = FoldConfig::from_searching(&searching);
     fcfg.min_sigma = f64::NEG_INFINITY;
     fcfg.max_cands = 1;
     if let Some(n) = nsub {
@@ -538,6 +541,11 @@ pub fn fold<'py>(
     d.set_item("npart", f.params.npart)?;
     d.set_item("nsub", used_nsub)?;
     d.set_item("impulsive", f.impulsive)?;
+    let ratings = PyDict::new(py);
+    for r in rate_fold(&f, &RateConfig { mains_hz: mains }) {
+        ratings.set_item(r.name, r.value)?;
+    }
+    d.set_item("ratings", ratings)?;
     d.set_item("profile", PyArray1::from_vec(py, s.profile.clone()))?;
     let nb = s.profile.len();
     let rows = s.time_phase.len() / nb.max(1);
@@ -550,4 +558,41 @@ pub fn fold<'py>(
         d.set_item("files", fd)?;
     }
     Ok(d.into_any())
+}
+
+/// The ratings of a fold file (`.pfd`, palfa's or PRESTO's): a dict of
+/// rater name to value (`None` where the fold does not allow it), as
+/// `palfa rate` prints them; `mains_hz` is the mains frequency at the
+/// telescope. `docs/ratings.md` gives every rater's formula and version
+/// (`palfa.raters()` lists them).
+#[pyfunction]
+#[pyo3(signature = (path, *, mains_hz = 60.0))]
+pub fn rate<'py>(py: Python<'py>, path: PathBuf, mains_hz: f64) -> PyResult<Bound<'py, PyAny>> {
+    if !(mains_hz.is_finite() && mains_hz > 0.0) {
+        return Err(pyo3::exceptions::PyValueError::new_err(format!(
+            "mains_hz must be a positive frequency, not {mains_hz}"
+        )));
+    }
+    let pfd = palfa_core::formats::presto::Pfd::read(&path).map_err(errors::format)?;
+    let cfg = RateConfig { mains_hz };
+    let ratings = py.allow_threads(|| rate_pfd(&pfd, &cfg));
+    let d = PyDict::new(py);
+    for r in ratings {
+        d.set_item(r.name, r.value)?;
+    }
+    Ok(d.into_any())
+}
+
+/// Every rater: a list of dicts with `name`, `version` and `meaning`.
+#[pyfunction]
+pub fn raters(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
+    let l = PyList::empty(py);
+    for r in RATERS {
+        let d = PyDict::new(py);
+        d.set_item("name", r.name)?;
+        d.set_item("version", r.version)?;
+        d.set_item("meaning", r.meaning)?;
+        l.append(d)?;
+    }
+    Ok(l)
 }

@@ -347,6 +347,18 @@ def test_fold_is_significant_at_the_true_period(sim, tmp_path):
     # At a period far from the pulsar's, without searching: noise.
     off = palfa.fold(path, p * 1.37, 40.0, search=False)
     assert off["prepfold_sigma"] < f["prepfold_sigma"] / 3, off["prepfold_sigma"]
+    # Rated: a pulse the data can hold, gone at DM 0; the same ratings from the file.
+    r = f["ratings"]
+    assert r["multigauss_number"] >= 1 and r["dm0_peak_ratio"] < 0.7, r
+    assert off["ratings"]["multigauss_number"] == 0, off["ratings"]
+    from_file = palfa.rate(f["files"]["pfd"])
+    assert from_file.keys() == r.keys()
+    for k, v in r.items():
+        assert (v is None and from_file[k] is None) or abs(from_file[k] - v) <= 1e-6 * max(1.0, abs(v)), k
+    names = [x["name"] for x in palfa.raters()]
+    assert names == list(r.keys()) and all(x["version"] >= 1 for x in palfa.raters())
+    with pytest.raises(palfa.FormatError):
+        palfa.rate(tmp_path / "missing.pfd")
 
 
 def test_rfifind_masks_the_bad_channel(sim, tmp_path):

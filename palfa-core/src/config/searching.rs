@@ -167,6 +167,8 @@ pub struct Searching {
     pub low_dm_cutoff: f64,
     /// Observations shorter than this \[s\] are not searched.
     pub low_t_to_search_s: f64,
+    /// Mains power frequency at the telescope \[Hz\] (the `mains_closeness` rating).
+    pub mains_hz: f64,
     /// The low-acceleration pass.
     pub lo_accel: AccelParams,
     /// The high-acceleration pass.
@@ -306,6 +308,7 @@ impl Default for Searching {
             numhits_to_fold: 2,
             low_dm_cutoff: 2.0,
             low_t_to_search_s: 20.0,
+            mains_hz: 60.0,
             lo_accel: AccelParams::DEFAULT_LO,
             hi_accel: AccelParams::DEFAULT_HI,
             sifting: SiftParams::default(),
@@ -424,6 +427,7 @@ impl Searching {
             numhits_to_fold: s.int("numhits_to_fold", d.numhits_to_fold as i64, 1, 100_000) as usize,
             low_dm_cutoff: s.f64("low_DM_cutoff", d.low_dm_cutoff, 0.0, 1e5),
             low_t_to_search_s: s.f64("low_T_to_search", d.low_t_to_search_s, 0.0, 1e7),
+            mains_hz: s.f64("mains_hz", d.mains_hz, 1.0, 1000.0),
             lo_accel,
             hi_accel,
             sifting,

@@ -12,7 +12,7 @@
 //! [`run_search`] is a sequence of public stage functions with typed outputs
 //! ([`mask_rfi`] → [`RfiOutput`], [`plan_dms`] → [`DmPlanOutput`],
 //! [`zap_birdies`] → [`ZapOutput`], [`dedisperse_and_search`] →
-//! [`SearchOutput`], [`sift_candidates`] → [`SiftOutput`], [`fold_best`]),
+//! [`SearchOutput`], [`sift_candidates`] → [`SiftOutput`], [`fold_best`], [`rate_folds`]),
 //! which a caller can also run one by one.
 
 mod footprint;
@@ -35,8 +35,8 @@ pub use header::{obs_name, observation_header};
 pub use periodicity::{PerDmOutput, PerDmSearch, StageCpu};
 pub use progress::{NoProgress, StageProgress, StageTimer};
 pub use stages::{
-    dedisperse_and_search, fold_best, mask_rfi, plan_dms, sift_candidates, zap_birdies, DmPlanOutput, RfiOutput,
-    SearchOutput, SiftOutput, ZapOutput,
+    dedisperse_and_search, fold_best, mask_rfi, plan_dms, rate_folds, sift_candidates, zap_birdies, DmPlanOutput,
+    RfiOutput, SearchOutput, SiftOutput, ZapOutput,
 };
 pub use workdir::WorkDir;
 
@@ -68,7 +68,7 @@ pub struct SearchJob {
 /// Searches one beam and writes its results directory: the stage functions
 /// of this module in order ([`mask_rfi`], [`plan_dms`],
 /// [`zap_birdies`], [`dedisperse_and_search`], the single-pulse products,
-/// [`sift_candidates`], [`fold_best`]), each timed, each writing its products
+/// [`sift_candidates`], [`fold_best`], [`rate_folds`]), each timed, each writing its products
 /// into the working directory, which is delivered to `job.outdir` at the end.
 /// A beam shorter than `low_T_to_search` gets a results directory saying so.
 pub fn run_search(job: &SearchJob, progress: &dyn StageProgress) -> SearchResult<SearchResults> {
@@ -178,8 +178,9 @@ pub fn run_search(job: &SearchJob, progress: &dyn StageProgress) -> SearchResult
     let folds = timer.run("folding", h.nsamples, progress, || {
         fold_best(src.as_mut(), &sifted.result, s, progress)
     })?;
+    let ratings = timer.run("rating", folds.len() as u64, progress, || rate_folds(&folds, s));
     timer.run("fold products", folds.len() as u64, progress, || {
-        products::folds(&folds, &sifted.result, &res, &name, &mut results)
+        products::folds(&folds, &ratings, &sifted.result, &res, &name, &mut results)
     })?;
 
     let params = format!("{}\n{s:#?}\n", plan.table);

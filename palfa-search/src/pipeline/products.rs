@@ -9,6 +9,7 @@ use palfa_core::formats::results::{PeriodicityCandidate, SearchResults, SinglePu
 
 use crate::error::{SearchError, SearchResult};
 use crate::fold::{plot_fold, write_bestprof, write_pfd, FoldResult};
+use crate::rate::Rating;
 use crate::sift::{write_products, SiftConfig, SiftResult};
 use crate::singlepulse::{group_events, plot_singlepulse, SinglePulseGroup};
 
@@ -151,9 +152,11 @@ pub fn sifting(
     Ok(())
 }
 
-/// Writes each fold's `.pfd`, `.bestprof` and plot, and the candidate records.
+/// Writes each fold's `.pfd`, `.bestprof` and plot, and the candidate records
+/// with their ratings (`ratings[k]` for `folds[k]`).
 pub fn folds(
     folds: &[FoldResult],
+    ratings: &[Vec<Rating>],
     sifted: &SiftResult,
     res: &Path,
     name: &str,
@@ -201,7 +204,7 @@ pub fn folds(
             plot_file: png,
             pfd_file: pfd,
             bestprof_file: bestprof,
-            ratings: Vec::new(),
+            ratings: ratings.get(k).cloned().unwrap_or_default(),
         });
     }
     results.diagnostics.num_cands_folded = folds.len() as u32;

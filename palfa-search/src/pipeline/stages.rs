@@ -1,7 +1,7 @@
 //! The stages of [`run_search`](super::run_search), each a function with a
 //! typed output, in the order the search runs them: [`mask_rfi`],
 //! [`plan_dms`], [`zap_birdies`], [`dedisperse_and_search`],
-//! [`sift_candidates`] and [`fold_best`]. They compute; writing the results
+//! [`sift_candidates`], [`fold_best`] and [`rate_folds`]. They compute; writing the results
 //! directory is left to the caller (`run_search` writes PALFA's products).
 
 use std::path::Path;
@@ -18,6 +18,7 @@ use crate::ddplan::{Band, DmPlan};
 use crate::dedisp::{dedisperse_plan, ChannelScaling, DedispConfig};
 use crate::error::SearchResult;
 use crate::fold::{fold_candidates, FoldConfig, FoldRequest, FoldResult};
+use crate::rate::{rate_fold, RateConfig, Rating};
 use crate::rfi::{find_rfi, MaskedSource, RfiResult};
 use crate::sift::{sift, SiftConfig, SiftResult};
 use crate::zap::{add_birdies, find_beam_birdies, find_zaplist, Birdie, ZaplistQuery, ZaplistSource};
@@ -263,4 +264,14 @@ pub fn fold_best(
     fold_candidates(src, &requests, &FoldConfig::from_searching(searching), &|d, _| {
         progress.set(d)
     })
+}
+
+/// The `rate` stage: every fold rated ([`crate::rate`]), in parallel; one
+/// list of ratings per fold, in the folds' order.
+pub fn rate_folds(folds: &[FoldResult], searching: &Searching) -> Vec<Vec<Rating>> {
+    use rayon::prelude::*;
+    let cfg = RateConfig {
+        mains_hz: searching.mains_hz,
+    };
+    folds.par_iter().map(|f| rate_fold(f, &cfg)).collect()
 }
