@@ -78,6 +78,30 @@ fn check_beam_against_dir(store: &mut dyn ResultsStore, beam: &str, version: &st
         assert_eq!(row[5], Value::Int(c.impulsive as i64));
         assert_eq!(row[6], Value::Text(c.pfd_file.clone()));
     }
+    // Every rating, a null (a rating the fold did not allow) included.
+    let ratings = store
+        .query(
+            "SELECT cand_num, name, version, value FROM ratings WHERE header_id = ? ORDER BY cand_num, name",
+            &[Value::Int(id)],
+            &[Kind::Int, Kind::Text, Kind::Int, Kind::Real],
+        )
+        .unwrap();
+    let want: Vec<_> = r
+        .candidates
+        .iter()
+        .flat_map(|c| c.ratings.iter().map(move |rt| (c.cand_num, rt)))
+        .collect();
+    assert_eq!(ratings.len(), want.len());
+    assert!(want.iter().any(|(_, rt)| rt.value.is_none()));
+    for (row, (num, rt)) in ratings.iter().zip(&want) {
+        assert_eq!(row[0], Value::Int(*num as i64));
+        assert_eq!(row[1], Value::Text(rt.name.clone()));
+        assert_eq!(row[2], Value::Int(rt.version as i64));
+        match rt.value {
+            Some(v) => assert_eq!(row[3].as_real().unwrap().to_bits(), v.to_bits(), "{}", rt.name),
+            None => assert_eq!(row[3], Value::Null),
+        }
+    }
     // Every blob: its bytes are the file's, its sha256 column is the file's.
     let mut blobs = 0;
     for table in ["candidate_files", "diagnostics", "single_pulse_files"] {
@@ -436,6 +460,7 @@ fn a_beam_with_nothing_found_uploads_its_header_and_diagnostics() {
         assert_eq!(iterate(&mut u).uploaded, 1);
         let counts = all_counts(store.as_mut());
         let want = [
+            ("ratings", 0),
             ("candidate_files", 0),
             ("candidates", 0),
             ("diagnostics", 10),

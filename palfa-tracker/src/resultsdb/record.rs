@@ -270,7 +270,32 @@ impl BeamRecord {
 
         let mut cands = Vec::new();
         let mut cand_files = Vec::new();
+        let mut ratings = Vec::new();
         for c in &r.candidates {
+            for rt in &c.ratings {
+                let plain = !rt.name.is_empty()
+                    && rt.name.len() <= 64
+                    && rt.name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+                if !plain {
+                    return Err(RecordError::Refused(format!(
+                        "candidate {} has a rating named {:?} (names are 1-64 letters, digits and _)",
+                        c.cand_num,
+                        rt.name.chars().take(80).collect::<String>()
+                    )));
+                }
+                ratings.push(vec![
+                    ("cand_num", Kind::Int, Value::Int(c.cand_num.into())),
+                    ("name", Kind::Text, text(&rt.name)),
+                    ("version", Kind::Int, Value::Int(rt.version.into())),
+                    ("value", Kind::Real, rt.value.map_or(Value::Null, Value::Real)),
+                ]);
+            }
+            if let Some(dup) = duplicate(c.ratings.iter().map(|rt| rt.name.as_str())) {
+                return Err(RecordError::Refused(format!(
+                    "candidate {} has two ratings named {dup:?}",
+                    c.cand_num
+                )));
+            }
             cands.push(vec![
                 ("cand_num", Kind::Int, Value::Int(c.cand_num.into())),
                 ("period_s", Kind::Real, Value::Real(c.period_s)),
@@ -408,6 +433,11 @@ impl BeamRecord {
                 name: "candidate_files",
                 key: &["cand_num", "kind"],
                 rows: cand_files,
+            },
+            ChildTable {
+                name: "ratings",
+                key: &["cand_num", "name"],
+                rows: ratings,
             },
             ChildTable {
                 name: "diagnostics",

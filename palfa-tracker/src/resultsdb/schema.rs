@@ -7,7 +7,7 @@
 use super::{Dialect, Kind, ResultsStore, StoreError, Value};
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Column types of a dialect.
 struct Types {
@@ -196,6 +196,23 @@ fn migration(version: i64, d: Dialect) -> Vec<String> {
             ),
             "CREATE INDEX candidates_sigma ON candidates (prepfold_sigma)".to_string(),
         ],
+        // The fold ratings (`docs/ratings.md`): one row per candidate and rater.
+        2 => vec![
+            format!(
+                "CREATE TABLE ratings (
+                    id {id},
+                    header_id {int} NOT NULL REFERENCES headers (id),
+                    cand_num {int} NOT NULL,
+                    name {key} NOT NULL,
+                    version {int} NOT NULL,
+                    value {real},
+                    CONSTRAINT ratings_key UNIQUE (header_id, cand_num, name),
+                    CONSTRAINT ratings_cand FOREIGN KEY (header_id, cand_num)
+                        REFERENCES candidates (header_id, cand_num)
+                )"
+            ),
+            "CREATE INDEX ratings_name_value ON ratings (name, value)".to_string(),
+        ],
         _ => Vec::new(),
     }
 }
@@ -226,6 +243,11 @@ pub fn version(store: &mut dyn ResultsStore) -> Result<i64, StoreError> {
 /// found, version now). Does nothing to a database that is up to date; refuses
 /// one made by a newer palfa.
 pub fn create(store: &mut dyn ResultsStore) -> Result<(i64, i64), StoreError> {
+    migrate_to(store, SCHEMA_VERSION)
+}
+
+/// Applies the migrations missing up to `target`.
+fn migrate_to(store: &mut dyn ResultsStore, target: i64) -> Result<(i64, i64), StoreError> {
     let found = version(store)?;
     if found > SCHEMA_VERSION {
         return Err(StoreError::Schema(format!(
@@ -233,7 +255,7 @@ pub fn create(store: &mut dyn ResultsStore) -> Result<(i64, i64), StoreError> {
         )));
     }
     let d = store.dialect();
-    for v in (found + 1)..=SCHEMA_VERSION {
+    for v in (found + 1)..=target {
         store.begin()?;
         let r = (|| {
             if v == 1 {
@@ -257,7 +279,7 @@ pub fn create(store: &mut dyn ResultsStore) -> Result<(i64, i64), StoreError> {
             return Err(e);
         }
     }
-    Ok((found, SCHEMA_VERSION))
+    Ok((found, target.max(found)))
 }
 
 /// Fails unless the database has this build's schema version.
@@ -280,7 +302,8 @@ pub fn check(store: &mut dyn ResultsStore) -> Result<(), StoreError> {
 }
 
 /// The tables of the schema, children first (the order to empty them in).
-pub const TABLES: [&str; 6] = [
+pub const TABLES: [&str; 7] = [
+    "ratings",
     "candidate_files",
     "candidates",
     "diagnostics",
@@ -288,3 +311,37 @@ pub const TABLES: [&str; 6] = [
     "single_pulse_files",
     "headers",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resultsdb::SqliteStore;
+
+    #[test]
+    fn a_version_1_database_is_migrated_with_its_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open(&dir.path().join("r.db")).unwrap();
+        assert_eq!(migrate_to(&mut store, 1).unwrap(), (0, 1));
+        assert!(check(&mut store).is_err(), "version 1 is not current");
+        let row_counts = |s: &mut SqliteStore| -> Vec<i64> {
+            ["schema_version", "sqlite_master"]
+                .iter()
+                .map(|t| {
+                    s.query(&format!("SELECT COUNT(*) FROM {t}"), &[], &[Kind::Int])
+                        .unwrap()[0][0]
+                        .as_int()
+                        .unwrap()
+                })
+                .collect()
+        };
+        let before = row_counts(&mut store);
+        assert_eq!(create(&mut store).unwrap(), (1, SCHEMA_VERSION));
+        check(&mut store).unwrap();
+        let after = row_counts(&mut store);
+        assert_eq!(after[0], before[0] + 1, "one more migration recorded");
+        assert!(after[1] > before[1], "the ratings table and its index were made");
+        let n = store.query("SELECT COUNT(*) FROM ratings", &[], &[Kind::Int]).unwrap();
+        assert_eq!(n[0][0].as_int(), Some(0));
+        assert_eq!(create(&mut store).unwrap(), (SCHEMA_VERSION, SCHEMA_VERSION));
+    }
+}

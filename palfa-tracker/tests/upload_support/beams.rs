@@ -10,7 +10,7 @@
 use std::path::Path;
 
 use palfa_core::formats::presto::pfd::Pfd;
-use palfa_core::formats::results::{PeriodicityCandidate, SearchResults, SinglePulseGroup};
+use palfa_core::formats::results::{PeriodicityCandidate, Rating, SearchResults, SinglePulseGroup};
 
 fn crc32(data: &[u8]) -> u32 {
     let mut c = 0xffff_ffffu32;
@@ -157,7 +157,20 @@ pub fn write_results_sized(dir: &Path, beam: &str, seed: u64, width: u32) -> Sea
             plot_file: plot,
             pfd_file: pfd,
             bestprof_file: bp,
-            ratings: Vec::new(),
+            // Ratings as the rate stage writes them: a value with many
+            // digits, and one the fold did not allow (null).
+            ratings: vec![
+                Rating {
+                    name: "dm0_peak_ratio".into(),
+                    version: 1,
+                    value: Some(0.123_456_789_012_345 * f + s / 1000.0),
+                },
+                Rating {
+                    name: "good_subbands_fraction".into(),
+                    version: 1,
+                    value: (i != 2).then_some(0.75),
+                },
+            ],
         });
     }
     let d = &mut r.diagnostics;
