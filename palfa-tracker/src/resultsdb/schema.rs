@@ -320,7 +320,7 @@ mod tests {
     #[test]
     fn a_version_1_database_is_migrated_with_its_rows() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = SqliteStore::open(&dir.path().join("r.db")).unwrap();
+        let mut store = SqliteStore::open(dir.path().join("r.db")).unwrap();
         assert_eq!(migrate_to(&mut store, 1).unwrap(), (0, 1));
         assert!(check(&mut store).is_err(), "version 1 is not current");
         let row_counts = |s: &mut SqliteStore| -> Vec<i64> {
