@@ -242,8 +242,10 @@ class ResultsDB:
         min_sigma: Optional[float] = None,
         as_array: bool = False,
     ) -> Union[list[dict[str, Any]], np.recarray]:
-        """Candidates best first: ``beam``, ``obs_name``, ``cand_num``, ``period_s``,
-        ``dm``, ``prepfold_sigma``, ``presto_sigma``, ``version_num``."""
+        """Candidates best first (highest ``score``, then unrated ones by
+        ``prepfold_sigma``): ``beam``, ``obs_name``, ``cand_num``, ``period_s``,
+        ``dm``, ``prepfold_sigma``, ``presto_sigma``, ``version_num``, ``score``
+        (None if unrated; not in the record array)."""
     def num_headers(self) -> int: ...
     @property
     def schema_version(self) -> int: ...

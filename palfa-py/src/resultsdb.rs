@@ -100,11 +100,12 @@ impl ResultsDB {
         .map_err(errors::resultsdb)
     }
 
-    /// The candidates of highest `prepfold_sigma`, best first: at most
-    /// `limit`, only those of `beam` when given and at least `min_sigma`
-    /// when given. A list of dicts (`beam`, `obs_name`, `cand_num`,
-    /// `period_s`, `dm`, `prepfold_sigma`, `presto_sigma`, `version_num`), or
-    /// with `as_array` a numpy record array with the same fields.
+    /// The best candidates, best first (highest `score`, then unrated ones
+    /// by `prepfold_sigma`): at most `limit`, only those of `beam` when
+    /// given and at least `min_sigma` when given. A list of dicts (`beam`,
+    /// `obs_name`, `cand_num`, `period_s`, `dm`, `prepfold_sigma`,
+    /// `presto_sigma`, `version_num`, `score` (None if unrated)), or with
+    /// `as_array` a numpy record array of the same fields but `score`.
     #[pyo3(signature = (beam = None, *, limit = 1000, min_sigma = None, as_array = false))]
     fn candidates<'py>(
         &mut self,

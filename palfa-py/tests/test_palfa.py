@@ -356,7 +356,8 @@ def test_fold_is_significant_at_the_true_period(sim, tmp_path):
     for k, v in r.items():
         assert (v is None and from_file[k] is None) or abs(from_file[k] - v) <= 1e-6 * max(1.0, abs(v)), k
     names = [x["name"] for x in palfa.raters()]
-    assert names == list(r.keys()) and all(x["version"] >= 1 for x in palfa.raters())
+    assert names + ["score"] == list(r.keys()) and all(x["version"] >= 1 for x in palfa.raters())
+    assert 0.0 <= r["score"] <= 1.0 and r["score"] > off["ratings"]["score"], (r["score"], off["ratings"]["score"])
     with pytest.raises(palfa.FormatError):
         palfa.rate(tmp_path / "missing.pfd")
 

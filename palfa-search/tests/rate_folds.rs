@@ -84,7 +84,9 @@ fn the_ratings_tell_a_pulsar_from_rfi_bursts_and_noise() {
     for (f, r) in folds.iter().zip(&r) {
         eprintln!("{} sigma {:.1}", f.label, f.sigma());
         show(&f.label, r);
-        assert_eq!(r.len(), RATERS.len());
+        // Every rater, then the score.
+        assert_eq!(r.len(), RATERS.len() + 1);
+        assert_eq!(r.last().unwrap().name, "score");
     }
     let (psr, mains, pulses, noise) = (&r[0], &r[1], &r[2], &r[3]);
     // DM comparison: the pulsar vanishes at DM 0, the mains signal does not.
@@ -113,6 +115,12 @@ fn the_ratings_tell_a_pulsar_from_rfi_bursts_and_noise() {
     // Noise: nothing to fit.
     assert_eq!(value_of(noise, "multigauss_number"), Some(0.0), "{noise:?}");
     assert_eq!(value_of(noise, "good_subbands_fraction"), None);
+    // The score (the built-in model; these folds were not in its training):
+    // the pulsar well above the threshold of 0.5, the others well below it.
+    assert!(v(psr, "score") > 0.8, "{psr:?}");
+    for other in [mains, pulses, noise] {
+        assert!(v(other, "score") < 0.3, "{other:?}");
+    }
 }
 
 #[test]
@@ -134,6 +142,8 @@ fn prestos_folds_of_real_pulsars_rate_as_pulsars() {
         assert!(v(&r, "good_subints_fraction") > 0.6, "{name}");
         assert!(v(&r, "subints_snr_scatter") < 2.0, "{name}");
         assert!(v(&r, "mains_closeness") < 0.5, "{name}");
+        // Above the threshold docs/ratings.md gives.
+        assert!(v(&r, "score") > 0.5, "{name}");
         // One subband: no DM comparison, no subbands.
         assert_eq!(value_of(&r, "dm0_peak_ratio"), None);
         assert_eq!(value_of(&r, "good_subbands_fraction"), None);

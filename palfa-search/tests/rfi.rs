@@ -63,6 +63,7 @@ fn rfi_params() -> SimParams {
                 impulse(17.2, 1.0, 6.0),
                 impulse(25.9, 5.0, 2.0),
             ],
+            narrowband: Vec::new(),
         },
         ..base_params(30.0, 11)
     }

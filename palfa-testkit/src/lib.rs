@@ -75,19 +75,6 @@ pub fn service(var: &str, name: &str, script: &str) -> bool {
     false
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn a_service_is_there_only_when_its_variable_is_1() {
-        std::env::set_var("PALFA_TESTKIT_PROBE", "1");
-        assert!(super::service("PALFA_TESTKIT_PROBE", "a probe", "none.sh"));
-        if !super::in_ci() {
-            std::env::set_var("PALFA_TESTKIT_PROBE", "0");
-            assert!(!super::service("PALFA_TESTKIT_PROBE", "a probe", "none.sh"));
-        }
-    }
-}
-
 /// The ODBC connection string `conn` with its `Database=` set to `name`
 /// (for a test's own database on the shared test server).
 ///
@@ -106,4 +93,17 @@ pub fn odbc_database(conn: &str, name: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join(";")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_service_is_there_only_when_its_variable_is_1() {
+        std::env::set_var("PALFA_TESTKIT_PROBE", "1");
+        assert!(super::service("PALFA_TESTKIT_PROBE", "a probe", "none.sh"));
+        if !super::in_ci() {
+            std::env::set_var("PALFA_TESTKIT_PROBE", "0");
+            assert!(!super::service("PALFA_TESTKIT_PROBE", "a probe", "none.sh"));
+        }
+    }
 }

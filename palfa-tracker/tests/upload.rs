@@ -190,10 +190,18 @@ fn uploads_every_beam_once_and_reads_back_every_field() {
         assert_eq!(all_counts(store.as_mut()), counts);
         assert!(notes.events().is_empty(), "{:?}", notes.events());
         // The best candidates of the survey.
+        // Best first by score (candidate 3 of every beam, then a candidate 1),
+        // though candidate 1 has the higher sigma; unscored ones come last, by sigma.
         let best = resultsdb::query::best_candidates(store.as_mut(), 4, None).unwrap();
         assert_eq!(best.len(), 4);
-        assert!(best.windows(2).all(|w| w[0].prepfold_sigma >= w[1].prepfold_sigma));
-        assert!(best.iter().all(|c| c.cand_num == 1 || c.cand_num == 2));
+        let nums: Vec<i64> = best.iter().map(|c| c.cand_num).collect();
+        assert_eq!(nums, [3, 3, 3, 1], "{best:?}");
+        assert!(best.windows(2).all(|w| w[0].score >= w[1].score));
+        let all = resultsdb::query::best_candidates(store.as_mut(), 100, None).unwrap();
+        let unscored: Vec<_> = all.iter().filter(|c| c.score.is_none()).collect();
+        assert_eq!(unscored.len(), 3);
+        assert!(all[all.len() - 3..].iter().all(|c| c.score.is_none()));
+        assert!(unscored.windows(2).all(|w| w[0].prepfold_sigma >= w[1].prepfold_sigma));
 
         // Put the jobs back to processed (as if another version were to be
         // uploaded) for the next backend.

@@ -395,8 +395,8 @@ fn report(cfg: &Config, truths: &[Truth], top: usize) -> anyhow::Result<bool> {
         let rows: Vec<&CandidateSummary> = all.iter().filter(|c| c.obs_name == r.header.obs_name).collect();
         println!("\n   beam {}  ({} in the database)", r.header.obs_name, rows.len());
         println!(
-            "     {:>4} {:>14} {:>9} {:>8} {:>8}  ",
-            "rank", "P [ms]", "DM", "fold σ", "accel σ"
+            "     {:>4} {:>6} {:>14} {:>9} {:>8} {:>8}  ",
+            "cand", "score", "P [ms]", "DM", "fold σ", "accel σ"
         );
         for c in rows.iter().take(top) {
             let mark = recovered
@@ -404,8 +404,9 @@ fn report(cfg: &Config, truths: &[Truth], top: usize) -> anyhow::Result<bool> {
                 .find(|x| x.candidate == Some(c.cand_num as u32))
                 .map(|x| format!("<- injected {}", x.injected))
                 .unwrap_or_default();
+            let score = c.score.map_or("-".to_string(), |v| format!("{v:.3}"));
             println!(
-                "     {:>4} {:>14.6} {:>9.2} {:>8.1} {:>8.1}  {mark}",
+                "     {:>4} {score:>6} {:>14.6} {:>9.2} {:>8.1} {:>8.1}  {mark}",
                 c.cand_num,
                 c.period_s * 1e3,
                 c.dm,

@@ -61,12 +61,13 @@ pub fn run(cli: &Cli, cmd: &ResultsDbCommand) -> anyhow::Result<ExitCode> {
                 println!("no candidates in {where_}");
             } else {
                 println!(
-                    "{:>8} {:>14} {:>10} {:>8}  {:<40} {:>4}",
-                    "sigma", "period [ms]", "DM", "presto", "beam", "cand"
+                    "{:>6} {:>8} {:>14} {:>10} {:>8}  {:<40} {:>4}",
+                    "score", "sigma", "period [ms]", "DM", "presto", "beam", "cand"
                 );
                 for c in &best {
+                    let score = c.score.map_or("-".to_string(), |v| format!("{v:.3}"));
                     println!(
-                        "{:>8.2} {:>14.6} {:>10.2} {:>8.2}  {:<40} {:>4}",
+                        "{score:>6} {:>8.2} {:>14.6} {:>10.2} {:>8.2}  {:<40} {:>4}",
                         c.prepfold_sigma,
                         c.period_s * 1e3,
                         c.dm,

@@ -35,7 +35,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-pub use params::{ImpulseSpec, PulsarSpec, RfiSpec, SimFormat, SimParams, SinglePulseSpec};
+pub use params::{ImpulseSpec, NarrowbandSpec, PulsarSpec, RfiSpec, SimFormat, SimParams, SinglePulseSpec};
 pub use presets::Preset;
 pub use truth::{PulsarTruth, RfiTruth, SinglePulseTruth, Truth};
 

@@ -65,6 +65,23 @@ pub struct ImpulseSpec {
     pub amplitude: f64,
 }
 
+/// A periodic, undispersed signal in a few channels only (a radar, a
+/// switching power supply near the telescope).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NarrowbandSpec {
+    /// Its frequency \[Hz\].
+    pub freq_hz: f64,
+    /// Peak amplitude \[σ of a channel\].
+    pub amplitude: f64,
+    /// Harmonics (1 = a pure sinusoid).
+    pub harmonics: u32,
+    /// The channels it is in, lowest frequency = 0: `first ..= last`.
+    pub first_channel: usize,
+    /// See `first_channel`.
+    pub last_channel: usize,
+}
+
 /// Radio-frequency interference to inject.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
@@ -81,6 +98,8 @@ pub struct RfiSpec {
     pub bad_channel_noise: f64,
     /// Broadband bursts.
     pub impulses: Vec<ImpulseSpec>,
+    /// Narrowband periodic signals.
+    pub narrowband: Vec<NarrowbandSpec>,
 }
 
 /// All parameters of a synthetic beam.
@@ -241,6 +260,22 @@ impl SimParams {
         }
         if let Some(&c) = self.rfi.bad_channels.iter().find(|&&c| c >= self.nchans) {
             return err(format!("bad channel {c} is beyond nchans = {}", self.nchans));
+        }
+        for (i, nb) in self.rfi.narrowband.iter().enumerate() {
+            if !(nb.freq_hz.is_finite() && nb.freq_hz >= 0.0 && nb.amplitude.is_finite()) {
+                return err(format!(
+                    "narrowband RFI {i}: frequency must be ≥ 0 and amplitude finite"
+                ));
+            }
+            if nb.first_channel > nb.last_channel || nb.last_channel >= self.nchans {
+                return err(format!(
+                    "narrowband RFI {i}: channels {}..={} are not within 0..{}",
+                    nb.first_channel, nb.last_channel, self.nchans
+                ));
+            }
+            if nb.harmonics > 1000 {
+                return err(format!("narrowband RFI {i}: at most 1000 harmonics"));
+            }
         }
         Ok(())
     }

@@ -95,6 +95,7 @@ impl Preset {
                     impulse(31.0, 0.001, 8.0),
                     impulse(52.2, 0.005, 3.0),
                 ],
+                narrowband: Vec::new(),
             },
             ..SimParams::default()
         }

@@ -35,6 +35,8 @@ pub(crate) struct Model {
     pub bad_noise: f64,
     /// Impulses as sample ranges `[start, end)` with amplitude in σ.
     pub impulses: Vec<(u64, u64, f64)>,
+    /// Narrowband periodic signals.
+    pub narrowband: Vec<crate::simulate::NarrowbandSpec>,
 }
 
 /// A pulsar, precomputed per channel.
@@ -140,6 +142,7 @@ impl Model {
             bad,
             bad_noise: p.rfi.bad_channel_noise,
             impulses,
+            narrowband: p.rfi.narrowband.clone(),
         }
     }
 
@@ -181,6 +184,18 @@ impl Model {
         for p in &self.pulses {
             let (t, w, a) = p.chan[c];
             add_gaussian(&mut sig, start, self.tsamp, t, w, a);
+        }
+        for nb in &self.narrowband {
+            if (nb.first_channel..=nb.last_channel).contains(&c) && nb.freq_hz > 0.0 {
+                let h = nb.harmonics.max(1);
+                for (i, v) in sig.iter_mut().enumerate() {
+                    let t = (start + i as u64) as f64 * self.tsamp;
+                    let w: f64 = (1..=h)
+                        .map(|k| (std::f64::consts::TAU * k as f64 * nb.freq_hz * t).cos())
+                        .sum();
+                    *v += nb.amplitude * w / h as f64;
+                }
+            }
         }
         for (o, g) in out.iter_mut().zip(&sig) {
             let z: f64 = StandardNormal.sample(&mut rng);

@@ -32,6 +32,7 @@ fn small() -> SimParams {
                 width_s: 0.001,
                 amplitude: 3.0,
             }],
+            narrowband: Vec::new(),
         },
         ..SimParams::default()
     }
@@ -118,4 +119,56 @@ fn single_pulse_is_where_the_truth_says() {
         "peak {peak} vs {}",
         t.single_pulses[0].sample
     );
+}
+
+#[test]
+fn narrowband_rfi_is_in_its_channels_only() {
+    // A 3-σ sinusoid at 37 Hz in channels 5..=7 (lowest = 0): there, each
+    // channel correlates with the sinusoid; elsewhere it does not.
+    let dir = tempfile::tempdir().unwrap();
+    let (nchans, n) = (16, 16384);
+    let p = SimParams {
+        nchans,
+        nsamples: n as u64,
+        nbits: 32,
+        rfi: RfiSpec {
+            narrowband: vec![NarrowbandSpec {
+                freq_hz: 37.0,
+                amplitude: 3.0,
+                harmonics: 1,
+                first_channel: 5,
+                last_channel: 7,
+            }],
+            ..RfiSpec::default()
+        },
+        ..SimParams::default()
+    };
+    let path = dir.path().join("nb.fil");
+    simulate(&p, &path, &|_, _| {}).unwrap();
+    let mut beam = open_beam(&[&path]).unwrap();
+    let data = read_range(beam.as_mut(), 0, n).unwrap();
+    for c in 0..nchans {
+        let x: Vec<f64> = (0..n).map(|i| data[i * nchans + c] as f64).collect();
+        let mean = x.iter().sum::<f64>() / n as f64;
+        let sd = (x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n as f64).sqrt();
+        // Normalised correlation with the sinusoid (√2·cos has unit power).
+        let corr = x
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let t = i as f64 * p.tsamp_s;
+                (v - mean) / sd * (std::f64::consts::TAU * 37.0 * t).cos() * std::f64::consts::SQRT_2
+            })
+            .sum::<f64>()
+            / n as f64;
+        // 3-σ peak on unit noise: power 4.5 of 5.5, correlation √(4.5/5.5) ≈ 0.9.
+        if (5..=7).contains(&c) {
+            assert!(corr > 0.8, "channel {c}: {corr}");
+        } else {
+            assert!(corr.abs() < 0.05, "channel {c}: {corr}");
+        }
+    }
+    let mut bad = p.clone();
+    bad.rfi.narrowband[0].last_channel = nchans;
+    assert!(bad.validate().is_err());
 }

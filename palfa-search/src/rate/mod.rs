@@ -16,6 +16,8 @@
 
 mod gauss;
 mod raters;
+pub mod score;
+pub mod train;
 mod views;
 
 use palfa_core::formats::presto::Pfd;
@@ -54,15 +56,22 @@ pub struct RaterInfo {
 }
 
 /// Rates a fold read from a `.pfd` (palfa's or PRESTO's): one [`Rating`]
-/// per rater of [`RATERS`], in that order.
+/// per rater of [`RATERS`], in that order, then the `score` of the built-in
+/// model ([`score::builtin_model`]).
 pub fn rate_pfd(pfd: &Pfd, cfg: &RateConfig) -> Vec<Rating> {
-    raters::rate(pfd, &FoldViews::new(pfd), cfg)
+    with_score(raters::rate(pfd, &FoldViews::new(pfd), cfg), &FoldViews::new(pfd))
 }
 
-/// Rates a fold just made (its summary is reused).
+/// Rates a fold just made (its summary is reused), as [`rate_pfd`].
 pub fn rate_fold(fold: &FoldResult, cfg: &RateConfig) -> Vec<Rating> {
     let views = FoldViews::with_summary(&fold.pfd, fold.summary.clone());
-    raters::rate(&fold.pfd, &views, cfg)
+    with_score(raters::rate(&fold.pfd, &views, cfg), &views)
+}
+
+fn with_score(mut ratings: Vec<Rating>, views: &FoldViews) -> Vec<Rating> {
+    let s = score::score_rating(&ratings, views.summary.sigma, score::builtin_model());
+    ratings.push(s);
+    ratings
 }
 
 /// The value of rating `name` in `ratings`.

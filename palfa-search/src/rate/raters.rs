@@ -211,30 +211,27 @@ fn width_floor(pfd: &Pfd, v: &FoldViews, fit: &GaussFit) -> Option<f64> {
     Some(w_min / fwhm)
 }
 
-/// The on-pulse bins: each component's phase ± k·FWHM/2 (k = 4 below
-/// FWHM 0.1, 2 below 0.2, else 1.5; at most ±0.25 turn), merged.
+/// The on-pulse bins: where the multi-Gaussian model rises above a tenth of
+/// its peak over the offset, at most half the bins (the highest of the
+/// model): a window covering every bin would hold no S/N at all, since each
+/// row is measured from its own mean.
 fn on_pulse(fit: &GaussFit, n: usize) -> Option<Vec<bool>> {
     if fit.components.is_empty() {
         return None;
     }
-    let mut on = vec![false; n];
-    for c in &fit.components {
-        let k = if c.fwhm < 0.1 {
-            4.0
-        } else if c.fwhm < 0.2 {
-            2.0
-        } else {
-            1.5
-        };
-        let half = (k * c.fwhm / 2.0).min(0.25);
-        for (i, o) in on.iter_mut().enumerate() {
-            let d = i as f64 / n as f64 - c.phase;
-            if (d - d.round()).abs() <= half {
-                *o = true;
-            }
-        }
+    let excess: Vec<f64> = fit.model(n).iter().map(|m| m - fit.offset).collect();
+    let peak = excess.iter().copied().fold(0.0, f64::max);
+    if peak <= 0.0 {
+        return None;
     }
-    on.iter().any(|&o| o).then_some(on)
+    let mut order: Vec<usize> = (0..n).filter(|&i| excess[i] >= 0.1 * peak).collect();
+    order.sort_by(|&a, &b| excess[b].total_cmp(&excess[a]));
+    order.truncate((n / 2).max(1));
+    let mut on = vec![false; n];
+    for i in order {
+        on[i] = true;
+    }
+    Some(on)
 }
 
 /// The fraction of rows whose on-pulse S/N reaches half their share of the

@@ -23,10 +23,13 @@ pub struct CandidateSummary {
     pub presto_sigma: f64,
     /// The version that produced it.
     pub version_num: String,
+    /// Its score (the `score` rating, `docs/ratings.md`), if it was rated.
+    pub score: Option<f64>,
 }
 
-/// The `limit` candidates of highest `prepfold_sigma` (at least `min_sigma`
-/// when given), best first.
+/// The `limit` candidates (of `prepfold_sigma` at least `min_sigma` when
+/// given), best first: highest score first, then those without a score
+/// (uploaded before palfa rated folds), each by `prepfold_sigma`.
 pub fn best_candidates(
     store: &mut dyn ResultsStore,
     limit: usize,
@@ -38,9 +41,12 @@ pub fn best_candidates(
         _ => (String::new(), format!(" LIMIT {limit}")),
     };
     let sql = format!(
-        "SELECT {top}h.beam, h.obs_name, c.cand_num, c.period_s, c.dm, c.prepfold_sigma, c.presto_sigma, h.version_num \
-         FROM candidates c JOIN headers h ON h.id = c.header_id WHERE c.prepfold_sigma >= ? \
-         ORDER BY c.prepfold_sigma DESC, h.beam, c.cand_num{tail}"
+        "SELECT {top}h.beam, h.obs_name, c.cand_num, c.period_s, c.dm, c.prepfold_sigma, c.presto_sigma, h.version_num, \
+         s.value FROM candidates c JOIN headers h ON h.id = c.header_id \
+         LEFT JOIN ratings s ON s.header_id = c.header_id AND s.cand_num = c.cand_num AND s.name = 'score' \
+         WHERE c.prepfold_sigma >= ? \
+         ORDER BY CASE WHEN s.value IS NULL THEN 1 ELSE 0 END, s.value DESC, c.prepfold_sigma DESC, h.beam, \
+         c.cand_num{tail}"
     );
     let rows = store.query(
         &sql,
@@ -54,6 +60,7 @@ pub fn best_candidates(
             Kind::Real,
             Kind::Real,
             Kind::Text,
+            Kind::Real,
         ],
     )?;
     Ok(rows
@@ -67,6 +74,7 @@ pub fn best_candidates(
             prepfold_sigma: r[5].as_real().unwrap_or(f64::NAN),
             presto_sigma: r[6].as_real().unwrap_or(f64::NAN),
             version_num: r[7].as_text().unwrap_or_default().to_string(),
+            score: r[8].as_real(),
         })
         .collect())
 }

@@ -170,6 +170,17 @@ pub fn write_results_sized(dir: &Path, beam: &str, seed: u64, width: u32) -> Sea
                     version: 1,
                     value: (i != 2).then_some(0.75),
                 },
+                // The score ranks candidate 3 first, then 1; 2 has none
+                // (ranked after every scored one, by sigma).
+                Rating {
+                    name: "score".into(),
+                    version: 1,
+                    value: match i {
+                        3 => Some(0.9 + s / 100.0),
+                        1 => Some(0.6),
+                        _ => None,
+                    },
+                },
             ],
         });
     }
