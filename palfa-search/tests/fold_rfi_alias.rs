@@ -317,7 +317,13 @@ fn noise_fold_distribution() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(5);
-    let mut sig: Vec<f64> = noise_fold_sigmas(nb, 20).iter().map(|s| s.0).collect();
+    let all = noise_fold_sigmas(nb, 20);
+    for (i, (s, dm, p, z)) in all.iter().enumerate() {
+        if *s >= 6.0 {
+            eprintln!("beam {}: {s:.2}σ  DM {dm:.1}  P {p:.9} s  z {z:.3}", i / 20);
+        }
+    }
+    let mut sig: Vec<f64> = all.iter().map(|s| s.0).collect();
     sig.sort_by(f64::total_cmp);
     let q = |x: f64| sig[((sig.len() - 1) as f64 * x).round() as usize];
     eprintln!(
@@ -335,4 +341,32 @@ fn noise_fold_distribution() {
     }
     let n = sig.iter().filter(|&&s| s >= 12.0).count();
     eprintln!("≥ 12: {n}");
+}
+
+/// One fold of a beam described by the environment (for the numbers in
+/// `docs/folding.md`): `SEED`, `LEVEL` (bandpass scale, 0 for zero-mean data),
+/// `RFI` (0: none), `P` \[s\], `Z`, `DM`, `NSUB`, `CLIP` \[σ\].
+#[test]
+#[ignore]
+fn probe() {
+    let env = |k: &str, d: f64| std::env::var(k).ok().and_then(|s| s.parse().ok()).unwrap_or(d);
+    let mut beam = SynthBeam::new(env("SEED", 21.0) as u64, env("LEVEL", 1.0) as f32);
+    if env("RFI", 1.0) > 0.0 {
+        beam = beam.with_rfi();
+    }
+    let req = request("probe", env("P", 0.051893), env("Z", 17.0), env("DM", 4142.4));
+    let cfg = FoldConfig {
+        min_sigma: 0.0,
+        nsub: env("NSUB", 96.0) as usize,
+        clip_sigma: env("CLIP", 6.0),
+        ..FoldConfig::default()
+    };
+    let f = &fold_candidates(&mut beam, &[req], &cfg, &|_, _| {}).unwrap()[0];
+    eprintln!(
+        "sigma {:.2} reduced chi2 {:.2} P {:.7} s DM {:.1}",
+        f.sigma(),
+        f.redchi2(),
+        f.period_s(),
+        f.dm()
+    );
 }
