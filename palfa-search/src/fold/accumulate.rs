@@ -166,8 +166,8 @@ pub(crate) struct GroupFold {
     xt: Vec<f32>,
     local: Vec<f32>,
     /// Per subband: the sum of every sample formed so far, and their count
-    /// (the same for every subband): the level taken out before the
-    /// accelerated-pulsar rotation (see [`GroupFold::fold`]).
+    /// (the same for every subband), for the level taken out of folds with
+    /// ḟ ≠ 0 (see `take_levels`).
     level_sum: Vec<f64>,
     level_n: f64,
     /// Scratch: each subband's level for the stretch, and the stretch's
@@ -303,8 +303,8 @@ impl GroupFold {
                 for (pp, &e) in self.exposure.iter().enumerate() {
                     let per_bin = e / nbins as f64;
                     if per_bin != 0.0 {
-                        let part = &mut self.cube[(p0 + pp) * nbins * g..(p0 + pp + 1) * nbins * g];
-                        for row in part.chunks_exact_mut(g) {
+                        let rows = &mut self.cube[(p0 + pp) * nbins * g..(p0 + pp + 1) * nbins * g];
+                        for row in rows.chunks_exact_mut(g) {
                             for (c, &l) in row.iter_mut().zip(&self.level) {
                                 *c += l * per_bin;
                             }
@@ -328,10 +328,10 @@ impl GroupFold {
     /// * each subband's stretch is rotated by its accelerated-pulsar correction
     ///   in whole bins; a stretch covers only part of a turn, so where the
     ///   rotation steps by a bin, one bin of that turn is covered twice or not
-    ///   at all (34σ from pure noise at DM 4142, P 51.9 ms, z = 17);
+    ///   at all (36σ from pure noise at DM 4142.4, P 51.9 ms, z 17);
     /// * the spin changes within a turn, so its first bins hold a fraction
-    ///   ḟ/f² more samples than its last (1 % at P 1.7 s, z = 17: 22σ), as in
-    ///   prepfold.
+    ///   ḟ/f² more samples than its last, as in prepfold (1 % at P 1.7 s,
+    ///   z 16.7: 22σ from noise at DM 5648 with the rotation alone fixed).
     ///
     /// So the level is taken out before folding and put back spread evenly over
     /// the bins of each part. The level is the mean of every sample of the subband
@@ -451,10 +451,10 @@ mod tests {
         assert!((g.profile(&p, 0, 0).0[0] / (turns0 * 7.3 / 5.0) - 1.0).abs() < 1e-5);
     }
 
-    /// Constant data folded with ḟ ≠ 0 at a DM whose subband delays make the
-    /// accelerated-pulsar rotation step many times stay flat (the rotation used
-    /// to add the data's level to one bin at each step, a dip or spike far
-    /// above the noise, and the spin-up within a turn to make a ramp).
+    /// Constant data stay flat when folded with ḟ ≠ 0 at a DM where the
+    /// accelerated-pulsar rotation of the subbands steps many times (each step
+    /// used to add the level to one bin or take it from one, and the spin-up
+    /// within a turn made a ramp).
     #[test]
     fn constant_data_stay_flat_under_the_accelerated_rotation() {
         let nsamples = 200_000u64;
