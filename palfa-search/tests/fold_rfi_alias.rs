@@ -49,6 +49,8 @@ struct SynthBeam {
     /// Pulsars, with their per-channel delays \[s\].
     pulsars: Vec<(Pulsar, Vec<f64>)>,
     normal: Vec<f32>,
+    /// Slow gain variation: relative amplitude of a 40-s sinusoid of the level.
+    drift: f32,
     /// A Gaussian pulse of FWHM 5 % of the period, peak 1, at phase 0.5, in 4096 bins.
     pulse: Vec<f32>,
     seed: u64,
@@ -82,6 +84,7 @@ impl SynthBeam {
             rfi_noise: vec![0.0; NCHANS],
             bursts: Vec::new(),
             pulsars: Vec::new(),
+            drift: 0.0,
             normal: (0..1 << 16).map(|_| StandardNormal.sample(&mut rng)).collect(),
             pulse: (0..PULSE_BINS)
                 .map(|i| {
@@ -130,13 +133,14 @@ impl SynthBeam {
                 .filter(|b| t >= b.0 && t < b.0 + b.1)
                 .map(|b| b.2)
                 .sum();
+            let gain = 1.0 + self.drift * (std::f64::consts::TAU * t as f64 * TSAMP_S / 40.0).sin() as f32;
             for (c, o) in spec.iter_mut().enumerate() {
                 let h = hash(self.seed ^ (t * NCHANS as u64 + c as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
                 let mut z = self.normal[(h & 0xffff) as usize] + burst;
                 if self.rfi_noise[c] > 0.0 {
                     z += self.rfi_noise[c] * self.normal[((h >> 16) & 0xffff) as usize];
                 }
-                *o = self.mean[c] + self.sigma[c] * z;
+                *o = gain * self.mean[c] + self.sigma[c] * z;
             }
         }
         // Pulsars channel by channel, only the samples within ±0.07 turn of
@@ -345,7 +349,8 @@ fn noise_fold_distribution() {
 
 /// One fold of a beam described by the environment (for the numbers in
 /// `docs/folding.md`): `SEED`, `LEVEL` (bandpass scale, 0 for zero-mean data),
-/// `RFI` (0: none), `P` \[s\], `Z`, `DM`, `NSUB`, `CLIP` \[σ\].
+/// `RFI` (0: none), `DRIFT` (relative amplitude of a 40-s gain variation),
+/// `P` \[s\], `Z`, `DM`, `NSUB`, `CLIP` \[σ\].
 #[test]
 #[ignore]
 fn probe() {
@@ -354,6 +359,7 @@ fn probe() {
     if env("RFI", 1.0) > 0.0 {
         beam = beam.with_rfi();
     }
+    beam.drift = env("DRIFT", 0.0) as f32;
     let req = request("probe", env("P", 0.051893), env("Z", 17.0), env("DM", 4142.4));
     let cfg = FoldConfig {
         min_sigma: 0.0,
