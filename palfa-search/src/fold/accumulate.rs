@@ -174,6 +174,8 @@ pub(crate) struct GroupFold {
     /// summed weights per part `[part − first]`.
     level: Vec<f64>,
     exposure: Vec<f64>,
+    /// Scratch: each subband's rotation \[bins\] for the stretch.
+    rots: Vec<usize>,
 }
 
 /// Channel-major data: channel `c`'s samples `w0 ..` at `data[c·stride ..]`.
@@ -198,6 +200,7 @@ impl GroupFold {
             level_n: 0.0,
             level: vec![0.0; n],
             exposure: Vec::new(),
+            rots: Vec::new(),
         }
     }
 
@@ -222,7 +225,10 @@ impl GroupFold {
         while seg_start < b {
             // Statistics are kept per sub-integration: split at part boundaries.
             let part = ((seg_start / plan.part_len) as usize).min(npart - 1);
-            let seg_end = b.min((part as u64 + 1) * plan.part_len);
+            let mut seg_end = b.min((part as u64 + 1) * plan.part_len);
+            if plan.fdot != 0.0 {
+                seg_end = self.rotate_by_turns(plan, seg_start, seg_end);
+            }
             let len = (seg_end - seg_start) as usize;
             let off = (seg_start - win.w0) as usize;
             let first_piece = (seg_start - table.start) as usize;
@@ -268,22 +274,15 @@ impl GroupFold {
                 }
             }
             // Into the cube, each subband rotated by its accelerated-pulsar
-            // correction (whole bins, at the middle of the stretch).
-            let t_mid = (seg_start as f64 + 0.5 * len as f64) * plan.dt;
-            let rots: Vec<usize> = (self.sub_lo..self.sub_hi)
-                .map(|s| {
-                    if plan.fdot == 0.0 {
-                        0
-                    } else {
-                        let corr = plan.subband_phase_correction(s, t_mid) * nbins as f64;
-                        (corr.round() as i64).rem_euclid(nbins as i64) as usize
-                    }
-                })
-                .collect();
+            // correction (whole bins, the same for every turn of the stretch).
+            if plan.fdot == 0.0 {
+                self.rots.clear();
+                self.rots.resize(g, 0);
+            }
             for pp in 0..=(p1 - p0) {
                 for bin in 0..nbins {
                     let src = &self.local[(pp * nbins + bin) * g..(pp * nbins + bin + 1) * g];
-                    for (k, (&v, &rot)) in src.iter().zip(&rots).enumerate() {
+                    for (k, (&v, &rot)) in src.iter().zip(&self.rots).enumerate() {
                         let mut bb = bin + rot;
                         if bb >= nbins {
                             bb -= nbins;
@@ -314,6 +313,37 @@ impl GroupFold {
             }
             seg_start = seg_end;
         }
+    }
+
+    /// Sets `rots` to each subband's accelerated-pulsar rotation for the
+    /// turns from the one `seg_start` is in, and returns where the stretch
+    /// must end (at most `seg_end`) for every turn in it to share them.
+    ///
+    /// The rotation is set per turn (at the middle of the turn), not per
+    /// stretch: a stretch holds only part of a turn, so a rotation that
+    /// changed between two stretches of one turn would cover one bin of it
+    /// twice or not at all, and anything steady in the data — its level, a
+    /// slow gain change — would show there. Where a subband's rotation changes
+    /// between the turns of a stretch, the stretch is cut at the first sample
+    /// that starts in the new turn (the sample that straddles the boundary
+    /// goes with the old turn).
+    fn rotate_by_turns(&mut self, plan: &FoldPlan, seg_start: u64, seg_end: u64) -> u64 {
+        let subs = self.sub_lo..self.sub_hi;
+        let turn_of = |s: u64| plan.phase_at_sample(s as f64).floor() as i64;
+        let (m0, m1) = (turn_of(seg_start), turn_of(seg_end));
+        self.rots.clear();
+        self.rots.extend(subs.clone().map(|s| plan.turn_rotation(s, m0)));
+        let same = |m: i64, rots: &[usize]| subs.clone().zip(rots).all(|(s, &r)| plan.turn_rotation(s, m) == r);
+        if same(m1, &self.rots) {
+            return seg_end;
+        }
+        let mut m = m0 + 1;
+        while m < m1 && same(m, &self.rots) {
+            m += 1;
+        }
+        // The first sample that starts at or after turn m.
+        let split = (plan.time_at_phase(m as f64) / plan.dt).ceil() as u64;
+        split.clamp(seg_start + 1, seg_end)
     }
 
     /// Sets `level` to the level subtracted from each subband of the stretch
@@ -493,6 +523,39 @@ mod tests {
                 assert!(worst < 1e-6, "part {part}, subband {sub}: {worst:e} off flat");
             }
         }
+    }
+
+    /// Every sample is rotated by the rotation of the turn it starts in:
+    /// stretches are cut where a subband's rotation changes between turns.
+    #[test]
+    fn rotations_change_only_between_turns() {
+        let nsamples = 200_000u64;
+        let h = crate::fold::plan::tests_support::header(16, nsamples);
+        let (period, t) = (0.05, nsamples as f64 * 1e-4);
+        let f = 1.0 / period;
+        let fdot = 50.0 / (t * t);
+        let req = FoldRequest::new("t", period, -fdot / (f * f), 2000.0, 0.0);
+        let p = FoldPlan::new(&req, &h, 4).unwrap();
+        let mut g = GroupFold::new(&p, 0, p.nsub);
+        let mut cuts = 0;
+        for a in (0..p.n_fold).step_by(128) {
+            let b = (a + 128).min(p.n_fold);
+            let mut s0 = a;
+            while s0 < b {
+                let s1 = g.rotate_by_turns(&p, s0, b);
+                assert!(s1 > s0);
+                cuts += usize::from(s1 < b);
+                for s in s0..s1 {
+                    let turn = p.phase_at_sample(s as f64).floor() as i64;
+                    for sub in 0..p.nsub {
+                        assert_eq!(g.rots[sub], p.turn_rotation(sub, turn), "sample {s}, subband {sub}");
+                    }
+                }
+                s0 = s1;
+            }
+        }
+        // Subband 0's rotation alone steps ~25 times.
+        assert!(cuts > 20, "{cuts} cuts");
     }
 
     #[test]
