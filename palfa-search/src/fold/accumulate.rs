@@ -355,13 +355,14 @@ impl GroupFold {
     /// in the profile far above the noise (`docs/folding.md`, "Folds of nothing
     /// at high DM"):
     ///
-    /// * each subband's stretch is rotated by its accelerated-pulsar correction
-    ///   in whole bins; a stretch covers only part of a turn, so where the
-    ///   rotation steps by a bin, one bin of that turn is covered twice or not
-    ///   at all (36σ from pure noise at DM 4142.4, P 51.9 ms, z 17);
     /// * the spin changes within a turn, so its first bins hold a fraction
     ///   ḟ/f² more samples than its last, as in prepfold (1 % at P 1.7 s,
-    ///   z 16.7: 22σ from noise at DM 5648 with the rotation alone fixed).
+    ///   z 16.7: 22σ from noise at DM 5648);
+    /// * where a subband's accelerated-pulsar rotation steps, the sample
+    ///   straddling the two turns goes wholly with the old rotation (see
+    ///   `rotate_by_turns`; when the rotation was set per stretch, a whole bin
+    ///   of the turn was covered twice or not at all there: 36σ from noise at
+    ///   DM 4142.4, P 51.9 ms, z 17).
     ///
     /// So the level is taken out before folding and put back spread evenly over
     /// the bins of each part. The level is the mean of every sample of the subband
