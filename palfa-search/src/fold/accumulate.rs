@@ -165,6 +165,17 @@ pub(crate) struct GroupFold {
     subs: Vec<f32>,
     xt: Vec<f32>,
     local: Vec<f32>,
+    /// Per subband: the sum of every sample formed so far, and their count
+    /// (the same for every subband), for the level taken out of folds with
+    /// ḟ ≠ 0 (see `take_levels`).
+    level_sum: Vec<f64>,
+    level_n: f64,
+    /// Scratch: each subband's level for the stretch, and the stretch's
+    /// summed weights per part `[part − first]`.
+    level: Vec<f64>,
+    exposure: Vec<f64>,
+    /// Scratch: each subband's rotation \[bins\] for the stretch.
+    rots: Vec<usize>,
 }
 
 /// Channel-major data: channel `c`'s samples `w0 ..` at `data[c·stride ..]`.
@@ -185,6 +196,11 @@ impl GroupFold {
             subs: Vec::new(),
             xt: Vec::new(),
             local: Vec::new(),
+            level_sum: vec![0.0; n],
+            level_n: 0.0,
+            level: vec![0.0; n],
+            exposure: Vec::new(),
+            rots: Vec::new(),
         }
     }
 
@@ -209,7 +225,10 @@ impl GroupFold {
         while seg_start < b {
             // Statistics are kept per sub-integration: split at part boundaries.
             let part = ((seg_start / plan.part_len) as usize).min(npart - 1);
-            let seg_end = b.min((part as u64 + 1) * plan.part_len);
+            let mut seg_end = b.min((part as u64 + 1) * plan.part_len);
+            if plan.fdot != 0.0 {
+                seg_end = self.rotate_by_turns(plan, seg_start, seg_end);
+            }
             let len = (seg_end - seg_start) as usize;
             let off = (seg_start - win.w0) as usize;
             let first_piece = (seg_start - table.start) as usize;
@@ -218,10 +237,12 @@ impl GroupFold {
             if pieces.is_empty() {
                 // Only possible after the last whole turn: count the data, fold nothing.
                 self.form(plan, win, off, len, part);
+                self.take_levels(plan, len);
                 seg_start = seg_end;
                 continue;
             }
             self.form(plan, win, off, len, part);
+            let levelled = self.take_levels(plan, len);
             // Sample-major copy of the subbands, transposed in blocks of 16 samples
             // so that the 16 rows written stay in the L1 cache.
             self.xt.clear();
@@ -229,8 +250,9 @@ impl GroupFold {
             for i0 in (0..len).step_by(16) {
                 let i1 = (i0 + 16).min(len);
                 for (k, sub) in self.subs.chunks_exact(len).enumerate() {
+                    let level = self.level[k] as f32;
                     for (i, &v) in (i0..i1).zip(&sub[i0..i1]) {
-                        self.xt[i * g + k] = v;
+                        self.xt[i * g + k] = v - level;
                     }
                 }
             }
@@ -252,22 +274,15 @@ impl GroupFold {
                 }
             }
             // Into the cube, each subband rotated by its accelerated-pulsar
-            // correction (whole bins, at the middle of the stretch).
-            let t_mid = (seg_start as f64 + 0.5 * len as f64) * plan.dt;
-            let rots: Vec<usize> = (self.sub_lo..self.sub_hi)
-                .map(|s| {
-                    if plan.fdot == 0.0 {
-                        0
-                    } else {
-                        let corr = plan.subband_phase_correction(s, t_mid) * nbins as f64;
-                        (corr.round() as i64).rem_euclid(nbins as i64) as usize
-                    }
-                })
-                .collect();
+            // correction (whole bins, the same for every turn of the stretch).
+            if plan.fdot == 0.0 {
+                self.rots.clear();
+                self.rots.resize(g, 0);
+            }
             for pp in 0..=(p1 - p0) {
                 for bin in 0..nbins {
                     let src = &self.local[(pp * nbins + bin) * g..(pp * nbins + bin + 1) * g];
-                    for (k, (&v, &rot)) in src.iter().zip(&rots).enumerate() {
+                    for (k, (&v, &rot)) in src.iter().zip(&self.rots).enumerate() {
                         let mut bb = bin + rot;
                         if bb >= nbins {
                             bb -= nbins;
@@ -276,8 +291,100 @@ impl GroupFold {
                     }
                 }
             }
+            if levelled {
+                // The levels taken out go back in spread evenly over the bins of
+                // each part the stretch adds to.
+                self.exposure.clear();
+                self.exposure.resize(p1 - p0 + 1, 0.0);
+                for p in pieces {
+                    self.exposure[(p.base as usize - base0) / nbins] += p.weight as f64;
+                }
+                for (pp, &e) in self.exposure.iter().enumerate() {
+                    let per_bin = e / nbins as f64;
+                    if per_bin != 0.0 {
+                        let rows = &mut self.cube[(p0 + pp) * nbins * g..(p0 + pp + 1) * nbins * g];
+                        for row in rows.chunks_exact_mut(g) {
+                            for (c, &l) in row.iter_mut().zip(&self.level) {
+                                *c += l * per_bin;
+                            }
+                        }
+                    }
+                }
+            }
             seg_start = seg_end;
         }
+    }
+
+    /// Sets `rots` to each subband's accelerated-pulsar rotation for the
+    /// turns from the one `seg_start` is in, and returns where the stretch
+    /// must end (at most `seg_end`) for every turn in it to share them.
+    ///
+    /// The rotation is set per turn (at the middle of the turn), not per
+    /// stretch: a stretch holds only part of a turn, so a rotation that
+    /// changed between two stretches of one turn would cover one bin of it
+    /// twice or not at all, and anything steady in the data — its level, a
+    /// slow gain change — would show there. Where a subband's rotation changes
+    /// between the turns of a stretch, the stretch is cut at the first sample
+    /// that starts in the new turn (the sample that straddles the boundary
+    /// goes with the old turn).
+    fn rotate_by_turns(&mut self, plan: &FoldPlan, seg_start: u64, seg_end: u64) -> u64 {
+        let subs = self.sub_lo..self.sub_hi;
+        let turn_of = |s: u64| plan.phase_at_sample(s as f64).floor() as i64;
+        let (m0, m1) = (turn_of(seg_start), turn_of(seg_end));
+        self.rots.clear();
+        self.rots.extend(subs.clone().map(|s| plan.turn_rotation(s, m0)));
+        let same = |m: i64, rots: &[usize]| subs.clone().zip(rots).all(|(s, &r)| plan.turn_rotation(s, m) == r);
+        if same(m1, &self.rots) {
+            return seg_end;
+        }
+        let mut m = m0 + 1;
+        while m < m1 && same(m, &self.rots) {
+            m += 1;
+        }
+        // The first sample that starts at or after turn m.
+        let split = (plan.time_at_phase(m as f64) / plan.dt).ceil() as u64;
+        split.clamp(seg_start + 1, seg_end)
+    }
+
+    /// Sets `level` to the level subtracted from each subband of the stretch
+    /// just formed, and adds the stretch to the running sums; returns whether
+    /// levels are taken out at all.
+    ///
+    /// With ḟ ≠ 0 the bins of a turn are not equally exposed, and the data's
+    /// large mean level (about `noise_mean` × channels per subband) would show
+    /// in the profile far above the noise (`docs/folding.md`, "Folds of nothing
+    /// at high DM"):
+    ///
+    /// * the spin changes within a turn, so its first bins hold a fraction
+    ///   ḟ/f² more samples than its last, as in prepfold (1 % at P 1.7 s,
+    ///   z 16.7: 22σ from noise at DM 5648);
+    /// * where a subband's accelerated-pulsar rotation steps, the sample
+    ///   straddling the two turns goes wholly with the old rotation (see
+    ///   `rotate_by_turns`; when the rotation was set per stretch, a whole bin
+    ///   of the turn was covered twice or not at all there: 36σ from noise at
+    ///   DM 4142.4, P 51.9 ms, z 17).
+    ///
+    /// So the level is taken out before folding and put back spread evenly over
+    /// the bins of each part. The level is the mean of every sample of the subband
+    /// before the stretch (of the stretch itself for the first): long enough
+    /// to hold no pulsar signal, and, as `f32` values summed in `f64` (exactly,
+    /// for data of a few significant bits), the same however the data are cut
+    /// into stretches.
+    fn take_levels(&mut self, plan: &FoldPlan, len: usize) -> bool {
+        if plan.fdot == 0.0 || len == 0 {
+            return false;
+        }
+        for (k, sub) in self.subs.chunks_exact(len).enumerate() {
+            let sum: f64 = sub.iter().map(|&v| v as f64).sum();
+            self.level[k] = if self.level_n > 0.0 {
+                self.level_sum[k] / self.level_n
+            } else {
+                sum / len as f64
+            };
+            self.level_sum[k] += sum;
+        }
+        self.level_n += len as f64;
+        true
     }
 
     /// Forms the stretch's subbands into `subs` (`[sub][sample]`) and adds them
@@ -373,6 +480,83 @@ mod tests {
         // Exposure per bin = turns in the part × samples per bin.
         let turns0 = p.turn_close[0] as f64;
         assert!((g.profile(&p, 0, 0).0[0] / (turns0 * 7.3 / 5.0) - 1.0).abs() < 1e-5);
+    }
+
+    /// Constant data stay flat when folded with ḟ ≠ 0 at a DM where the
+    /// accelerated-pulsar rotation of the subbands steps many times (each step
+    /// used to add the level to one bin or take it from one, and the spin-up
+    /// within a turn made a ramp).
+    #[test]
+    fn constant_data_stay_flat_under_the_accelerated_rotation() {
+        let nsamples = 200_000u64;
+        let h = crate::fold::plan::tests_support::header(16, nsamples);
+        let (period, t) = (0.05, nsamples as f64 * 1e-4);
+        let f = 1.0 / period;
+        let fdot = 50.0 / (t * t);
+        let mut req = FoldRequest::new("t", period, -fdot / (f * f), 2000.0, 0.0);
+        let mut params = FoldParams::palfa_for_period(period);
+        params.npart = 10;
+        req.params = Some(params);
+        let p = FoldPlan::new(&req, &h, 4).unwrap();
+        // Subband 0 sits 0.11 s below the top: its rotation steps ~25 times.
+        let steps = p.fdot * p.sub_delay_s[0] * p.t_fold() * p.params.nbins as f64;
+        assert!(steps > 20.0, "{steps}");
+        let data = vec![100.0f32; 16 * nsamples as usize];
+        let win = Window {
+            data: &data,
+            stride: nsamples as usize,
+            w0: 0,
+        };
+        let mut g = GroupFold::new(&p, 0, p.nsub);
+        let mut t = DrizzleTable::default();
+        for a in (0..p.n_fold).step_by(128) {
+            let b = (a + 128).min(p.n_fold);
+            t.build(&p, a, b);
+            g.fold(&p, &t, &win, a, b);
+        }
+        for part in 0..p.params.npart {
+            for sub in 0..p.nsub {
+                let (prof, _) = g.profile(&p, part, sub);
+                let avg = prof.iter().sum::<f64>() / prof.len() as f64;
+                let worst = prof.iter().map(|v| (v / avg - 1.0).abs()).fold(0.0, f64::max);
+                // Was 2.5e-2 (one bin's step of the rotation; the spin-up within
+                // a turn alone gave ḟ/f² = 3e-4).
+                assert!(worst < 1e-6, "part {part}, subband {sub}: {worst:e} off flat");
+            }
+        }
+    }
+
+    /// Every sample is rotated by the rotation of the turn it starts in:
+    /// stretches are cut where a subband's rotation changes between turns.
+    #[test]
+    fn rotations_change_only_between_turns() {
+        let nsamples = 200_000u64;
+        let h = crate::fold::plan::tests_support::header(16, nsamples);
+        let (period, t) = (0.05, nsamples as f64 * 1e-4);
+        let f = 1.0 / period;
+        let fdot = 50.0 / (t * t);
+        let req = FoldRequest::new("t", period, -fdot / (f * f), 2000.0, 0.0);
+        let p = FoldPlan::new(&req, &h, 4).unwrap();
+        let mut g = GroupFold::new(&p, 0, p.nsub);
+        let mut cuts = 0;
+        for a in (0..p.n_fold).step_by(128) {
+            let b = (a + 128).min(p.n_fold);
+            let mut s0 = a;
+            while s0 < b {
+                let s1 = g.rotate_by_turns(&p, s0, b);
+                assert!(s1 > s0);
+                cuts += usize::from(s1 < b);
+                for s in s0..s1 {
+                    let turn = p.phase_at_sample(s as f64).floor() as i64;
+                    for sub in 0..p.nsub {
+                        assert_eq!(g.rots[sub], p.turn_rotation(sub, turn), "sample {s}, subband {sub}");
+                    }
+                }
+                s0 = s1;
+            }
+        }
+        // Subband 0's rotation alone steps ~25 times.
+        assert!(cuts > 20, "{cuts} cuts");
     }
 
     #[test]

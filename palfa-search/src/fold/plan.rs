@@ -150,6 +150,23 @@ impl FoldPlan {
         self.fdot * d * (0.5 * d - t)
     }
 
+    /// Time \[s\] at which the spin model reaches `phase` turns (the root of
+    /// φ(t) = phase near t = phase/f₀).
+    pub fn time_at_phase(&self, phase: f64) -> f64 {
+        let disc = (self.f0 * self.f0 + 2.0 * self.fdot * phase).max(0.0);
+        2.0 * phase / (self.f0 + disc.sqrt())
+    }
+
+    /// The accelerated-pulsar rotation \[bins, right\] of subband `sub` for
+    /// every sample of turn `turn`: [`subband_phase_correction`](Self::subband_phase_correction)
+    /// at the middle of the turn, in whole bins.
+    pub fn turn_rotation(&self, sub: usize, turn: i64) -> usize {
+        let nbins = self.params.nbins as f64;
+        let t = self.time_at_phase(turn as f64 + 0.5);
+        let corr = self.subband_phase_correction(sub, t) * nbins;
+        (corr.round() as i64).rem_euclid(nbins as i64) as usize
+    }
+
     /// Length of the folded data \[s\].
     pub fn t_fold(&self) -> f64 {
         self.n_fold as f64 * self.dt
