@@ -15,14 +15,15 @@ use super::{value_of, Rating};
 pub const SCORE_NAME: &str = "score";
 
 /// The features, in model order: each is a rating (or the fold's σ) put on
-/// a scale where a linear model can use it.
+/// a scale where a linear model can use it. `gaussian_amplitude` is left
+/// out: it follows σ so closely that the model weighed their difference,
+/// which does not carry over to folds unlike the training ones.
 pub const FEATURES: &[&str] = &[
     "ln_prepfold_sigma",
     "dm0_peak_ratio",
     "dm0_chi2_ratio",
     "duty_cycle",
     "ln_peak_over_rms",
-    "ln_gaussian_amplitude",
     "gaussian_fwhm",
     "ln_gaussian_goodness",
     "multigauss_number",
@@ -46,7 +47,6 @@ pub fn features(ratings: &[Rating], sigma: f64) -> Vec<Option<f64>> {
         clamp(r("dm0_chi2_ratio"), 0.0, 3.0),
         r("duty_cycle"),
         ln(r("peak_over_rms"), -3.0, 3.0),
-        r("gaussian_amplitude").map(|a| (1.0 + a.max(0.0)).ln()),
         r("gaussian_fwhm"),
         ln(r("gaussian_goodness"), -3.0, 8.0),
         r("multigauss_number"),

@@ -13,6 +13,8 @@
 //!   folded at its frequency (or a harmonic) at a low DM and at a high one;
 //!   bursts at a random period and DM.
 //! * Noise: every beam is also folded at a random period and DM.
+//! * A fifth of the beams are folded as one subband, as folds of dedispersed
+//!   series (PRESTO's `.dat` folds) are.
 
 use std::path::Path;
 
@@ -92,6 +94,7 @@ fn beam_folds(seed: u64, b: usize, dir: &Path) -> SearchResult<Vec<LabelledFold>
     let chan_bw = 322.56 / nchans as f64;
     // A pulsar's period sets the sampling: ≥ 128 samples per turn, ≥ 20 turns.
     let has_pulsar = rng.gen::<f64>() < 0.6;
+    let one_subband = rng.gen::<f64>() < 0.2;
     let period = log_uniform(&mut rng, 1e-3, 10.0);
     let base_tsamp = 65.476e-6;
     let mut tsamp = base_tsamp;
@@ -243,8 +246,10 @@ fn beam_folds(seed: u64, b: usize, dir: &Path) -> SearchResult<Vec<LabelledFold>
 
     let path = dir.join(format!("train_{b}.fil"));
     simulate(&sim, &path, &|_, _| {}).map_err(|e| crate::SearchError::Params(e.to_string()))?;
+    // A fifth of the beams folded as one subband (as a fold of a dedispersed
+    // series is, PRESTO's `.dat` folds): the model must rate those too.
     let cfg = FoldConfig {
-        nsub: 32,
+        nsub: if one_subband { 1 } else { 32 },
         ..FoldConfig::default()
     };
     let folds = {
