@@ -79,8 +79,7 @@ pub use result::{FoldCurves, FoldResult};
 pub use significance::{dof_correction, fold_errors, fold_sigmas};
 pub use summary::{bestprof_from, is_event_fold, summarize_pfd, FoldSummary};
 // The cube operations the raters (`crate::rate`) build their profiles with.
-pub(crate) use search::{right_shift, subband_shifts};
-pub(crate) use summary::{chisqr, combine_parts, dedispersed_parts};
+pub(crate) use summary::{chisqr, combine_parts, dedispersed_parts, subband_profiles};
 
 use crate::error::SearchResult;
 use plan::FoldPlan;

@@ -183,7 +183,7 @@ fn analyse(
             search::chi2_of(&rows, &shifts, n, &mut scratch) * to_red
         })
         .collect();
-    let subband_phase = subband_profiles(&pfd, &summary);
+    let subband_phase = super::summary::subband_profiles(&pfd, &summary);
     let impulsiveness = Impulsiveness::measure(&pfd, &summary, rule);
     let impulsive = impulsiveness.is_impulsive(rule);
     FoldResult {
@@ -207,30 +207,6 @@ fn analyse(
         impulsiveness,
         impulsive,
     }
-}
-
-/// Each subband summed over parts, aligned at the best DM and spin.
-fn subband_profiles(pfd: &Pfd, s: &FoldSummary) -> Vec<f64> {
-    let n = pfd.proflen;
-    let rdphase = pfd.fold.p1 * n as f64;
-    let hidelay = astro::dispersion_delay_s(s.dm, pfd.hifreq());
-    let mut out = vec![0.0; pfd.nsub * n];
-    for sub in 0..pfd.nsub {
-        let dmdelay = if pfd.nsub > 1 {
-            -(astro::dispersion_delay_s(s.dm, pfd.subband_top_freq(sub)) - hidelay) * rdphase
-        } else {
-            0.0
-        };
-        let row = &mut out[sub * n..(sub + 1) * n];
-        for p in 0..pfd.npart {
-            let o = right_shift(s.part_delays[p] + dmdelay, n) % n;
-            let prof = pfd.profile(p, sub);
-            for (k, r) in row.iter_mut().enumerate() {
-                *r += prof[(k + n - o) % n];
-            }
-        }
-    }
-    out
 }
 
 /// Searches a folded cube and analyses the result.

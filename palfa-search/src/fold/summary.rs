@@ -150,6 +150,32 @@ pub(crate) fn combine_parts(parts: &[f64], n: usize, delays: &[f64], mut rotated
     sum
 }
 
+/// Each subband summed over the sub-integrations at the best P, Ṗ and DM,
+/// `[subband][bin]`: rotated exactly as the best profile's terms are
+/// (left by the subband's dedispersion shift, right by each part's drift),
+/// so the rows sum to the best profile. The plot's frequency–phase plane and
+/// the raters' subband rows.
+pub(crate) fn subband_profiles(pfd: &Pfd, s: &FoldSummary) -> Vec<f64> {
+    let n = pfd.proflen;
+    let shifts = if pfd.nsub > 1 {
+        subband_shifts(pfd, s.dm)
+    } else {
+        vec![0; pfd.nsub]
+    };
+    let mut out = vec![0.0; pfd.nsub * n];
+    for (sub, row) in out.chunks_exact_mut(n).enumerate() {
+        let d = shifts[sub];
+        for (p, &delay) in s.part_delays.iter().enumerate().take(pfd.npart) {
+            let prof = pfd.profile(p, sub);
+            let o = right_shift(delay, n) % n;
+            for (k, v) in row.iter_mut().enumerate() {
+                *v += prof[(k + d + n - o) % n];
+            }
+        }
+    }
+    out
+}
+
 /// The best profile and its numbers, as prepfold writes them to `.bestprof`.
 pub fn summarize_pfd(pfd: &Pfd) -> FoldSummary {
     let n = pfd.proflen;

@@ -4,7 +4,7 @@
 
 use palfa_core::formats::presto::Pfd;
 
-use crate::fold::{chisqr, combine_parts, dedispersed_parts, right_shift, subband_shifts, summarize_pfd, FoldSummary};
+use crate::fold::{chisqr, combine_parts, dedispersed_parts, subband_profiles, summarize_pfd, FoldSummary};
 
 /// A profile with the mean and variance the fold statistics give it.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,32 +92,25 @@ impl FoldViews {
     }
 }
 
-/// Each subband summed over the sub-integrations, rotated to the best P, Ṗ
-/// and DM as the best profile is.
+/// Each subband's profile at the best P, Ṗ and DM
+/// ([`subband_profiles`]), with the subband's statistics summed over parts.
 fn subband_rows(pfd: &Pfd, s: &FoldSummary) -> Vec<Profile> {
     let n = pfd.proflen;
-    let shifts = if pfd.nsub > 1 {
-        subband_shifts(pfd, s.dm)
-    } else {
-        vec![0; pfd.nsub]
-    };
-    (0..pfd.nsub)
-        .map(|sub| {
-            let mut values = vec![0.0; n];
+    subband_profiles(pfd, s)
+        .chunks_exact(n)
+        .enumerate()
+        .map(|(sub, row)| {
             let (mut avg, mut var) = (0.0, 0.0);
-            for (p, &delay) in s.part_delays.iter().enumerate().take(pfd.npart) {
-                let prof = pfd.profile(p, sub);
-                let o = right_shift(delay, n) % n;
-                let d = shifts[sub];
-                // Left by the dedispersion shift, right by the drift.
-                for (k, v) in values.iter_mut().enumerate() {
-                    *v += prof[(k + d + n - o) % n];
-                }
+            for p in 0..pfd.npart {
                 let st = pfd.stat(p, sub);
                 avg += st.prof_avg;
                 var += st.prof_var;
             }
-            Profile { values, avg, var }
+            Profile {
+                values: row.to_vec(),
+                avg,
+                var,
+            }
         })
         .collect()
 }
