@@ -499,10 +499,14 @@ fn open_to_all(dir: &Path) {
     }
 }
 
-/// The details of the worker check hold the worker side's answers.
-fn assert_worker_side_reported(doc: &serde_json::Value) {
+/// The worker check passed through `queue`, and its details hold the
+/// worker side's answers.
+fn assert_worker_side_reported(doc: &serde_json::Value, queue: &str) {
+    assert_eq!(status(doc, "worker"), "pass", "{doc:#}");
     let details = entry(doc, "worker")["details"].to_string();
+    let submitted = format!("submitted to the {queue} queue");
     for words in [
+        submitted.as_str(),
         "check --worker-side",
         "config: ",
         "working directory: processing.base_working_directory",
@@ -526,14 +530,7 @@ fn the_worker_check_runs_a_job_through_the_local_queue() {
     assert_eq!(status(&doc, "worker"), "skipped", "{doc:#}\n{}", r.stderr);
     let (r, doc, text) = check(&site, &["--worker", "queue"], &[]);
     assert_eq!(r.rc, 0, "{doc:#}\n{}", r.stderr);
-    assert_eq!(status(&doc, "worker"), "pass", "{doc:#}");
-    assert_worker_side_reported(&doc);
-    assert!(
-        entry(&doc, "worker")["details"]
-            .to_string()
-            .contains("submitted to the local queue"),
-        "{doc:#}"
-    );
+    assert_worker_side_reported(&doc, "local");
     assert!(
         text.stdout
             .lines()
@@ -591,14 +588,7 @@ fn the_worker_check_runs_through_a_real_slurm() {
     );
     let (r, doc, _) = check(&site, &["--timeout", "60", "queue", "worker"], &[]);
     assert_eq!(r.rc, 0, "{doc:#}\n{}", r.stderr);
-    assert_eq!(status(&doc, "worker"), "pass", "{doc:#}");
-    assert_worker_side_reported(&doc);
-    assert!(
-        entry(&doc, "worker")["details"]
-            .to_string()
-            .contains("submitted to the slurm queue"),
-        "{doc:#}"
-    );
+    assert_worker_side_reported(&doc, "slurm");
 }
 
 #[test]
