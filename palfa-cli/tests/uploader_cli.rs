@@ -76,7 +76,11 @@ fn uploader_refuses_a_corrupt_beam_mails_it_and_never_logs_the_password() {
     // The results database: made once.
     let (out, text) = run(&["resultsdb", "create"]);
     assert!(
-        out.status.success() && text.contains("created (schema version 1)"),
+        out.status.success()
+            && text.contains(&format!(
+                "created (schema version {})",
+                palfa_tracker::resultsdb::schema::SCHEMA_VERSION
+            )),
         "{text}"
     );
     let (_, text) = run(&["resultsdb", "create"]);
