@@ -59,7 +59,8 @@ pub struct RaterInfo {
 /// per rater of [`RATERS`], in that order, then the `score` of the built-in
 /// model ([`score::builtin_model`]).
 pub fn rate_pfd(pfd: &Pfd, cfg: &RateConfig) -> Vec<Rating> {
-    with_score(raters::rate(pfd, &FoldViews::new(pfd), cfg), &FoldViews::new(pfd))
+    let views = FoldViews::new(pfd);
+    with_score(raters::rate(pfd, &views, cfg), &views)
 }
 
 /// Rates a fold just made (its summary is reused), as [`rate_pfd`].
