@@ -62,23 +62,32 @@ impl FoldViews {
             avg: summary.stats.prof_avg,
             var: summary.stats.prof_var,
         };
+        // Each part's expected mean and noise variance: its subbands' summed
+        // (they do not depend on the DM the subbands are shifted to).
+        let part_stats: Vec<(f64, f64)> = (0..pfd.npart)
+            .map(|p| {
+                (0..pfd.nsub).fold((0.0, 0.0), |(a, v), s| {
+                    let st = pfd.stat(p, s);
+                    (a + st.prof_avg, v + st.prof_var)
+                })
+            })
+            .collect();
         let dm0 = (pfd.nsub > 1).then(|| {
-            let (parts, stats) = dedispersed_parts(pfd, None);
+            let (parts, _) = dedispersed_parts(pfd, None);
             Profile {
                 values: combine_parts(&parts, n, &summary.part_delays, None),
-                avg: stats.iter().map(|s| s.prof_avg).sum(),
-                var: stats.iter().map(|s| s.prof_var).sum(),
+                avg: part_stats.iter().map(|s| s.0).sum(),
+                var: part_stats.iter().map(|s| s.1).sum(),
             }
         });
-        let (_, part_stats) = dedispersed_parts(pfd, (pfd.nsub > 1).then_some(summary.dm));
         let subints = summary
             .time_phase
             .chunks_exact(n)
             .zip(&part_stats)
-            .map(|(row, st)| Profile {
+            .map(|(row, &(avg, var))| Profile {
                 values: row.to_vec(),
-                avg: st.prof_avg,
-                var: st.prof_var,
+                avg,
+                var,
             })
             .collect();
         let subbands = subband_rows(pfd, &summary);
