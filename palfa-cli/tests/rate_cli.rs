@@ -1,6 +1,7 @@
 //! `palfa rate`: ratings of existing folds (PRESTO's, from `../shared/data/`),
 //! as a table and as JSON, a missing file an error; and `palfa rate train`
-//! on a few beams: a model that loads, the same bytes from the same seed.
+//! on a few beams: a model that loads, the same bytes from the same seed;
+//! `palfa rate evaluate` on one searched beam with a bright pulsar.
 
 use std::process::Command;
 
@@ -58,6 +59,8 @@ fn train_writes_a_model_that_loads_and_is_reproducible() {
             "7",
             "--model-version",
             "3",
+            "--searched-beams",
+            "0",
             "--dir",
             tmp.path().join("beams").to_str().unwrap(),
             "--out",
@@ -78,4 +81,65 @@ fn train_writes_a_model_that_loads_and_is_reproducible() {
     // The beams were removed once folded.
     let left = std::fs::read_dir(tmp.path().join("beams")).unwrap().count();
     assert_eq!(left, 0);
+}
+
+#[test]
+fn evaluate_searches_a_beam_and_ranks_its_pulsar_first() {
+    use palfa_search::rate::evaluate::eval_beam_params;
+    // The first beam of the family with one bright, ordinary pulsar and
+    // no acceleration (chosen by what it holds, not by its number).
+    let b = (0..500)
+        .find(|&b| {
+            let p = eval_beam_params(2, b);
+            p.nchans >= 128
+                && p.pulsars.len() == 1
+                && p.pulsars.iter().all(|q| {
+                    q.snr >= 20.0
+                        && (0.003..0.2).contains(&q.period_s)
+                        && q.dm <= 200.0
+                        && q.accel_m_s2 == 0.0
+                        && q.duty <= 0.1
+                })
+        })
+        .expect("no such beam in the family");
+    let tmp = tempfile::tempdir().unwrap();
+    let json = tmp.path().join("eval.json");
+    let first = b.to_string();
+    let out = palfa(&[
+        "-q",
+        "rate",
+        "evaluate",
+        "--beams",
+        "1",
+        "--first",
+        &first,
+        "--dir",
+        tmp.path().join("beams").to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+        "--no-progress",
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("in the top 3 by score in 1 (100.0 %)"), "{text}");
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let beam = &doc["beams"][0];
+    assert_eq!(beam["beam"].as_u64(), Some(b as u64));
+    let psr = &beam["pulsars"][0];
+    assert!(psr["sigma"].as_f64().unwrap() > 8.0, "{psr}");
+    assert_eq!(psr["rank"].as_u64(), Some(1), "{beam}");
+    assert!(psr["score"].as_f64().unwrap() > 0.5, "{psr}");
+    // Its folds are marked as the pulsar's and carry their ratings.
+    let list = beam["list"].as_array().unwrap();
+    assert!(list.iter().any(|f| f["pulsar"] == 0 && f["ratings"].as_array().unwrap().len() > 10));
+    // The beam and its search were removed.
+    assert_eq!(std::fs::read_dir(tmp.path().join("beams")).unwrap().count(), 0);
+    // Ranked again from the saved folds with the same (built-in) model: the same table.
+    let again = palfa(&["rate", "evaluate", "--from", json.to_str().unwrap()]);
+    assert!(again.status.success(), "{again:?}");
+    assert_eq!(String::from_utf8_lossy(&again.stdout), text);
+    // Something that is not an evaluation: an error naming it.
+    let bad = palfa(&["rate", "evaluate", "--from", "/nonexistent/e.json"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("/nonexistent/e.json"));
 }

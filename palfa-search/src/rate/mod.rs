@@ -17,6 +17,7 @@
 mod gauss;
 mod raters;
 pub mod score;
+pub mod evaluate;
 pub mod train;
 mod views;
 

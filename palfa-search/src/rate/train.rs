@@ -43,6 +43,9 @@ pub enum FoldKind {
     Bursts,
     /// Noise (and whatever the beam holds elsewhere).
     Noise,
+    /// A fold of no pulsar that a search of a simulated beam made
+    /// ([`super::evaluate`]): noise peaks and RFI as a search finds them.
+    Searched,
 }
 
 /// One labelled fold: its features, σ and kind.
@@ -234,7 +237,8 @@ fn beam_folds(seed: u64, b: usize, dir: &Path) -> SearchResult<Vec<LabelledFold>
             kinds.push(kind);
         }
     }
-    let noise_p = log_uniform(&mut rng, 16.0 * tsamp, t_obs / 8.0);
+    // Down to 4 samples a turn: a search reports candidates that fast.
+    let noise_p = log_uniform(&mut rng, 4.0 * tsamp, t_obs / 8.0);
     requests.push(FoldRequest::new(
         "noise",
         noise_p,
@@ -300,14 +304,33 @@ pub struct TrainReport {
 /// they are noise, whatever was injected.
 pub const MIN_PULSAR_SIGMA: f64 = 5.0;
 
+/// The folds of searched beams ([`super::evaluate::evaluate`]), labelled:
+/// a pulsar's (at its frequency times h/m) or [`FoldKind::Searched`].
+pub fn searched_folds(report: &super::evaluate::EvalReport) -> Vec<LabelledFold> {
+    report
+        .beams
+        .iter()
+        .flat_map(|b| {
+            b.list.iter().map(move |f| LabelledFold {
+                features: features(&f.ratings, f.sigma),
+                sigma: f.sigma,
+                kind: if f.pulsar.is_some() { FoldKind::Pulsar } else { FoldKind::Searched },
+                beam: b.beam,
+            })
+        })
+        .collect()
+}
+
 /// Trains the score: beams `0 .. n_train` of the family with `seed` for
-/// fitting, beams `n_train .. n_train + n_test` held out for the figures.
+/// fitting, beams `n_train .. n_train + n_test` held out for the figures;
+/// `searched` (from [`searched_folds`]) are fitted too.
 pub fn train(
     seed: u64,
     n_train: usize,
     n_test: usize,
     version: u32,
     dir: &Path,
+    searched: &[LabelledFold],
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> SearchResult<TrainReport> {
     use super::score::{auc, ScoreModel};
@@ -315,6 +338,7 @@ pub fn train(
     let keep = |f: &LabelledFold| !f.is_pulsar() || f.sigma >= MIN_PULSAR_SIGMA;
     let train_set: Vec<LabelledFold> = labelled_folds(seed, 0, n_train, dir, &|d, _| progress(d, total))?
         .into_iter()
+        .chain(searched.iter().cloned())
         .filter(keep)
         .collect();
     let test_set: Vec<LabelledFold> = labelled_folds(seed, n_train, n_test, dir, &|d, _| progress(n_train + d, total))?
