@@ -236,8 +236,8 @@ fn beam_params(seed: u64, b: usize) -> (SimParams, Vec<String>, f64) {
     let mut sim = SimParams {
         seed: seed.wrapping_mul(31).wrapping_add(b as u64 * 104_729 + 17),
         nchans,
-        fch1_mhz: 1537.0,
-        chan_bw_mhz: 322.56 / nchans as f64,
+        fch1_mhz: FCH1_MHZ,
+        chan_bw_mhz: BANDWIDTH_MHZ / nchans as f64,
         tsamp_s: tsamp,
         nsamples,
         ..SimParams::default()
@@ -326,6 +326,18 @@ fn beam_params(seed: u64, b: usize) -> (SimParams, Vec<String>, f64) {
     (sim, names, mains_hz)
 }
 
+/// Centre frequency of the top channel of the family's beams \[MHz\].
+const FCH1_MHZ: f64 = 1537.0;
+/// Their total bandwidth \[MHz\] (PALFA's).
+const BANDWIDTH_MHZ: f64 = 322.56;
+
+/// Centre frequencies of the lowest and highest channels of a beam of the
+/// family with `nchans` channels \[GHz\].
+fn band_ghz(nchans: usize) -> (f64, f64) {
+    let bw = BANDWIDTH_MHZ / nchans.max(1) as f64;
+    ((FCH1_MHZ - bw * (nchans.max(1) - 1) as f64) / 1e3, FCH1_MHZ / 1e3)
+}
+
 /// Simulates, searches and judges beam `b`.
 pub fn evaluate_beam(cfg: &EvalConfig, b: usize) -> SearchResult<BeamOutcome> {
     let (sim, rfi, mains_hz) = beam_params(cfg.seed, b);
@@ -403,13 +415,19 @@ pub fn evaluate_beam(cfg: &EvalConfig, b: usize) -> SearchResult<BeamOutcome> {
 impl BeamOutcome {
     /// Marks each fold that is an injected pulsar's: at its mid-observation
     /// frequency times h/m (h, m ≤ 4) within (3 + |z|·h/m)/T, and within
-    /// 15 % (at least 5) of its DM. A fold near two pulsars goes to the first.
+    /// the DM error a fold of it can have: 15 % of its DM, at least 5, and
+    /// at least the DM whose sweep across the band is the pulse's width
+    /// (a broad slow pulse is folded well far from its DM). A fold near two
+    /// pulsars goes to the first.
     fn match_folds(&mut self) {
         let t = self.t_obs_s;
+        let (lo, hi) = band_ghz(self.nchans);
+        // Dispersion sweep across the band per unit DM [s].
+        let sweep = 4.148_808e-3 * (1.0 / (lo * lo) - 1.0 / (hi * hi));
         for f in &mut self.list {
             f.pulsar = self.pulsars.iter().position(|p| {
-                let dm_ok = (f.dm - p.dm).abs() <= (0.15 * p.dm).max(5.0);
-                dm_ok
+                let dm_tol = (0.15 * p.dm).max(5.0).max(p.duty * p.period_s / sweep);
+                (f.dm - p.dm).abs() <= dm_tol
                     && (1..=4u32).any(|h| {
                         (1..=4u32).any(|m| {
                             let r = h as f64 / m as f64;
@@ -458,6 +476,18 @@ impl EvalReport {
             for f in &mut b.list {
                 f.score = Some(model.score(&features(&f.ratings, f.sigma)));
             }
+            b.match_folds();
+            b.judge();
+        }
+        r
+    }
+
+    /// The same evaluation with the folds matched to the pulsars again (by
+    /// this palfa's rule) and ranked again with their stored scores.
+    pub fn rematched(&self) -> EvalReport {
+        let mut r = self.clone();
+        for b in &mut r.beams {
+            b.match_folds();
             b.judge();
         }
         r
@@ -524,6 +554,54 @@ mod tests {
         let (n, folds, above, most, max_sigma) = r.empty_beams();
         assert_eq!((n, folds, above, most), (2, 10, 2, 2));
         assert_eq!(max_sigma, 6.0);
+    }
+
+    fn fold(frequency_hz: f64, dm: f64, sigma: f64, score: f64) -> FoldOutcome {
+        FoldOutcome {
+            frequency_hz,
+            dm,
+            sigma,
+            score: Some(score),
+            pulsar: None,
+            ratings: vec![],
+        }
+    }
+
+    #[test]
+    fn folds_are_matched_at_harmonics_within_the_dm_error_a_pulse_width_allows() {
+        let psr = |period_s: f64, dm: f64, duty: f64| PulsarOutcome {
+            period_s,
+            f_mid_hz: 1.0 / period_s,
+            dm,
+            duty,
+            ..pulsar(None, None, None)
+        };
+        let mut b = beam(0, vec![psr(0.8, 6.0, 0.1), psr(0.005, 100.0, 0.05)], 0);
+        b.list = vec![
+            // The slow pulsar 29 DM units off: its 80-ms pulse sweeps the band in 76 units.
+            fold(1.25 * (1.0 + 1e-4), 35.0, 12.0, 0.9),
+            // Its second harmonic.
+            fold(2.5, 6.0, 9.0, 0.4),
+            // The MSP 30 units off: not it (its pulse sweeps in 0.24 units; 15 % is 15).
+            fold(200.0, 130.0, 7.0, 0.8),
+            // The MSP at 2/3 of its frequency, 10 units off.
+            fold(200.0 * 2.0 / 3.0, 110.0, 6.5, 0.2),
+            // Nothing.
+            fold(37.0, 50.0, 6.0, 0.95),
+        ];
+        b.match_folds();
+        let m: Vec<Option<usize>> = b.list.iter().map(|f| f.pulsar).collect();
+        assert_eq!(m, vec![Some(0), Some(0), None, Some(1), None]);
+        b.judge();
+        // By score: 0.95 (nothing), 0.9 (slow), 0.8, 0.4 (slow), 0.2 (MSP).
+        assert_eq!(b.pulsars[0].rank, Some(2));
+        assert_eq!(b.pulsars[0].sigma, Some(12.0));
+        assert_eq!(b.pulsars[1].rank, Some(5));
+        assert_eq!(b.pulsars[1].rank_by_sigma, Some(4));
+        assert_eq!(b.others_above_threshold, 2);
+        assert_eq!(b.max_other_sigma, Some(7.0));
+        // The slow pulsar is in the top 3; the MSP, under 8 σ, does not count.
+        assert!(b.counts() && b.passes());
     }
 
     #[test]

@@ -308,14 +308,16 @@ pub const MIN_PULSAR_SIGMA: f64 = 5.0;
 /// a pulsar's (at its frequency times h/m) or [`FoldKind::Searched`].
 pub fn searched_folds(report: &super::evaluate::EvalReport) -> Vec<LabelledFold> {
     report
+        .rematched()
         .beams
-        .iter()
+        .into_iter()
         .flat_map(|b| {
-            b.list.iter().map(move |f| LabelledFold {
+            let beam = b.beam;
+            b.list.into_iter().map(move |f| LabelledFold {
                 features: features(&f.ratings, f.sigma),
                 sigma: f.sigma,
                 kind: if f.pulsar.is_some() { FoldKind::Pulsar } else { FoldKind::Searched },
-                beam: b.beam,
+                beam,
             })
         })
         .collect()
