@@ -131,7 +131,9 @@ fn evaluate_searches_a_beam_and_ranks_its_pulsar_first() {
     assert!(psr["score"].as_f64().unwrap() > 0.5, "{psr}");
     // Its folds are marked as the pulsar's and carry their ratings.
     let list = beam["list"].as_array().unwrap();
-    assert!(list.iter().any(|f| f["pulsar"] == 0 && f["ratings"].as_array().unwrap().len() > 10));
+    assert!(list
+        .iter()
+        .any(|f| f["pulsar"] == 0 && f["ratings"].as_array().unwrap().len() > 10));
     // The beam and its search were removed.
     assert_eq!(std::fs::read_dir(tmp.path().join("beams")).unwrap().count(), 0);
     // Ranked again from the saved folds with the same (built-in) model: the same table.

@@ -179,9 +179,10 @@ fn train(cli: &Cli, t: &TrainArgs) -> anyhow::Result<ExitCode> {
     }
     std::fs::create_dir_all(&t.dir).map_err(|e| anyhow::anyhow!("cannot make {}: {e}", t.dir.display()))?;
     let searched = if let Some(from) = &t.searched_from {
-        let text = std::fs::read_to_string(from).map_err(|err| anyhow::anyhow!("cannot read {}: {err}", from.display()))?;
-        let r: palfa_search::rate::evaluate::EvalReport =
-            serde_json::from_str(&text).map_err(|err| anyhow::anyhow!("{} is not an evaluation: {err}", from.display()))?;
+        let text =
+            std::fs::read_to_string(from).map_err(|err| anyhow::anyhow!("cannot read {}: {err}", from.display()))?;
+        let r: palfa_search::rate::evaluate::EvalReport = serde_json::from_str(&text)
+            .map_err(|err| anyhow::anyhow!("{} is not an evaluation: {err}", from.display()))?;
         if r.beams.len() != t.searched_beams {
             anyhow::bail!(
                 "{} holds {} beams, not --searched-beams {}",
@@ -212,9 +213,15 @@ fn train(cli: &Cli, t: &TrainArgs) -> anyhow::Result<ExitCode> {
     };
     let total = (t.beams + t.test_beams) as u64;
     let bar = crate::progress::bar(total, "beams", !cli.no_progress);
-    let report = train(t.seed, t.beams, t.test_beams, t.model_version, &t.dir, &searched, &|d, _| {
-        bar.set_position(d as u64)
-    })?;
+    let report = train(
+        t.seed,
+        t.beams,
+        t.test_beams,
+        t.model_version,
+        &t.dir,
+        &searched,
+        &|d, _| bar.set_position(d as u64),
+    )?;
     bar.finish_and_clear();
     let fp: Vec<String> = report
         .false_positives
@@ -258,14 +265,16 @@ fn evaluate(cli: &Cli, e: &EvaluateArgs) -> anyhow::Result<ExitCode> {
         anyhow::bail!("--beams must be at least 1");
     }
     let report = if let Some(from) = &e.from {
-        let text = std::fs::read_to_string(from).map_err(|err| anyhow::anyhow!("cannot read {}: {err}", from.display()))?;
-        let saved: EvalReport =
-            serde_json::from_str(&text).map_err(|err| anyhow::anyhow!("{} is not an evaluation: {err}", from.display()))?;
+        let text =
+            std::fs::read_to_string(from).map_err(|err| anyhow::anyhow!("cannot read {}: {err}", from.display()))?;
+        let saved: EvalReport = serde_json::from_str(&text)
+            .map_err(|err| anyhow::anyhow!("{} is not an evaluation: {err}", from.display()))?;
         let model = match &e.model {
             Some(m) => {
-                let text = std::fs::read_to_string(m).map_err(|err| anyhow::anyhow!("cannot read {}: {err}", m.display()))?;
-                let model: ScoreModel =
-                    serde_json::from_str(&text).map_err(|err| anyhow::anyhow!("{} is not a model: {err}", m.display()))?;
+                let text =
+                    std::fs::read_to_string(m).map_err(|err| anyhow::anyhow!("cannot read {}: {err}", m.display()))?;
+                let model: ScoreModel = serde_json::from_str(&text)
+                    .map_err(|err| anyhow::anyhow!("{} is not a model: {err}", m.display()))?;
                 if !model.matches_features() {
                     anyhow::bail!("{} was trained on other features than this palfa computes", m.display());
                 }
@@ -291,7 +300,9 @@ fn evaluate(cli: &Cli, e: &EvaluateArgs) -> anyhow::Result<ExitCode> {
         bar.finish_and_clear();
         report
     };
-    println!("beam  chans  pulsars (P ms, DM, S/N: fold sigma, rank by score, by sigma)  folds  others>{SCORE_THRESHOLD}");
+    println!(
+        "beam  chans  pulsars (P ms, DM, S/N: fold sigma, rank by score, by sigma)  folds  others>{SCORE_THRESHOLD}"
+    );
     for b in &report.beams {
         let ps: Vec<String> = b
             .pulsars
@@ -314,7 +325,11 @@ fn evaluate(cli: &Cli, e: &EvaluateArgs) -> anyhow::Result<ExitCode> {
             "{:>4}  {:>5}  {:<60}  {:>5}  {:>3}{mark}",
             b.beam,
             b.nchans,
-            if ps.is_empty() { "none".to_string() } else { ps.join("; ") },
+            if ps.is_empty() {
+                "none".to_string()
+            } else {
+                ps.join("; ")
+            },
             b.folds,
             b.others_above_threshold
         );

@@ -228,7 +228,9 @@ fn log_uniform(rng: &mut impl Rng, lo: f64, hi: f64) -> f64 {
 /// What beam `b` holds: its parameters, the RFI's names and the mains frequency.
 fn beam_params(seed: u64, b: usize) -> (SimParams, Vec<String>, f64) {
     // A different stream from the training family's for any seed.
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ 0xE7A1_0000_0000_0000 ^ (b as u64).wrapping_mul(0xD134_2543_DE82_EF95));
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(
+        seed ^ 0xE7A1_0000_0000_0000 ^ (b as u64).wrapping_mul(0xD134_2543_DE82_EF95),
+    );
     let nchans = [64, 128, 256][rng.gen_range(0..3)];
     let tsamp = 131e-6;
     let nsamples = (30.0 / tsamp) as u64;
@@ -249,7 +251,11 @@ fn beam_params(seed: u64, b: usize) -> (SimParams, Vec<String>, f64) {
     };
     for _ in 0..npsr {
         let period = log_uniform(&mut rng, 1e-3, 10.0);
-        let z: f64 = if rng.gen::<bool>() { rng.gen_range(-30.0..30.0) } else { 0.0 };
+        let z: f64 = if rng.gen::<bool>() {
+            rng.gen_range(-30.0..30.0)
+        } else {
+            0.0
+        };
         sim.pulsars.push(PulsarSpec {
             period_s: period,
             dm: log_uniform(&mut rng, 3.0, MAX_DM),
@@ -462,7 +468,9 @@ impl BeamOutcome {
             p.rank_by_sigma = mine.iter().map(|&i| by_sigma[i]).min();
         }
         let others = || self.list.iter().filter(|f| f.pulsar.is_none());
-        self.others_above_threshold = others().filter(|f| f.score.is_some_and(|s| s > SCORE_THRESHOLD)).count();
+        self.others_above_threshold = others()
+            .filter(|f| f.score.is_some_and(|s| s > SCORE_THRESHOLD))
+            .count();
         self.max_other_sigma = others().map(|f| f.sigma).reduce(f64::max);
     }
 }
@@ -541,7 +549,14 @@ mod tests {
                 // Weak: not counted, whatever its rank.
                 beam(1, vec![pulsar(Some(7.0), Some(9), Some(9))], 0),
                 // Two strong pulsars, one ranked 4th: fails.
-                beam(2, vec![pulsar(Some(20.0), Some(1), Some(1)), pulsar(Some(9.0), Some(4), Some(2))], 0),
+                beam(
+                    2,
+                    vec![
+                        pulsar(Some(20.0), Some(1), Some(1)),
+                        pulsar(Some(9.0), Some(4), Some(2)),
+                    ],
+                    0,
+                ),
                 // Not folded at all: not counted.
                 beam(3, vec![pulsar(None, None, None)], 1),
                 beam(4, vec![], 2),

@@ -14,10 +14,10 @@
 //! # Ok::<(), palfa_core::error::FormatError>(())
 //! ```
 
+pub mod evaluate;
 mod gauss;
 mod raters;
 pub mod score;
-pub mod evaluate;
 pub mod train;
 mod views;
 

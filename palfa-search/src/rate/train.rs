@@ -316,7 +316,11 @@ pub fn searched_folds(report: &super::evaluate::EvalReport) -> Vec<LabelledFold>
             b.list.into_iter().map(move |f| LabelledFold {
                 features: features(&f.ratings, f.sigma),
                 sigma: f.sigma,
-                kind: if f.pulsar.is_some() { FoldKind::Pulsar } else { FoldKind::Searched },
+                kind: if f.pulsar.is_some() {
+                    FoldKind::Pulsar
+                } else {
+                    FoldKind::Searched
+                },
                 beam,
             })
         })
