@@ -113,7 +113,7 @@ pub struct TrainArgs {
     pub searched_beams: usize,
     /// Take the searched beams' folds from `palfa rate evaluate --seed
     /// SEED+1000 --beams N --json FILE` instead of searching them again
-    /// (the same folds, so the same model).
+    /// (from the same folds, the same model).
     #[arg(long, value_name = "FILE")]
     pub searched_from: Option<PathBuf>,
 }
