@@ -95,6 +95,22 @@ impl InfFile {
         self.n as f64 * self.dt
     }
 
+    /// The on/off pairs as PRESTO writes and reads them: none when the data
+    /// have no breaks, else ending with a pair whose off bin is the last
+    /// sample (PRESTO's `readinf` reads pairs until one ends at N − 1, and
+    /// its `prepdata` ends a padded series' list with the pair `N−1, N−1`).
+    fn presto_onoff(&self) -> Vec<(u64, u64)> {
+        let last = self.n.saturating_sub(1);
+        if self.onoff.is_empty() || self.onoff == [(0, last)] {
+            return Vec::new();
+        }
+        let mut pairs = self.onoff.clone();
+        if pairs.last().is_some_and(|&(_, off)| off < last) {
+            pairs.push((last, last));
+        }
+        pairs
+    }
+
     /// Serialises in PRESTO's layout.
     pub fn to_text(&self) -> String {
         let mut s = String::new();
@@ -125,11 +141,9 @@ impl InfFile {
         }
         s += &line("Number of bins in the time series", self.n);
         s += &line("Width of each time series bin (sec)", g_lossless(self.dt));
-        s += &line(
-            "Any breaks in the data? (1 yes, 0 no)",
-            u8::from(!self.onoff.is_empty()),
-        );
-        for (i, (on, off)) in self.onoff.iter().enumerate() {
+        let onoff = self.presto_onoff();
+        s += &line("Any breaks in the data? (1 yes, 0 no)", u8::from(!onoff.is_empty()));
+        for (i, (on, off)) in onoff.iter().enumerate() {
             s += &line(&format!("On/Off bin pair #{:>3}", i + 1), format!("{on}, {off}"));
         }
         if real {
@@ -222,6 +236,12 @@ impl InfFile {
                 "Width of each time series bin (sec)".into(),
             )));
         }
+        // PRESTO's terminating pair `N−1, N−1` after the real data marks the
+        // end of the list, not one real sample.
+        let last = inf.n.saturating_sub(1);
+        if inf.onoff.len() >= 2 && inf.onoff.last() == Some(&(last, last)) {
+            inf.onoff.pop();
+        }
         Ok(inf)
     }
 
@@ -288,6 +308,79 @@ pub fn read_series(path: impl AsRef<Path>) -> FormatResult<(InfFile, Vec<f32>)> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The pairs PRESTO's `readinf` takes from `text`: pairs are read until
+    /// one ends at N − 1 or later; `None` where it would stop with "can not
+    /// parse on-off pair" (it reads on past the pair lines).
+    fn presto_reads_pairs(text: &str, n: u64) -> Option<Vec<(u64, u64)>> {
+        let values: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.split_once('=').map(|(_, v)| v.trim()))
+            .collect();
+        let breaks = text.lines().find(|l| l.contains("Any breaks"))?;
+        if breaks.trim().ends_with('0') {
+            return Some(vec![(0, n - 1)]);
+        }
+        let first = text
+            .lines()
+            .filter(|l| l.contains('='))
+            .position(|l| l.contains("Any breaks"))?
+            + 1;
+        let mut pairs = Vec::new();
+        for v in &values[first..] {
+            let mut it = v.split(',').map(|x| x.trim().parse::<u64>());
+            let (Some(Ok(on)), Some(Ok(off))) = (it.next(), it.next()) else {
+                return None;
+            };
+            pairs.push((on, off));
+            if off >= n - 1 {
+                return Some(pairs);
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn padded_series_end_their_pairs_as_presto_reads_them() {
+        // A dedispersed series with padding after its real samples: one pair
+        // that ends before the padding, which PRESTO could not read alone.
+        let padded = InfFile {
+            basename: "beam_DM100.00".into(),
+            telescope: "Arecibo".into(),
+            n: 1500,
+            dt: 1e-3,
+            onoff: vec![(0, 999)],
+            ..InfFile::default()
+        };
+        let text = padded.to_text();
+        assert!(text.contains(" Any breaks in the data? (1 yes, 0 no)  =  1"), "{text}");
+        assert_eq!(
+            presto_reads_pairs(&text, 1500),
+            Some(vec![(0, 999), (1499, 1499)]),
+            "{text}"
+        );
+        let back = InfFile::parse(&text, Path::new("x.inf")).unwrap();
+        assert_eq!(back.onoff, vec![(0, 999)]);
+        // Pairs already ending at the last sample are written as they are.
+        let ends = InfFile {
+            onoff: vec![(0, 999), (1200, 1499)],
+            ..padded.clone()
+        };
+        assert_eq!(presto_reads_pairs(&ends.to_text(), 1500), Some(ends.onoff.clone()));
+        // No breaks, and one pair covering everything: "no breaks", no pairs.
+        for onoff in [vec![], vec![(0, 1499)]] {
+            let whole = InfFile {
+                onoff,
+                ..padded.clone()
+            };
+            let text = whole.to_text();
+            assert!(
+                text.contains("(1 yes, 0 no)  =  0") && !text.contains("On/Off"),
+                "{text}"
+            );
+            assert!(InfFile::parse(&text, Path::new("x.inf")).unwrap().onoff.is_empty());
+        }
+    }
 
     #[test]
     fn round_trip() {
