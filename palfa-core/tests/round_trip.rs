@@ -142,3 +142,90 @@ fn psrfits_quantising_writer_stays_within_half_a_step() {
         }
     }
 }
+
+/// Replaces the value of header card `key` (the first one) by `value`.
+fn set_card(bytes: &mut [u8], key: &str, value: &str) {
+    let name = format!("{key:<8}=");
+    let at = (0..bytes.len() / 80)
+        .map(|i| i * 80)
+        .find(|&i| bytes[i..i + 9] == *name.as_bytes())
+        .unwrap_or_else(|| panic!("no {key} card"));
+    let card = format!("{name} {value:>20}");
+    bytes[at..at + 80].copy_from_slice(format!("{card:<80}").as_bytes());
+}
+
+/// Zeroes every copy of the channel frequencies (DAT_FREQ of each row) in
+/// either order; returns how many rows were found.
+fn zero_dat_freq(bytes: &mut [u8], freqs: &[f64]) -> usize {
+    let mut found = 0;
+    for order in [freqs.to_vec(), freqs.iter().rev().copied().collect()] {
+        let pattern: Vec<u8> = order.iter().flat_map(|&f| (f as f32).to_be_bytes()).collect();
+        let mut i = 0;
+        while i + pattern.len() <= bytes.len() {
+            if bytes[i..i + pattern.len()] == pattern[..] {
+                bytes[i..i + pattern.len()].fill(0);
+                found += 1;
+                i += pattern.len();
+            } else {
+                i += 1;
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn psrfits_with_obsbw_zero_reads_its_band_from_dat_freq_or_chan_bw() {
+    let dir = tempfile::tempdir().unwrap();
+    for descending in [false, true] {
+        let (nchans, nsblk, nrows) = (16, 32, 3);
+        let sp = spec(nchans, 8, descending);
+        let data = pattern(nrows * nsblk, nchans, 8);
+        let path = dir.path().join(format!("obsbw{descending}.fits"));
+        let mut w = PsrfitsWriter::create(&path, &sp, nsblk).unwrap();
+        let (ones, zeros) = (vec![1f32; nchans], vec![0f32; nchans]);
+        for row in data.chunks(nsblk * nchans) {
+            let raw: Vec<u16> = row.iter().map(|&v| v as u16).collect();
+            w.write_row_raw(RawRow::Int(&raw), &ones, &zeros, &ones).unwrap();
+        }
+        w.finish().unwrap();
+        let expect = |path: &std::path::Path, what: &str| {
+            let mut beam = open_beam(&[path]).unwrap_or_else(|e| panic!("{what}: {e}"));
+            let h = beam.header().clone();
+            assert!(
+                (h.lofreq_mhz - sp.lofreq_mhz).abs() < 1e-3,
+                "{what}: {} vs {}",
+                h.lofreq_mhz,
+                sp.lofreq_mhz
+            );
+            assert!(
+                (h.chan_bw_mhz - sp.chan_bw_mhz).abs() < 1e-4,
+                "{what}: {}",
+                h.chan_bw_mhz
+            );
+            let back = read_range(beam.as_mut(), 0, nrows * nsblk).unwrap();
+            assert_eq!(back, data, "{what}: the channels are in another order");
+        };
+        let mut bytes = std::fs::read(&path).unwrap();
+        // OBSBW = 0: the band is in DAT_FREQ (and CHAN_BW).
+        set_card(&mut bytes, "OBSBW", "0.0");
+        let p1 = dir.path().join(format!("obsbw0_{descending}.fits"));
+        std::fs::write(&p1, &bytes).unwrap();
+        expect(&p1, "OBSBW = 0");
+        // And without DAT_FREQ: from OBSFREQ and CHAN_BW alone.
+        let freqs: Vec<f64> = (0..nchans).map(|c| sp.lofreq_mhz + c as f64 * sp.chan_bw_mhz).collect();
+        assert_eq!(zero_dat_freq(&mut bytes, &freqs), nrows);
+        let p2 = dir.path().join(format!("nofreq_{descending}.fits"));
+        std::fs::write(&p2, &bytes).unwrap();
+        expect(&p2, "OBSBW = 0, no DAT_FREQ");
+        // Nothing at all describing the band: refused, naming OBSBW.
+        set_card(&mut bytes, "CHAN_BW", "0.0");
+        let p3 = dir.path().join(format!("noband_{descending}.fits"));
+        std::fs::write(&p3, &bytes).unwrap();
+        let e = open_beam(&[&p3])
+            .err()
+            .expect("a file without a band opened")
+            .to_string();
+        assert!(e.contains("OBSBW") && e.contains("noband"), "{e}");
+    }
+}

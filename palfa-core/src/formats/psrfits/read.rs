@@ -144,7 +144,7 @@ impl PsrfitsReader {
             scratch: Vec::new(),
         };
         reader.read_row_bytes(0)?;
-        let freqs = reader.first_row_freqs(primary).map_err(err)?;
+        let freqs = reader.first_row_freqs(primary, sh).map_err(err)?;
         reader.descending = freqs.len() > 1 && freqs[1] < freqs[0];
         let mut weights = reader
             .row_f32(&reader.layout.wts.clone())
@@ -152,7 +152,7 @@ impl PsrfitsReader {
         if reader.descending {
             weights.reverse();
         }
-        let (lo, chan_bw) = band_from(primary, &freqs).map_err(err)?;
+        let (lo, chan_bw) = band_from(primary, sh, &freqs).map_err(err)?;
         let offs_sub = reader
             .layout
             .offs_sub
@@ -257,7 +257,7 @@ impl PsrfitsReader {
         Some(v)
     }
 
-    fn first_row_freqs(&self, primary: &FitsHeader) -> Result<Vec<f64>, FormatErrorKind> {
+    fn first_row_freqs(&self, primary: &FitsHeader, subint: &FitsHeader) -> Result<Vec<f64>, FormatErrorKind> {
         let n = self.nchan;
         if let Some(f) = self.row_f32(&self.layout.freq) {
             let f: Vec<f64> = f.iter().map(|&x| x as f64).collect();
@@ -268,18 +268,27 @@ impl PsrfitsReader {
                 return Ok(f);
             }
         }
-        // No usable DAT_FREQ: build the channels from OBSFREQ / OBSBW.
+        // No usable DAT_FREQ: the channels from OBSFREQ and the SUBINT
+        // table's CHAN_BW (either sign), else OBSBW / NCHAN.
         let fctr = primary.require_f64("OBSFREQ")?;
-        let bw = primary.require_f64("OBSBW")?;
-        if bw == 0.0 || !bw.is_finite() {
-            return Err(FormatErrorKind::BadKeyword {
-                key: "OBSBW".into(),
-                value: bw.to_string(),
-                reason: "bandwidth must be non-zero".into(),
-            });
-        }
-        let df = bw / n as f64;
-        Ok((0..n).map(|i| fctr - 0.5 * bw + (i as f64 + 0.5) * df).collect())
+        let usable = |x: f64| x != 0.0 && x.is_finite();
+        let df = match subint.get_f64("CHAN_BW")?.filter(|&x| usable(x)) {
+            Some(df) => df,
+            None => {
+                let bw = primary.require_f64("OBSBW")?;
+                if !usable(bw) {
+                    return Err(FormatErrorKind::BadKeyword {
+                        key: "OBSBW".into(),
+                        value: bw.to_string(),
+                        reason: "no DAT_FREQ and no CHAN_BW, so the bandwidth must be non-zero".into(),
+                    });
+                }
+                bw / n as f64
+            }
+        };
+        Ok((0..n)
+            .map(|i| fctr + (i as f64 - 0.5 * (n as f64 - 1.0)) * df)
+            .collect())
     }
 
     fn load_row(&mut self, row: u64) -> FormatResult<()> {
@@ -391,8 +400,9 @@ impl SpectraSource for PsrfitsReader {
 
 /// Lowest channel centre and channel width \[MHz\]. DAT_FREQ is only single
 /// precision, so where OBSFREQ / OBSBW / OBSNCHAN describe the same channels
-/// (to a hundredth of a channel) the exact header values are used.
-fn band_from(primary: &FitsHeader, freqs: &[f64]) -> Result<(f64, f64), FormatErrorKind> {
+/// (to a hundredth of a channel) the exact header values are used; where they
+/// do not (OBSBW = 0, a different OBSNCHAN) the channels themselves are.
+fn band_from(primary: &FitsHeader, subint: &FitsHeader, freqs: &[f64]) -> Result<(f64, f64), FormatErrorKind> {
     let n = freqs.len();
     let (lo, hi) = (freqs[0].min(freqs[n - 1]), freqs[0].max(freqs[n - 1]));
     let obs = (
@@ -411,7 +421,12 @@ fn band_from(primary: &FitsHeader, freqs: &[f64]) -> Result<(f64, f64), FormatEr
     let bw = if n > 1 {
         (hi - lo) / (n as f64 - 1.0)
     } else {
-        primary.get_f64("OBSBW")?.unwrap_or(1.0).abs()
+        [subint.get_f64("CHAN_BW")?, primary.get_f64("OBSBW")?]
+            .into_iter()
+            .flatten()
+            .map(f64::abs)
+            .find(|x| *x > 0.0 && x.is_finite())
+            .unwrap_or(1.0)
     };
     Ok((lo, bw))
 }
