@@ -191,3 +191,51 @@ fn empty_fits_is_refused_clearly() {
     let msg = err.to_string();
     assert!(msg.contains("empty.fits") && msg.contains("no rows"), "{msg}");
 }
+
+/// A copy of `src` in `dir` with its SUBINT header's POL_TYPE set to `value`
+/// (an 8-character string card).
+fn with_pol_type(src: &std::path::Path, dir: &std::path::Path, value: &str) -> std::path::PathBuf {
+    let mut bytes = std::fs::read(src).unwrap();
+    let at = (0..bytes.len() / 80)
+        .map(|i| i * 80)
+        .find(|&i| bytes[i..i + 9] == *b"POL_TYPE=")
+        .expect("no POL_TYPE card");
+    let card = format!("POL_TYPE= '{value:<8}'");
+    bytes[at..at + 80].copy_from_slice(format!("{card:<80}").as_bytes());
+    let out = dir.join(format!(
+        "pol_{}.fits",
+        if value.trim().is_empty() { "none" } else { value.trim() }
+    ));
+    std::fs::write(&out, bytes).unwrap();
+    out
+}
+
+#[test]
+fn polarisation_orders_give_total_intensity_or_a_clear_refusal() {
+    let Some(path) = shared("your/test_4pol.fits") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    // The same four products read as AABBCRCI: AA + BB, as cfitsio decodes it.
+    let aabb = with_pol_type(&path, dir.path(), "AABBCRCI");
+    let (nchan, want) = reference_spectra(&aabb);
+    let mut beam = open_beam(&[&aabb]).unwrap();
+    let n = beam.header().nsamples as usize;
+    let got = read_range(beam.as_mut(), 0, n).unwrap();
+    assert_eq!(got.len(), n * nchan);
+    let worst = got
+        .iter()
+        .zip(&want)
+        .map(|(a, b)| (a - b).abs() / b.abs().max(1.0))
+        .fold(0f32, f32::max);
+    assert!(worst < 1e-6, "AA + BB differs from cfitsio's by {worst}");
+    // and it is not the IQUV reading (Stokes I alone).
+    let mut iquv = open_beam(&[&path]).unwrap();
+    assert_ne!(read_range(iquv.as_mut(), 0, n).unwrap(), got);
+    // Orders nobody can interpret are refused, naming the file and the key.
+    for bad in ["XYZW", ""] {
+        let p = with_pol_type(&path, dir.path(), bad);
+        let e = open_beam(&[&p]).err().expect("an unknown order was read").to_string();
+        assert!(e.contains("POL_TYPE") && e.contains("pol_"), "{e}");
+    }
+}

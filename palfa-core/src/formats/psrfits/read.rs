@@ -111,11 +111,7 @@ impl PsrfitsReader {
         }
         let layout = row_layout(&table, nsblk, npol, nchan, nbits).map_err(err)?;
         let pol_type = sh.get_str("POL_TYPE").unwrap_or_default().trim().to_uppercase();
-        let pol_sum = if npol >= 2 && pol_type.starts_with("AABB") {
-            PolSum::FirstTwo
-        } else {
-            PolSum::First
-        };
+        let pol_sum = pol_sum(npol, &pol_type).map_err(err)?;
         let zero_off = sh.get_f64("ZERO_OFF").map_err(err)?.unwrap_or(0.0).abs() as f32;
 
         let file = File::open(&path).map_err(|e| FormatError::io(&path, e))?;
@@ -395,6 +391,32 @@ impl SpectraSource for PsrfitsReader {
     fn seek(&mut self, index: u64) -> FormatResult<()> {
         self.pos = index.min(self.header.nsamples);
         Ok(())
+    }
+}
+
+/// Which of `npol` stored products make total intensity, from `POL_TYPE`:
+/// one product is used as it is (`AA+BB`, `INTEN`, or any single product);
+/// the first two are summed for the orders that start with the two
+/// orthogonal feeds' powers (`AABB`, `AABBCRCI`, and `XXYY…`/`RRLL…`); the
+/// first is Stokes I for `IQUV`. Any other order, or none, is refused: the
+/// products cannot be told apart.
+fn pol_sum(npol: usize, pol_type: &str) -> Result<PolSum, FormatErrorKind> {
+    if npol <= 1 {
+        return Ok(PolSum::First);
+    }
+    if ["AABB", "XXYY", "RRLL"].iter().any(|p| pol_type.starts_with(p)) {
+        Ok(PolSum::FirstTwo)
+    } else if pol_type.starts_with("IQUV") {
+        Ok(PolSum::First)
+    } else {
+        Err(FormatErrorKind::BadKeyword {
+            key: "POL_TYPE".into(),
+            value: pol_type.to_string(),
+            reason: format!(
+                "with NPOL = {npol} the order of the products must be known (AABB, AABBCRCI or IQUV) to form \
+                 total intensity"
+            ),
+        })
     }
 }
 
