@@ -229,3 +229,44 @@ fn psrfits_with_obsbw_zero_reads_its_band_from_dat_freq_or_chan_bw() {
         assert!(e.contains("OBSBW") && e.contains("noband"), "{e}");
     }
 }
+
+/// Sets the SIGPROC header's `nifs` to `value`.
+fn set_nifs(bytes: &mut [u8], value: i32) {
+    let key = b"\x04\x00\x00\x00nifs";
+    let at = bytes.windows(key.len()).position(|w| w == key).expect("no nifs key") + key.len();
+    bytes[at..at + 4].copy_from_slice(&value.to_le_bytes());
+}
+
+#[test]
+fn filterbank_two_ifs_are_summed_and_more_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for descending in [false, true] {
+        let (nchans, nspec) = (16, 200);
+        let sp = spec(nchans, 8, descending);
+        let data = pattern(nspec, nchans, 8);
+        let path = dir.path().join(format!("one{descending}.fil"));
+        let mut w = FilterbankWriter::create(&path, &sp).unwrap();
+        w.write_spectra(&data).unwrap();
+        w.finish().unwrap();
+        let one = read_range(open_beam(&[&path]).unwrap().as_mut(), 0, nspec).unwrap();
+        // The same bytes as two IFs: each spectrum is two written ones, AA then BB.
+        let mut bytes = std::fs::read(&path).unwrap();
+        set_nifs(&mut bytes, 2);
+        let two = dir.path().join(format!("two{descending}.fil"));
+        std::fs::write(&two, &bytes).unwrap();
+        let mut beam = open_beam(&[&two]).unwrap();
+        assert_eq!(beam.header().nsamples, nspec as u64 / 2);
+        let got = read_range(beam.as_mut(), 0, nspec / 2).unwrap();
+        let want: Vec<f32> = (0..nspec / 2)
+            .flat_map(|s| (0..nchans).map(move |c| (s, c)))
+            .map(|(s, c)| one[2 * s * nchans + c] + one[(2 * s + 1) * nchans + c])
+            .collect();
+        assert_eq!(got, want, "descending {descending}");
+        // Four IFs: which products? Refused, naming nifs and the file.
+        set_nifs(&mut bytes, 4);
+        let four = dir.path().join(format!("four{descending}.fil"));
+        std::fs::write(&four, &bytes).unwrap();
+        let e = open_beam(&[&four]).err().expect("four IFs were read").to_string();
+        assert!(e.contains("nifs") && e.contains("four"), "{e}");
+    }
+}

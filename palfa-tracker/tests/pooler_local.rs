@@ -341,8 +341,10 @@ fn kill_by_file_matches_exact_paths_only() {
     }
 }
 
-/// A SIGPROC header whose sizes multiply past 2^64: `nchans` x `nifs` x
-/// `nbits` = 2^30 x 2^30 x 16 wraps to 0 bytes per spectrum.
+/// A SIGPROC header that asks for absurd sizes: `nchans` x `nifs` x `nbits`
+/// = 2^30 x 2 x 16 bits, a 4-GiB spectrum in a file of 64 data bytes. (More
+/// than two IFs, where the product could once wrap past 2^64, are now refused
+/// on their own.)
 fn hostile_filterbank(path: &std::path::Path) {
     fn key(b: &mut Vec<u8>, k: &str) {
         b.extend((k.len() as i32).to_le_bytes());
@@ -350,7 +352,7 @@ fn hostile_filterbank(path: &std::path::Path) {
     }
     let mut b = Vec::new();
     key(&mut b, "HEADER_START");
-    for (k, v) in [("nchans", 1i32 << 30), ("nifs", 1 << 30), ("nbits", 16)] {
+    for (k, v) in [("nchans", 1i32 << 30), ("nifs", 2), ("nbits", 16)] {
         key(&mut b, k);
         b.extend(v.to_le_bytes());
     }

@@ -3,7 +3,8 @@
 //! Samples of 1, 2, 4 and 8 bits are unsigned integers (8-bit signed if the
 //! header has `signed = 1`), packed first-sample-in-lowest-bits; 16-bit samples
 //! are little-endian unsigned integers and 32-bit samples little-endian reals.
-//! With `nifs > 1` the first two IFs are summed (total intensity).
+//! With `nifs = 2` the two IFs (AA and BB) are summed into total intensity;
+//! more IFs are refused, since the header does not say what they are.
 
 pub mod header;
 
@@ -62,7 +63,19 @@ impl FilterbankReader {
             return Err(err(FormatErrorKind::UnsupportedNbits(nbits.max(0) as u32)));
         }
         let nbits = nbits as u32;
-        let nifs = sig.int("nifs").unwrap_or(1).max(1) as usize;
+        let nifs = sig.int("nifs").unwrap_or(1).max(1);
+        if nifs > 2 {
+            // AA, BB and cross terms, or Stokes IQUV? The header cannot say.
+            return Err(err(FormatErrorKind::BadKeyword {
+                key: "nifs".into(),
+                value: nifs.to_string(),
+                reason: "more than two IFs: a SIGPROC header does not say which products they are (AA, BB and \
+                         cross terms, or Stokes IQUV), so total intensity cannot be formed; write AA and BB (2 IFs) \
+                         or total intensity (1)"
+                    .into(),
+            }));
+        }
+        let nifs = nifs as usize;
         let tsamp = need_f64("tsamp")?;
         if !(tsamp > 0.0 && tsamp.is_finite()) {
             return Err(err(FormatErrorKind::BadKeyword {
