@@ -270,3 +270,61 @@ fn filterbank_two_ifs_are_summed_and_more_are_refused() {
         assert!(e.contains("nifs") && e.contains("four"), "{e}");
     }
 }
+
+/// Adds the card `key = value` at the end of the SUBINT table's header (in
+/// the blank space its last block has after END).
+fn add_subint_card(bytes: &mut [u8], key: &str, value: &str) {
+    let card_at = |i: usize| &bytes[i * 80..i * 80 + 80];
+    let subint = (0..bytes.len() / 80)
+        .find(|&i| card_at(i).starts_with(b"EXTNAME = 'SUBINT"))
+        .expect("no SUBINT header");
+    let end = (subint..bytes.len() / 80)
+        .find(|&i| card_at(i) == format!("{:<80}", "END").as_bytes())
+        .expect("no END");
+    assert!(card_at(end + 1).iter().all(|&b| b == b' '), "no room for a card");
+    let card = format!("{key:<8}= {value:>20}");
+    bytes[end * 80..end * 80 + 80].copy_from_slice(format!("{card:<80}").as_bytes());
+    bytes[(end + 1) * 80..(end + 2) * 80].copy_from_slice(format!("{:<80}", "END").as_bytes());
+}
+
+#[test]
+fn psrfits_signint_reads_signed_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    for descending in [false, true] {
+        let (nchans, nsblk, nrows) = (16, 32, 3);
+        let sp = spec(nchans, 8, descending);
+        let data = pattern(nrows * nsblk, nchans, 8);
+        let path = dir.path().join(format!("s{descending}.fits"));
+        let mut w = PsrfitsWriter::create(&path, &sp, nsblk).unwrap();
+        let (ones, zeros) = (vec![1f32; nchans], vec![0f32; nchans]);
+        for row in data.chunks(nsblk * nchans) {
+            let raw: Vec<u16> = row.iter().map(|&v| v as u16).collect();
+            w.write_row_raw(RawRow::Int(&raw), &ones, &zeros, &ones).unwrap();
+        }
+        w.finish().unwrap();
+        // The same bytes declared signed: 200 is -56.
+        let mut bytes = std::fs::read(&path).unwrap();
+        add_subint_card(&mut bytes, "SIGNINT", "1");
+        let signed = dir.path().join(format!("signed{descending}.fits"));
+        std::fs::write(&signed, &bytes).unwrap();
+        let got = read_range(open_beam(&[&signed]).unwrap().as_mut(), 0, nrows * nsblk).unwrap();
+        let want: Vec<f32> = data.iter().map(|&v| f32::from(v as u8 as i8)).collect();
+        assert_eq!(got, want, "descending {descending}");
+    }
+    // Signed 4-bit samples are not defined: refused, naming SIGNINT.
+    let sp = spec(16, 4, false);
+    let path = dir.path().join("four.fits");
+    let mut w = PsrfitsWriter::create(&path, &sp, 32).unwrap();
+    let (ones, zeros) = (vec![1f32; 16], vec![0f32; 16]);
+    w.write_row_raw(RawRow::Int(&vec![3u16; 32 * 16]), &ones, &zeros, &ones)
+        .unwrap();
+    w.finish().unwrap();
+    let mut bytes = std::fs::read(&path).unwrap();
+    add_subint_card(&mut bytes, "SIGNINT", "1");
+    std::fs::write(&path, &bytes).unwrap();
+    let e = open_beam(&[&path])
+        .err()
+        .expect("signed 4-bit samples were read")
+        .to_string();
+    assert!(e.contains("SIGNINT") && e.contains("four.fits"), "{e}");
+}

@@ -6,7 +6,8 @@
 //! 1, 2, 4, 8 and 16 bits (and 32-bit reals). Total intensity is formed by
 //! `POL_TYPE`: AA + BB for `AABB`/`AABBCRCI`, Stokes I for `IQUV`, a single
 //! product as it is; with several products in an unknown order the file is
-//! refused. Without a usable DAT_FREQ the channels come from OBSFREQ and
+//! refused. `SIGNINT = 1` marks 8-bit samples as two's-complement signed
+//! bytes (other depths with it are refused). Without a usable DAT_FREQ the channels come from OBSFREQ and
 //! CHAN_BW, else OBSBW. Headers are parsed card by card;
 //! the table's fixed-width rows are read directly at the data offset, one row at
 //! a time, which is what keeps reading fast and memory bounded.

@@ -51,6 +51,8 @@ pub struct PsrfitsReader {
     npol: usize,
     nbits: u32,
     zero_off: f32,
+    /// SIGNINT = 1 with 8-bit samples.
+    signed_bytes: bool,
     pol_sum: PolSum,
     descending: bool,
     pos: u64,
@@ -113,6 +115,18 @@ impl PsrfitsReader {
         let pol_type = sh.get_str("POL_TYPE").unwrap_or_default().trim().to_uppercase();
         let pol_sum = pol_sum(npol, &pol_type).map_err(err)?;
         let zero_off = sh.get_f64("ZERO_OFF").map_err(err)?.unwrap_or(0.0).abs() as f32;
+        // SIGNINT = 1: the samples are two's-complement signed bytes.
+        let signed_bytes = match (sh.get_i64("SIGNINT").map_err(err)?.unwrap_or(0), nbits) {
+            (0, _) | (_, 16 | 32) => false,
+            (1, 8) => true,
+            (v, n) => {
+                return Err(err(FormatErrorKind::BadKeyword {
+                    key: "SIGNINT".into(),
+                    value: v.to_string(),
+                    reason: format!("signed samples are defined for 8 bits (0 or 1), not {n}-bit ones"),
+                }))
+            }
+        };
 
         let file = File::open(&path).map_err(|e| FormatError::io(&path, e))?;
         let file_size = file.metadata().map_err(|e| FormatError::io(&path, e))?.len();
@@ -128,6 +142,7 @@ impl PsrfitsReader {
             npol,
             nbits,
             zero_off,
+            signed_bytes,
             pol_sum,
             descending: false,
             pos: 0,
@@ -311,7 +326,11 @@ impl PsrfitsReader {
             _ => default,
         };
         let dcol = &self.layout.data;
-        let (tzero, tscal) = (dcol.zero as f32, dcol.scale as f32);
+        let (mut tzero, tscal) = (dcol.zero as f32, dcol.scale as f32);
+        if self.signed_bytes {
+            // The bytes are read with their top bit flipped, b ^ 0x80 = b + 128 (mod 256).
+            tzero -= 128.0 * tscal;
+        }
         for p in 0..npol_used {
             for c in 0..nchan {
                 let w = wts.get(c).copied().unwrap_or(1.0);
@@ -338,6 +357,11 @@ impl PsrfitsReader {
         } else {
             self.raw_u8.resize(nvals, 0);
             bits::unpack(data, self.nbits, BitOrder::MsbFirst, &mut self.raw_u8);
+            if self.signed_bytes {
+                for b in &mut self.raw_u8 {
+                    *b ^= 0x80;
+                }
+            }
         }
         self.row_values.resize(nsblk * nchan, 0.0);
         for s in 0..nsblk {
