@@ -179,10 +179,7 @@ fn train(cli: &Cli, t: &TrainArgs) -> anyhow::Result<ExitCode> {
     }
     std::fs::create_dir_all(&t.dir).map_err(|e| anyhow::anyhow!("cannot make {}: {e}", t.dir.display()))?;
     let searched = if let Some(from) = &t.searched_from {
-        let text =
-            std::fs::read_to_string(from).map_err(|err| anyhow::anyhow!("cannot read {}: {err}", from.display()))?;
-        let r: palfa_search::rate::evaluate::EvalReport = serde_json::from_str(&text)
-            .map_err(|err| anyhow::anyhow!("{} is not an evaluation: {err}", from.display()))?;
+        let r: palfa_search::rate::evaluate::EvalReport = read_json(from, "an evaluation")?;
         if r.beams.len() != t.searched_beams {
             anyhow::bail!(
                 "{} holds {} beams, not --searched-beams {}",
@@ -265,16 +262,10 @@ fn evaluate(cli: &Cli, e: &EvaluateArgs) -> anyhow::Result<ExitCode> {
         anyhow::bail!("--beams must be at least 1");
     }
     let report = if let Some(from) = &e.from {
-        let text =
-            std::fs::read_to_string(from).map_err(|err| anyhow::anyhow!("cannot read {}: {err}", from.display()))?;
-        let saved: EvalReport = serde_json::from_str(&text)
-            .map_err(|err| anyhow::anyhow!("{} is not an evaluation: {err}", from.display()))?;
+        let saved: EvalReport = read_json(from, "an evaluation")?;
         let model = match &e.model {
             Some(m) => {
-                let text =
-                    std::fs::read_to_string(m).map_err(|err| anyhow::anyhow!("cannot read {}: {err}", m.display()))?;
-                let model: ScoreModel = serde_json::from_str(&text)
-                    .map_err(|err| anyhow::anyhow!("{} is not a model: {err}", m.display()))?;
+                let model: ScoreModel = read_json(m, "a model")?;
                 if !model.matches_features() {
                     anyhow::bail!("{} was trained on other features than this palfa computes", m.display());
                 }
@@ -356,4 +347,10 @@ fn evaluate(cli: &Cli, e: &EvaluateArgs) -> anyhow::Result<ExitCode> {
             .map_err(|err| anyhow::anyhow!("cannot write {}: {err}", path.display()))?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Reads the JSON file `path`, which should hold `what`.
+fn read_json<T: serde::de::DeserializeOwned>(path: &std::path::Path, what: &str) -> anyhow::Result<T> {
+    let text = std::fs::read_to_string(path).map_err(|err| anyhow::anyhow!("cannot read {}: {err}", path.display()))?;
+    serde_json::from_str(&text).map_err(|err| anyhow::anyhow!("{} is not {what}: {err}", path.display()))
 }
