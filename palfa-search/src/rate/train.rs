@@ -12,9 +12,13 @@
 //!   few channels, impulsive broadband bursts, bad channels. Periodic RFI is
 //!   folded at its frequency (or a harmonic) at a low DM and at a high one;
 //!   bursts at a random period and DM.
-//! * Noise: every beam is also folded at a random period and DM.
+//! * Noise: every beam is also folded at a random period (down to 4 samples
+//!   a turn) and DM.
 //! * A fifth of the beams are folded as one subband, as folds of dedispersed
 //!   series (PRESTO's `.dat` folds) are.
+//!
+//! [`train`] also fits the folds of whole searched beams ([`searched_folds`]
+//! of a [`super::evaluate`] run): what a search actually folds.
 
 use std::path::Path;
 
