@@ -1,6 +1,6 @@
 //! Beam-level evaluation of the score (`palfa rate evaluate`): simulated
 //! beams of a family the score was not trained on, each searched end to end
-//! by [`run_search`](crate::pipeline::run_search) as a worker searches a
+//! by [`run_search`] as a worker searches a
 //! survey beam, and the ranked list it produced compared with what was
 //! injected.
 //!
