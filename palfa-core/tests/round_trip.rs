@@ -143,6 +143,27 @@ fn psrfits_quantising_writer_stays_within_half_a_step() {
     }
 }
 
+/// Writes an 8-bit PSRFITS file of `nrows` rows holding [`pattern`] (unit
+/// scales, zero offsets, unit weights); returns its description and data.
+fn write_psrfits_8bit(
+    path: &std::path::Path,
+    nchans: usize,
+    nsblk: usize,
+    nrows: usize,
+    descending: bool,
+) -> (palfa_core::formats::ObservationSpec, Vec<f32>) {
+    let sp = spec(nchans, 8, descending);
+    let data = pattern(nrows * nsblk, nchans, 8);
+    let mut w = PsrfitsWriter::create(path, &sp, nsblk).unwrap();
+    let (ones, zeros) = (vec![1f32; nchans], vec![0f32; nchans]);
+    for row in data.chunks(nsblk * nchans) {
+        let raw: Vec<u16> = row.iter().map(|&v| v as u16).collect();
+        w.write_row_raw(RawRow::Int(&raw), &ones, &zeros, &ones).unwrap();
+    }
+    w.finish().unwrap();
+    (sp, data)
+}
+
 /// Replaces the value of header card `key` (the first one) by `value`.
 fn set_card(bytes: &mut [u8], key: &str, value: &str) {
     let name = format!("{key:<8}=");
@@ -179,16 +200,8 @@ fn psrfits_with_obsbw_zero_reads_its_band_from_dat_freq_or_chan_bw() {
     let dir = tempfile::tempdir().unwrap();
     for descending in [false, true] {
         let (nchans, nsblk, nrows) = (16, 32, 3);
-        let sp = spec(nchans, 8, descending);
-        let data = pattern(nrows * nsblk, nchans, 8);
         let path = dir.path().join(format!("obsbw{descending}.fits"));
-        let mut w = PsrfitsWriter::create(&path, &sp, nsblk).unwrap();
-        let (ones, zeros) = (vec![1f32; nchans], vec![0f32; nchans]);
-        for row in data.chunks(nsblk * nchans) {
-            let raw: Vec<u16> = row.iter().map(|&v| v as u16).collect();
-            w.write_row_raw(RawRow::Int(&raw), &ones, &zeros, &ones).unwrap();
-        }
-        w.finish().unwrap();
+        let (sp, data) = write_psrfits_8bit(&path, nchans, nsblk, nrows, descending);
         let expect = |path: &std::path::Path, what: &str| {
             let mut beam = open_beam(&[path]).unwrap_or_else(|e| panic!("{what}: {e}"));
             let h = beam.header().clone();
@@ -292,16 +305,8 @@ fn psrfits_signint_reads_signed_bytes() {
     let dir = tempfile::tempdir().unwrap();
     for descending in [false, true] {
         let (nchans, nsblk, nrows) = (16, 32, 3);
-        let sp = spec(nchans, 8, descending);
-        let data = pattern(nrows * nsblk, nchans, 8);
         let path = dir.path().join(format!("s{descending}.fits"));
-        let mut w = PsrfitsWriter::create(&path, &sp, nsblk).unwrap();
-        let (ones, zeros) = (vec![1f32; nchans], vec![0f32; nchans]);
-        for row in data.chunks(nsblk * nchans) {
-            let raw: Vec<u16> = row.iter().map(|&v| v as u16).collect();
-            w.write_row_raw(RawRow::Int(&raw), &ones, &zeros, &ones).unwrap();
-        }
-        w.finish().unwrap();
+        let (_, data) = write_psrfits_8bit(&path, nchans, nsblk, nrows, descending);
         // The same bytes declared signed: 200 is -56.
         let mut bytes = std::fs::read(&path).unwrap();
         add_subint_card(&mut bytes, "SIGNINT", "1");
