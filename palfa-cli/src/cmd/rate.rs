@@ -190,20 +190,14 @@ fn train(cli: &Cli, t: &TrainArgs) -> anyhow::Result<ExitCode> {
         }
         palfa_search::rate::train::searched_folds(&r)
     } else if t.searched_beams > 0 {
-        use palfa_search::rate::evaluate::{evaluate, EvalConfig};
-        let cfg = crate::cmd::setup::load_config(cli.config.as_deref())?;
-        let ec = EvalConfig {
-            seed: t.seed + SEARCHED_SEED_OFFSET,
-            first: 0,
-            beams: t.searched_beams,
-            searching: cfg.searching.clone(),
-            processing: cfg.processing.clone(),
-            dir: t.dir.clone(),
-            keep_results: false,
-        };
-        let bar = crate::progress::bar(t.searched_beams as u64, "searched beams", !cli.no_progress);
-        let r = evaluate(&ec, &|d, _| bar.set_position(d as u64))?;
-        bar.finish_and_clear();
+        let r = search_family(
+            cli,
+            t.seed + SEARCHED_SEED_OFFSET,
+            0..t.searched_beams,
+            &t.dir,
+            false,
+            "searched beams",
+        )?;
         palfa_search::rate::train::searched_folds(&r)
     } else {
         Vec::new()
@@ -256,7 +250,7 @@ fn train(cli: &Cli, t: &TrainArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn evaluate(cli: &Cli, e: &EvaluateArgs) -> anyhow::Result<ExitCode> {
-    use palfa_search::rate::evaluate::{evaluate, EvalConfig, EvalReport, SCORE_THRESHOLD, SIGMA_MUST_RANK, TOP};
+    use palfa_search::rate::evaluate::{EvalReport, SCORE_THRESHOLD, SIGMA_MUST_RANK, TOP};
     use palfa_search::rate::score::{builtin_model, ScoreModel};
     if e.beams == 0 {
         anyhow::bail!("--beams must be at least 1");
@@ -275,21 +269,7 @@ fn evaluate(cli: &Cli, e: &EvaluateArgs) -> anyhow::Result<ExitCode> {
         };
         saved.rescore(&model)
     } else {
-        let cfg = crate::cmd::setup::load_config(cli.config.as_deref())?;
-        std::fs::create_dir_all(&e.dir).map_err(|err| anyhow::anyhow!("cannot make {}: {err}", e.dir.display()))?;
-        let ec = EvalConfig {
-            seed: e.seed,
-            first: e.first,
-            beams: e.beams,
-            searching: cfg.searching.clone(),
-            processing: cfg.processing.clone(),
-            dir: e.dir.clone(),
-            keep_results: e.keep,
-        };
-        let bar = crate::progress::bar(e.beams as u64, "beams", !cli.no_progress);
-        let report = evaluate(&ec, &|d, _| bar.set_position(d as u64))?;
-        bar.finish_and_clear();
-        report
+        search_family(cli, e.seed, e.first..e.first + e.beams, &e.dir, e.keep, "beams")?
     };
     println!(
         "beam  chans  pulsars (P ms, DM, S/N: fold sigma, rank by score, by sigma)  folds  others>{SCORE_THRESHOLD}"
@@ -353,4 +333,32 @@ fn evaluate(cli: &Cli, e: &EvaluateArgs) -> anyhow::Result<ExitCode> {
 fn read_json<T: serde::de::DeserializeOwned>(path: &std::path::Path, what: &str) -> anyhow::Result<T> {
     let text = std::fs::read_to_string(path).map_err(|err| anyhow::anyhow!("cannot read {}: {err}", path.display()))?;
     serde_json::from_str(&text).map_err(|err| anyhow::anyhow!("{} is not {what}: {err}", path.display()))
+}
+
+/// Simulates and searches `beams` of `palfa rate evaluate`'s family with
+/// `seed` in `dir`, with the configured `[searching]`, showing progress as `label`.
+fn search_family(
+    cli: &Cli,
+    seed: u64,
+    beams: std::ops::Range<usize>,
+    dir: &std::path::Path,
+    keep_results: bool,
+    label: &str,
+) -> anyhow::Result<palfa_search::rate::evaluate::EvalReport> {
+    use palfa_search::rate::evaluate::{evaluate, EvalConfig};
+    let cfg = crate::cmd::setup::load_config(cli.config.as_deref())?;
+    std::fs::create_dir_all(dir).map_err(|err| anyhow::anyhow!("cannot make {}: {err}", dir.display()))?;
+    let ec = EvalConfig {
+        seed,
+        first: beams.start,
+        beams: beams.len(),
+        searching: cfg.searching,
+        processing: cfg.processing,
+        dir: dir.to_path_buf(),
+        keep_results,
+    };
+    let bar = crate::progress::bar(ec.beams as u64, label, !cli.no_progress);
+    let report = evaluate(&ec, &|d, _| bar.set_position(d as u64))?;
+    bar.finish_and_clear();
+    Ok(report)
 }
