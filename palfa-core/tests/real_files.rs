@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::shared;
+use common::{set_card, shared};
 use palfa_core::beam::{open_beam, read_range, SpectraSource};
 use palfa_core::{DataFormat, FormatErrorKind};
 
@@ -196,12 +196,7 @@ fn empty_fits_is_refused_clearly() {
 /// (an 8-character string card).
 fn with_pol_type(src: &std::path::Path, dir: &std::path::Path, value: &str) -> std::path::PathBuf {
     let mut bytes = std::fs::read(src).unwrap();
-    let at = (0..bytes.len() / 80)
-        .map(|i| i * 80)
-        .find(|&i| bytes[i..i + 9] == *b"POL_TYPE=")
-        .expect("no POL_TYPE card");
-    let card = format!("POL_TYPE= '{value:<8}'");
-    bytes[at..at + 80].copy_from_slice(format!("{card:<80}").as_bytes());
+    set_card(&mut bytes, "POL_TYPE", &format!("'{value:<8}'"));
     let out = dir.join(format!(
         "pol_{}.fits",
         if value.trim().is_empty() { "none" } else { value.trim() }

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::spec;
+use common::{set_card, spec};
 use palfa_core::beam::{open_beam, read_range};
 use palfa_core::formats::filterbank::FilterbankWriter;
 use palfa_core::formats::psrfits::{PsrfitsWriter, RawRow};
@@ -162,17 +162,6 @@ fn write_psrfits_8bit(
     }
     w.finish().unwrap();
     (sp, data)
-}
-
-/// Replaces the value of header card `key` (the first one) by `value`.
-fn set_card(bytes: &mut [u8], key: &str, value: &str) {
-    let name = format!("{key:<8}=");
-    let at = (0..bytes.len() / 80)
-        .map(|i| i * 80)
-        .find(|&i| bytes[i..i + 9] == *name.as_bytes())
-        .unwrap_or_else(|| panic!("no {key} card"));
-    let card = format!("{name} {value:>20}");
-    bytes[at..at + 80].copy_from_slice(format!("{card:<80}").as_bytes());
 }
 
 /// Zeroes every copy of the channel frequencies (DAT_FREQ of each row) in

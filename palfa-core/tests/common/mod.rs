@@ -16,3 +16,15 @@ pub fn shared(rel: &str) -> Option<PathBuf> {
 pub fn spec(nchans: usize, nbits: u32, descending: bool) -> ObservationSpec {
     palfa_testkit::fixtures::observation(nchans, 1214.0, nbits, descending)
 }
+
+/// Replaces the value of FITS header card `key` (the first one) by `value`
+/// (as it is written in the card: quote strings).
+pub fn set_card(bytes: &mut [u8], key: &str, value: &str) {
+    let name = format!("{key:<8}=");
+    let at = (0..bytes.len() / 80)
+        .map(|i| i * 80)
+        .find(|&i| bytes[i..i + 9] == *name.as_bytes())
+        .unwrap_or_else(|| panic!("no {key} card"));
+    let card = format!("{name} {value:>20}");
+    bytes[at..at + 80].copy_from_slice(format!("{card:<80}").as_bytes());
+}
