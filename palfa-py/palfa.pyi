@@ -76,7 +76,8 @@ class Beam:
         ``(count, nchans)``; ``IndexError`` past the end."""
 
 def open(paths: Union[_Path, Sequence[_Path]]) -> Beam:
-    """Opens a beam: one file, or a Mock s0/s1 pair. ``FormatError`` if unreadable."""
+    """Opens a beam: one file, or a list of files read as one beam (consecutive
+    files of one observation and/or a Mock s0/s1 pair). ``FormatError`` if unreadable."""
 
 def simulate(path: _Path, params: Optional[dict[str, Any]] = None) -> dict[str, Any]:
     """Writes a synthetic beam (a directory for ``format="mock"``); returns what

@@ -1,7 +1,7 @@
 //! One streaming reader API for every data format.
 //!
-//! [`open_beam`] opens a SIGPROC filterbank, a PSRFITS search-mode file or a PALFA
-//! Mock s0/s1 pair and returns a [`SpectraSource`]: it yields blocks of spectra as
+//! [`open_beam`] opens a SIGPROC filterbank, a PSRFITS search-mode file, consecutive
+//! files of one observation or a PALFA Mock s0/s1 pair and returns a [`SpectraSource`]: it yields blocks of spectra as
 //! `f32`, time-major (`data_tc`: all channels of spectrum 0, then spectrum 1, …),
 //! **lowest frequency first**, with scales, offsets and weights applied and
 //! polarisations summed to total intensity. A multi-GB file is never read whole:
@@ -28,6 +28,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::error::{FormatError, FormatErrorKind, FormatResult};
+use crate::formats::sequence::{self, StartTime};
 use crate::formats::{filterbank, mock, psrfits};
 use crate::header::{BeamHeader, DataFormat};
 
@@ -105,25 +106,59 @@ pub fn open_file(path: impl AsRef<Path>) -> FormatResult<Box<dyn SpectraSource>>
     })
 }
 
-/// Opens a beam: one file, or the two halves of a PALFA Mock beam (merged into one band).
+/// Opens a beam: one file, consecutive files of one observation, or the two
+/// halves of a PALFA Mock beam (each half in one file or in several).
 ///
-/// Two files are taken to be a Mock pair; which is the lower band is decided by
-/// frequency, not by name. See [`mock`] for the merging rule.
+/// Files are grouped by their channels: files of one band are consecutive in
+/// time and read one after the other (in start-time order, gaps filled; see
+/// [`sequence`](crate::formats::sequence)); two bands are the Mock halves,
+/// merged into one band (which is the lower is decided by frequency, not by
+/// name; see [`mock`]). More bands than two are refused.
 pub fn open_beam<P: AsRef<Path>>(paths: &[P]) -> FormatResult<Box<dyn SpectraSource>> {
-    match paths {
-        [one] => open_file(one),
-        [a, b] => Ok(Box::new(mock::MockMerger::open(a.as_ref(), b.as_ref())?)),
-        [] => Err(FormatError::new(
-            PathBuf::new(),
-            FormatErrorKind::NoData("no input file given".into()),
-        )),
-        many => Err(FormatError::new(
+    let many = match paths {
+        [] => {
+            return Err(FormatError::new(
+                PathBuf::new(),
+                FormatErrorKind::NoData("no input file given".into()),
+            ))
+        }
+        [one] => return open_file(one),
+        many => many,
+    };
+    let mut bands: Vec<Vec<(Box<dyn SpectraSource>, StartTime)>> = Vec::new();
+    for path in many {
+        let part = sequence::open_part(path.as_ref())?;
+        match bands
+            .iter_mut()
+            .find(|b| sequence::same_channels(b[0].0.header(), part.0.header()))
+        {
+            Some(band) => band.push(part),
+            None => bands.push(vec![part]),
+        }
+    }
+    if bands.len() > 2 {
+        return Err(FormatError::new(
             many[0].as_ref(),
             FormatErrorKind::Unsupported(format!(
-                "{} files given for one beam; palfa merges one file or a Mock s0/s1 pair",
-                many.len()
+                "the {} files given for one beam cover {} different bands; palfa reads consecutive files \
+                 of one band, or of the two halves of a Mock beam",
+                many.len(),
+                bands.len()
             )),
-        )),
+        ));
+    }
+    let mut sources = Vec::with_capacity(2);
+    for mut band in bands {
+        sources.push(if band.len() == 1 {
+            band.pop().expect("one file").0
+        } else {
+            Box::new(sequence::TimeSequence::new(band)?) as Box<dyn SpectraSource>
+        });
+    }
+    let first = sources.remove(0);
+    match sources.pop() {
+        None => Ok(first),
+        Some(second) => Ok(Box::new(mock::MockMerger::from_sources(first, second)?)),
     }
 }
 

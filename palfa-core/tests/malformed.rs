@@ -207,7 +207,10 @@ fn a_missing_file_is_an_io_error_naming_it() {
 }
 
 #[test]
-fn three_files_are_not_a_beam() {
-    let err = open_beam(&["a.fil", "b.fil", "c.fil"]).err().unwrap();
-    assert!(matches!(err.kind, FormatErrorKind::Unsupported(_)));
+fn a_missing_file_among_several_is_named() {
+    let err = open_beam(&["/nonexistent/a.fil", "/nonexistent/b.fil", "/nonexistent/c.fil"])
+        .err()
+        .unwrap();
+    assert!(matches!(err.kind, FormatErrorKind::Io(_)));
+    assert!(err.to_string().contains("/nonexistent/a.fil"), "{err}");
 }

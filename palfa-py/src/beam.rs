@@ -30,7 +30,8 @@ pub struct Beam {
     descending: bool,
 }
 
-/// Opens a beam: one path, or a list of one path or a Mock s0/s1 pair.
+/// Opens a beam: one path, or a list of paths read as one beam (consecutive
+/// files of one observation and/or the two halves of a Mock beam).
 ///
 /// Raises `FormatError` (with the file and the reason) if it cannot be read.
 #[pyfunction]
@@ -59,7 +60,7 @@ fn file_descending(path: &Path) -> FormatResult<bool> {
     })
 }
 
-/// Whether a beam's files (one, or a Mock pair) store their channels highest first.
+/// Whether a beam's files (one, several of one band, or a Mock pair) store their channels highest first.
 fn files_descending(files: &[PathBuf]) -> FormatResult<bool> {
     let mut all = true;
     for f in files {

@@ -11,10 +11,11 @@ use crate::Cli;
 /// Arguments of `palfa inspect`.
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// Data files (filterbank or PSRFITS). Two files of a Mock pair with --merge are read as one beam.
+    /// Data files (filterbank or PSRFITS), each summarised on its own unless --merge is given.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    /// Treat two files as the halves of one PALFA Mock beam.
+    /// Read all the files as one beam: consecutive files of one observation
+    /// (in time order, gaps filled) and/or the two halves of a PALFA Mock beam.
     #[arg(long)]
     pub merge: bool,
     /// Print JSON instead of text.

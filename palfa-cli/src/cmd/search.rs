@@ -17,8 +17,9 @@ pub struct SearchArgs {
     /// Where the results directory is written (created if needed).
     #[arg(long)]
     pub outdir: PathBuf,
-    /// The beam: one filterbank/PSRFITS file, or the two halves of a PALFA Mock beam.
-    #[arg(required = true, num_args = 1..=2)]
+    /// The beam: one filterbank/PSRFITS file, consecutive files of one
+    /// observation, or the two halves of a PALFA Mock beam (each in one or more files).
+    #[arg(required = true, num_args = 1..)]
     pub files: Vec<PathBuf>,
     /// Keep the working directory (for debugging).
     #[arg(long)]

@@ -169,7 +169,7 @@ impl MockMerger {
         let mut weights = lh.chan_weights[..keep_lower].to_vec();
         weights.extend_from_slice(&uh.chan_weights[drop_upper..]);
         let header = BeamHeader {
-            files: vec![lh.files[0].clone(), uh.files[0].clone()],
+            files: lh.files.iter().chain(&uh.files).cloned().collect(),
             format: DataFormat::MockPair,
             nsamples: lh.nsamples.min(uh.nsamples),
             nchans,

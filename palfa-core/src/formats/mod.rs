@@ -1,4 +1,5 @@
-//! Data formats: SIGPROC filterbank, PSRFITS search mode, PALFA Mock pairs, PRESTO files.
+//! Data formats: SIGPROC filterbank, PSRFITS search mode, PALFA Mock pairs, PRESTO files,
+//! and consecutive files of one observation ([`sequence`]).
 //!
 //! Each format has a reader (implementing [`SpectraSource`](crate::beam::SpectraSource)
 //! for raw data) and a writer, so that tests and the simulator can make any of them.
@@ -10,6 +11,7 @@ pub mod mock;
 pub mod presto;
 pub mod psrfits;
 pub mod results;
+pub mod sequence;
 
 use serde::{Deserialize, Serialize};
 

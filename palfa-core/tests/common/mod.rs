@@ -28,3 +28,5 @@ pub fn set_card(bytes: &mut [u8], key: &str, value: &str) {
     let card = format!("{name} {value:>20}");
     bytes[at..at + 80].copy_from_slice(format!("{card:<80}").as_bytes());
 }
+
+pub mod cfitsio_psrfits;

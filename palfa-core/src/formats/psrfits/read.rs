@@ -11,6 +11,7 @@ use crate::bits::{self, BitOrder};
 use crate::error::{FormatError, FormatErrorKind, FormatResult};
 use crate::formats::fits::bintable::{be_f32s, be_f64, Column, ColumnType, TableLayout};
 use crate::formats::fits::{scan_hdus, FitsHeader};
+use crate::formats::sequence::StartTime;
 use crate::header::{BeamHeader, DataFormat};
 
 /// How the stored polarisation products are turned into total intensity.
@@ -55,6 +56,8 @@ pub struct PsrfitsReader {
     signed_bytes: bool,
     pol_sum: PolSum,
     descending: bool,
+    /// When the first sample was taken.
+    start: StartTime,
     pos: u64,
     cached_row: Option<u64>,
     row_bytes: Vec<u8>,
@@ -145,6 +148,7 @@ impl PsrfitsReader {
             signed_bytes,
             pol_sum,
             descending: false,
+            start: StartTime::from_mjd(0.0),
             pos: 0,
             cached_row: None,
             row_bytes: Vec::new(),
@@ -169,7 +173,9 @@ impl PsrfitsReader {
             .offs_sub
             .as_ref()
             .map(|c| be_f64(&reader.row_bytes[c.offset..]));
-        let start_mjd = start_mjd(primary, offs_sub, nsblk as f64 * tbin).map_err(err)?;
+        let nsuboffs = sh.get_i64("NSUBOFFS").map_err(err)?.unwrap_or(0);
+        reader.start = start_time(primary, offs_sub, nsuboffs, nsblk, tbin).map_err(err)?;
+        let start_mjd = reader.start.mjd();
         let ra_deg = primary
             .get_str("RA")
             .and_then(|s| astro::parse_sexagesimal(&s))
@@ -217,6 +223,14 @@ impl PsrfitsReader {
     /// Spectra per row (`NSBLK`).
     pub fn nsblk(&self) -> usize {
         self.nsblk
+    }
+
+    /// When this file's first sample was taken: the observation's start
+    /// (`STT_IMJD`, `STT_SMJD`, `STT_OFFS`, `BE_DELAY`) plus the start of row 1
+    /// (`OFFS_SUB − TSUBINT/2`, or `NSUBOFFS · NSBLK · TBIN` without `OFFS_SUB`),
+    /// kept as whole day and seconds so that files of one observation line up exactly.
+    pub fn start_time(&self) -> StartTime {
+        self.start
     }
 
     /// Whether the file stores its channels highest frequency first (palfa
@@ -550,22 +564,48 @@ fn row_layout(
     })
 }
 
-/// MJD of the first sample: STT_IMJD + (STT_SMJD + STT_OFFS + BE_DELAY)/86400 plus
-/// the start of row 1 (OFFS_SUB − TSUBINT/2) when rows were dropped from the start.
-fn start_mjd(h: &FitsHeader, offs_sub: Option<f64>, tsubint: f64) -> Result<f64, FormatErrorKind> {
+/// When the first sample was taken: STT_IMJD + (STT_SMJD + STT_OFFS + BE_DELAY)
+/// seconds, plus the start of row 1 when rows came before it (in this file or in
+/// earlier files of the observation): `OFFS_SUB − TSUBINT/2` of row 1, or without
+/// `OFFS_SUB`, `NSUBOFFS` rows of `NSBLK · TBIN`.
+fn start_time(
+    h: &FitsHeader,
+    offs_sub: Option<f64>,
+    nsuboffs: i64,
+    nsblk: usize,
+    tbin: f64,
+) -> Result<StartTime, FormatErrorKind> {
     let imjd = h.get_f64("STT_IMJD")?.unwrap_or(0.0);
     let smjd = h.get_f64("STT_SMJD")?.unwrap_or(0.0);
     let offs = h.get_f64("STT_OFFS")?.unwrap_or(0.0);
     let be_delay = h.get_f64("BE_DELAY")?.unwrap_or(0.0);
-    let mut secs = smjd + offs + be_delay;
-    if let Some(o) = offs_sub {
-        let row_start = o - 0.5 * tsubint;
-        // Rounding in writers leaves tiny values; only whole skipped rows matter.
-        if row_start > 1e-3 * tsubint {
-            secs += row_start;
-        }
+    if !(imjd.is_finite() && imjd.abs() < 1e7) {
+        return Err(FormatErrorKind::BadKeyword {
+            key: "STT_IMJD".into(),
+            value: imjd.to_string(),
+            reason: "not a plausible MJD".into(),
+        });
     }
-    Ok(imjd + secs / SECONDS_PER_DAY)
+    if nsuboffs < 0 {
+        return Err(FormatErrorKind::BadKeyword {
+            key: "NSUBOFFS".into(),
+            value: nsuboffs.to_string(),
+            reason: "must not be negative".into(),
+        });
+    }
+    let tsubint = nsblk as f64 * tbin;
+    let mut secs = smjd + offs + be_delay;
+    match offs_sub.filter(|o| o.is_finite()) {
+        Some(o) => {
+            let row_start = o - 0.5 * tsubint;
+            // Rounding in writers leaves tiny values; only whole skipped rows matter.
+            if row_start > 1e-3 * tsubint {
+                secs += row_start;
+            }
+        }
+        None => secs += nsuboffs as f64 * tsubint,
+    }
+    Ok(StartTime::new(imjd as i64, secs + imjd.fract() * SECONDS_PER_DAY))
 }
 
 fn placeholder_header(path: &Path) -> BeamHeader {
