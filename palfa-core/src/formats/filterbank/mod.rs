@@ -1,8 +1,9 @@
 //! SIGPROC filterbank: reader and writer.
 //!
-//! Samples of 1, 2, 4 and 8 bits are unsigned integers (8-bit signed if the
-//! header has `signed = 1`), packed first-sample-in-lowest-bits; 16-bit samples
-//! are little-endian unsigned integers and 32-bit samples little-endian reals.
+//! Samples of 1, 2, 4 and 8 bits are unsigned integers (8-bit ones two's
+//! complement, -128 to 127, if the header has `signed = 1`), packed
+//! first-sample-in-lowest-bits; 16-bit samples are little-endian unsigned
+//! integers and 32-bit samples little-endian reals.
 //! With `nifs = 2` the two IFs (AA and BB) are summed into total intensity;
 //! more IFs are refused, since the header does not say what they are.
 
@@ -215,14 +216,11 @@ impl FilterbankReader {
         if nbits <= 8 {
             self.unpacked.resize(n * vals, 0);
             bits::unpack(bytes, nbits, BitOrder::LsbFirst, &mut self.unpacked);
-            if self.signed && nbits == 8 {
-                // Signed bytes: shift to 0..255 so all depths read as unsigned levels.
-                for v in self.unpacked.iter_mut() {
-                    *v ^= 0x80;
-                }
-            }
         }
         let unpacked = &self.unpacked;
+        // `signed = 1`: 8-bit samples are two's complement (-128..127), as other readers take them.
+        let signed = self.signed && nbits == 8;
+        let level = |v: u8| if signed { v as i8 as f32 } else { v as f32 };
         // Raw values of IF `f` of spectrum `s`, as f32, written or added into `o`.
         let add_if = |o: &mut [f32], s: usize, f: usize, first: bool| {
             let base = s * vals + f * nchans;
@@ -245,11 +243,11 @@ impl FilterbankReader {
                     let raw = &unpacked[base..base + nchans];
                     if first {
                         for (d, &v) in o.iter_mut().zip(raw) {
-                            *d = v as f32;
+                            *d = level(v);
                         }
                     } else {
                         for (d, &v) in o.iter_mut().zip(raw) {
-                            *d += v as f32;
+                            *d += level(v);
                         }
                     }
                 }
