@@ -526,13 +526,14 @@ fn row_layout(
     let data = t
         .column("DATA")
         .ok_or_else(|| FormatErrorKind::NoData("the SUBINT table has no DATA column".into()))?;
-    let expected = bits::packed_len(nsblk * npol * nchan, nbits);
+    // In 128 bits: the header's counts are not trusted not to overflow.
+    let expected = (nsblk as u128 * npol as u128 * nchan as u128 * nbits as u128).div_ceil(8);
     let type_ok = match nbits {
         1 | 2 | 4 | 8 => matches!(data.ty, ColumnType::U8 | ColumnType::Bit),
         16 => data.ty == ColumnType::I16,
         _ => data.ty == ColumnType::F32,
     };
-    if !type_ok || data.len != expected {
+    if !type_ok || data.len as u128 != expected {
         return Err(FormatErrorKind::Inconsistent(format!(
             "DATA column is {}{} ({} bytes) but NSBLK {nsblk} x NPOL {npol} x NCHAN {nchan} at {nbits} bits needs {expected} bytes",
             data.repeat,
