@@ -59,8 +59,12 @@ fn write(dir: &std::path::Path, name: &str, c: &Case, n: usize) -> (std::path::P
         .collect();
     let mut data = Vec::new();
     match c.nbits {
-        32 => raw.iter().for_each(|&v| data.extend_from_slice(&(v as f32).to_le_bytes())),
-        16 => raw.iter().for_each(|&v| data.extend_from_slice(&(v as u16).to_le_bytes())),
+        32 => raw
+            .iter()
+            .for_each(|&v| data.extend_from_slice(&(v as f32).to_le_bytes())),
+        16 => raw
+            .iter()
+            .for_each(|&v| data.extend_from_slice(&(v as u16).to_le_bytes())),
         8 => data.extend(raw.iter().map(|&v| v as i64 as u8)),
         b => {
             // First sample in the lowest bits of its byte.
@@ -120,8 +124,15 @@ fn check(name: &str, c: Case) {
     let mut beam = open_beam(&[&path]).unwrap_or_else(|e| panic!("{name}: {e}"));
     let h = beam.header().clone();
     assert_eq!((h.nchans, h.nsamples, h.nbits), (c.nchans, n as u64, c.nbits), "{name}");
-    let lo = if c.foff < 0.0 { 1500.0 + (c.nchans - 1) as f64 * c.foff } else { 1500.0 };
-    assert!((h.lofreq_mhz - lo).abs() < 1e-9 && (h.chan_bw_mhz - c.foff.abs()).abs() < 1e-12, "{name}");
+    let lo = if c.foff < 0.0 {
+        1500.0 + (c.nchans - 1) as f64 * c.foff
+    } else {
+        1500.0
+    };
+    assert!(
+        (h.lofreq_mhz - lo).abs() < 1e-9 && (h.chan_bw_mhz - c.foff.abs()).abs() < 1e-12,
+        "{name}"
+    );
     assert_eq!(h.source_name, "J1234+5678");
     let got = read_range(beam.as_mut(), 0, n).unwrap();
     assert_eq!(got.len(), want.len());
