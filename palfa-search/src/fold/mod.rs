@@ -71,8 +71,8 @@ pub use impulsive::Impulsiveness;
 pub use output::{write_bestprof, write_pfd};
 pub use params::{
     usable_nsub, FoldConfig, FoldParams, FoldRequest, ImpulsiveRule, DEFAULT_BLOCK_SPECTRA,
-    DEFAULT_IMPULSIVE_MAX_FRACTION, DEFAULT_IMPULSIVE_MIN_TOP_SNR, DEFAULT_IMPULSIVE_TOP_PARTS,
-    MIN_PARTS_FOR_IMPULSIVE_TEST,
+    DEFAULT_IMPULSIVE_MAX_FRACTION, DEFAULT_IMPULSIVE_MIN_TOP_SNR, DEFAULT_IMPULSIVE_TOP_PARTS, FREQ_BOX_SIGMAS,
+    MIN_FREQ_BOX_TURNS, MIN_PARTS_FOR_IMPULSIVE_TEST,
 };
 pub use plot::plot_fold;
 pub use result::{FoldCurves, FoldResult};

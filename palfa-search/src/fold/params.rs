@@ -127,7 +127,24 @@ pub struct FoldRequest {
     pub sigma_search: f64,
     /// Bins, parts and search grid; `None`: [`FoldParams::palfa_for_period`].
     pub params: Option<FoldParams>,
+    /// 1σ uncertainty of the spin frequency at the first sample, as the
+    /// periodicity search measured it \[Hz\]. When given, the period search keeps
+    /// to trials within [`FREQ_BOX_SIGMAS`] σ of the search's frequency (at
+    /// least [`MIN_FREQ_BOX_TURNS`] turns of drift over the fold): the fold
+    /// refines the candidate, it cannot trade it for a periodic signal nearby
+    /// (a harmonic of the mains that a slow pulsar's period divides, say).
+    /// `None` (prepfold's behaviour): the whole grid.
+    #[serde(default)]
+    pub freq_err_hz: Option<f64>,
 }
+
+/// Half-width of the period search around a candidate's frequency, in units
+/// of its uncertainty ([`FoldRequest::freq_err_hz`]).
+pub const FREQ_BOX_SIGMAS: f64 = 5.0;
+
+/// The narrowest period search around a candidate's frequency: ± this many
+/// turns of phase drift over the fold (prepfold's grid spans ±`npfact·pstep`).
+pub const MIN_FREQ_BOX_TURNS: f64 = 0.1;
 
 impl FoldRequest {
     /// A request with PALFA's parameters for its period.
@@ -139,6 +156,7 @@ impl FoldRequest {
             dm,
             sigma_search,
             params: None,
+            freq_err_hz: None,
         }
     }
 
@@ -147,11 +165,21 @@ impl FoldRequest {
     /// Its `r` and `z` are taken as averages over the observation, as PRESTO's
     /// accelsearch reports them; prepfold's conversion to the values at the first
     /// sample is applied: f₀ = (r − z/2)/T, ḟ = z/T².
+    ///
+    /// Its frequency uncertainty ([`freq_err_hz`](Self::freq_err_hz)) comes from
+    /// the harmonics' powers: harmonic k of signal power P_k (normalised power
+    /// less the noise's 1) measures k·r to 3/(π·√(6·P_k)) bins and k·z to
+    /// 3·√10/(π·√P_k) (Ransom, Eikenberry & Middleditch 2002), so r is known to
+    /// 3/(π·√(6·Σk²P_k)) and z to 3·√10/(π·√(Σk²P_k)); f₀ adds half of z's
+    /// error where z was searched (z ≠ 0).
     pub fn from_accel(cand: &AccelCandidate, label: impl Into<String>) -> Self {
         let t = cand.t_obs_s;
         let f0 = (cand.r - 0.5 * cand.z) / t;
         let fdot = cand.z / (t * t);
-        Self::new(label, 1.0 / f0, -fdot / (f0 * f0), cand.dm, cand.sigma)
+        Self {
+            freq_err_hz: accel_freq_err_hz(cand),
+            ..Self::new(label, 1.0 / f0, -fdot / (f0 * f0), cand.dm, cand.sigma)
+        }
     }
 
     /// The parameters used for this request.
@@ -159,6 +187,28 @@ impl FoldRequest {
         self.params
             .unwrap_or_else(|| FoldParams::palfa_for_period(self.period_s))
     }
+}
+
+/// The 1σ uncertainty of `cand`'s starting frequency \[Hz\] (see
+/// [`FoldRequest::from_accel`]); `None` without signal power to measure it by.
+fn accel_freq_err_hz(cand: &AccelCandidate) -> Option<f64> {
+    use std::f64::consts::PI;
+    let weighted: f64 = cand
+        .harm_powers
+        .iter()
+        .enumerate()
+        .map(|(i, &p)| ((i + 1) as f64).powi(2) * (p - 1.0).max(0.0))
+        .sum();
+    if !(weighted > 0.0 && weighted.is_finite() && cand.t_obs_s > 0.0) {
+        return None;
+    }
+    let sigma_r = 3.0 / (PI * (6.0 * weighted).sqrt());
+    let sigma_z = if cand.z != 0.0 {
+        3.0 * 10f64.sqrt() / (PI * weighted.sqrt())
+    } else {
+        0.0
+    };
+    Some((sigma_r * sigma_r + 0.25 * sigma_z * sigma_z).sqrt() / cand.t_obs_s)
 }
 
 /// The rule that flags folds whose signal comes from a few sub-integrations.

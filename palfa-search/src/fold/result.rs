@@ -9,7 +9,7 @@ use palfa_core::formats::presto::Pfd;
 use palfa_core::BeamHeader;
 
 use super::impulsive::Impulsiveness;
-use super::params::{FoldParams, FoldRequest, ImpulsiveRule};
+use super::params::{FoldParams, FoldRequest, ImpulsiveRule, FREQ_BOX_SIGMAS, MIN_FREQ_BOX_TURNS};
 use super::plan::FoldPlan;
 use super::search::{self, part_times, right_shift, switch_pfdot, switch_pfdotdot, Drifts, Grid};
 use super::summary::{nearest_dm_index, summarize_pfd, FoldSummary};
@@ -262,7 +262,12 @@ pub(crate) fn finish(
     let drifts = Drifts::new(&grid, &part_times(&pfd), params.nbins);
     let total_var: f64 = pfd.stats.iter().map(|s| s.prof_var).sum();
     let scale = if total_var > 0.0 { 1.0 / total_var.sqrt() } else { 0.0 };
-    let best = search::search(&pfd, &grid, &params, &drifts, scale);
+    // The candidate's error box: the largest frequency offset searched [Hz].
+    let max_df = req
+        .freq_err_hz
+        .filter(|e| e.is_finite() && *e > 0.0)
+        .map(|e| (FREQ_BOX_SIGMAS * e).max(MIN_FREQ_BOX_TURNS / plan.t_fold()));
+    let best = search::search(&pfd, &grid, &params, &drifts, scale, max_df);
     if !grid.dms.is_empty() {
         pfd.bestdm = grid.dms[best.idm];
     }

@@ -279,9 +279,17 @@ pub(crate) struct Best {
     pub chi2: f64,
 }
 
-/// Searches the grid (restricted by the `search_*` switches of `params`) for
-/// the highest χ². Ties go to the first trial in (DM, Ṗ, P) order, as in prepfold.
-pub(crate) fn search(pfd: &Pfd, grid: &Grid, params: &FoldParams, drifts: &Drifts, scale: f64) -> Best {
+/// Searches the grid (restricted by the `search_*` switches of `params`, and
+/// to period trials within `max_df` \[Hz\] of the fold frequency when given)
+/// for the highest χ². Ties go to the first trial in (DM, Ṗ, P) order, as in prepfold.
+pub(crate) fn search(
+    pfd: &Pfd,
+    grid: &Grid,
+    params: &FoldParams,
+    drifts: &Drifts,
+    scale: f64,
+    max_df: Option<f64>,
+) -> Best {
     let n = pfd.proflen;
     let mid = grid.periods.len() / 2;
     let dm_list: Vec<Option<usize>> = if grid.dms.is_empty() {
@@ -297,7 +305,9 @@ pub(crate) fn search(pfd: &Pfd, grid: &Grid, params: &FoldParams, drifts: &Drift
         vec![mid]
     };
     let ips: Vec<usize> = if params.search_p {
-        (0..grid.periods.len()).collect()
+        (0..grid.periods.len())
+            .filter(|&i| i == mid || max_df.is_none_or(|m| grid.df[i].abs() <= m))
+            .collect()
     } else {
         vec![mid]
     };
