@@ -48,7 +48,7 @@ struct Case {
 /// Writes `n` spectra of drawn samples; returns the file and the expected
 /// spectra (IFs summed, lowest frequency first).
 fn write(dir: &std::path::Path, name: &str, c: &Case, n: usize) -> (std::path::PathBuf, Vec<f64>) {
-    let mut rng = Rng(0x9e37_79b9 ^ name.len() as u64 * 31 + c.nbits as u64);
+    let mut rng = Rng(0x9e37_79b9 ^ (name.len() as u64 * 31 + c.nbits as u64));
     let vals = n * c.nifs * c.nchans;
     let raw: Vec<f64> = (0..vals)
         .map(|_| match c.nbits {

@@ -300,7 +300,7 @@ fn polarisation_orders_give_total_intensity_or_a_clear_refusal() {
 /// where the data start.
 fn sigproc_header(bytes: &[u8]) -> (std::collections::HashMap<String, f64>, usize) {
     let mut at = 0;
-    let mut string = |at: &mut usize| {
+    let string = |at: &mut usize| {
         let n = i32::from_le_bytes(bytes[*at..*at + 4].try_into().unwrap()) as usize;
         let s = String::from_utf8_lossy(&bytes[*at + 4..*at + 4 + n]).into_owned();
         *at += 4 + n;

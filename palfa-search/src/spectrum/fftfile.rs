@@ -69,7 +69,11 @@ pub fn read_presto_fft(path: impl AsRef<Path>) -> SearchResult<Spectrum> {
 }
 
 /// Writes `spec` as PRESTO's `<base>.fft` (Nyquist packed into bin 0) and its
-/// `<base>.inf`.
+/// `<base>.inf`: what PRESTO's `realfft` writes for the series, so bin 0's
+/// real part is the DC term, `N·mean` (the sample mean [`SpectrumMaker`]
+/// removed is put back).
+///
+/// [`SpectrumMaker`]: super::SpectrumMaker
 ///
 /// # Errors
 /// The files cannot be written.
@@ -88,7 +92,12 @@ pub fn write_presto_fft(spec: &Spectrum, base: impl AsRef<Path>) -> SearchResult
         } else {
             a.im
         };
-        bytes.extend_from_slice(&a.re.to_le_bytes());
+        let re = if k == 0 {
+            (a.re as f64 + spec.mean * spec.n_samples as f64) as f32
+        } else {
+            a.re
+        };
+        bytes.extend_from_slice(&re.to_le_bytes());
         bytes.extend_from_slice(&im.to_le_bytes());
     }
     let path = with_suffix(base, ".fft");
@@ -149,6 +158,30 @@ mod tests {
             }
             assert_eq!(back.dm, 3.0);
         }
+    }
+
+    #[test]
+    fn the_mean_goes_back_into_bin_0_as_realfft_has_it() {
+        // PRESTO's realfft keeps the DC term; palfa's spectra hold it in `mean`.
+        let dir = tempfile::tempdir().unwrap();
+        let data: Vec<f32> = (0..64).map(|i| 2.5 + (i % 4) as f32).collect();
+        let ts = crate::TimeSeries {
+            info: InfFile {
+                n: 64,
+                dt: 1e-3,
+                ..InfFile::default()
+            },
+            data,
+        };
+        let spec = crate::spectrum::SpectrumMaker::new().make(&ts).unwrap();
+        let base = dir.path().join("m");
+        write_presto_fft(&spec, &base).unwrap();
+        let bytes = std::fs::read(with_suffix(&base, ".fft")).unwrap();
+        let dc = f32::from_le_bytes(bytes[..4].try_into().unwrap());
+        assert_eq!(dc, ts.data.iter().sum::<f32>());
+        let back = read_presto_fft(&base).unwrap();
+        assert_eq!(back.mean, spec.mean);
+        assert_eq!(back.amps[1..], spec.amps[1..]);
     }
 
     #[test]

@@ -16,7 +16,9 @@ use crate::names::{presto_base, with_suffix};
 pub struct InfFile {
     /// Data file name without suffix.
     pub basename: String,
-    /// Telescope (PRESTO writes "None" for simulated data).
+    /// Telescope. PRESTO's `makedata` writes [`PRESTO_ARTIFICIAL`], and then
+    /// the file has no observation lines (no position, epoch, band or DM);
+    /// any other name, "None" included, gets every line.
     pub telescope: String,
     /// Instrument / backend.
     pub instrument: String,
@@ -85,6 +87,10 @@ impl Default for InfFile {
 
 const LABEL_WIDTH: usize = 40;
 
+/// The telescope name of PRESTO's artificial data (`scopes[0]` in its
+/// `src/ioinf.c`): `readinf` reads no observation lines after it.
+pub const PRESTO_ARTIFICIAL: &str = "None (Artificial Data Set)";
+
 fn line(label: &str, value: impl std::fmt::Display) -> String {
     format!(" {label:<w$}=  {value}\n", w = LABEL_WIDTH - 1)
 }
@@ -111,25 +117,25 @@ impl InfFile {
         pairs
     }
 
-    /// Serialises in PRESTO's layout.
+    /// Serialises in PRESTO's layout (`writeinf` in PRESTO's `src/ioinf.c`):
+    /// PRESTO's `readinf` reads the lines in order, not by label, so the lines
+    /// present must be exactly those it expects for the telescope.
     pub fn to_text(&self) -> String {
         let mut s = String::new();
         s += &line("Data file name without suffix", &self.basename);
         s += &line("Telescope used", &self.telescope);
-        let real = self.telescope != "None";
+        let real = self.telescope != PRESTO_ARTIFICIAL;
         if real {
             s += &line("Instrument used", &self.instrument);
-        }
-        s += &line("Object being observed", &self.object);
-        s += &line(
-            "J2000 Right Ascension (hh:mm:ss.ssss)",
-            astro::format_sexagesimal(self.ra_deg / 15.0, 4, false),
-        );
-        s += &line(
-            "J2000 Declination     (dd:mm:ss.ssss)",
-            astro::format_sexagesimal(self.dec_deg, 4, false),
-        );
-        if real {
+            s += &line("Object being observed", &self.object);
+            s += &line(
+                "J2000 Right Ascension (hh:mm:ss.ssss)",
+                astro::format_sexagesimal(self.ra_deg / 15.0, 4, false),
+            );
+            s += &line(
+                "J2000 Declination     (dd:mm:ss.ssss)",
+                astro::format_sexagesimal(self.dec_deg, 4, false),
+            );
             s += &line("Data observed by", &self.observer);
             let imjd = self.mjd.floor();
             let frac = format!("{:.15}", self.mjd - imjd);
@@ -139,25 +145,29 @@ impl InfFile {
             );
             s += &line("Barycentered?           (1 yes, 0 no)", u8::from(self.barycentred));
         }
-        s += &line("Number of bins in the time series", self.n);
+        s += &line("Number of bins in the time series", format!("{:<11}", self.n));
         s += &line("Width of each time series bin (sec)", g_lossless(self.dt));
         let onoff = self.presto_onoff();
         s += &line("Any breaks in the data? (1 yes, 0 no)", u8::from(!onoff.is_empty()));
         for (i, (on, off)) in onoff.iter().enumerate() {
-            s += &line(&format!("On/Off bin pair #{:>3}", i + 1), format!("{on}, {off}"));
+            s += &line(
+                &format!("On/Off bin pair #{:>3}", i + 1),
+                format!("{on:<11}, {off:<11}"),
+            );
         }
         if real {
             s += &line("Type of observation (EM band)", "Radio");
+            s += &line("Beam diameter (arcsec)", g_lossless(self.beam_diameter_arcsec));
+            s += &line("Dispersion measure (cm-3 pc)", g_lossless(self.dm));
+            s += &line("Central freq of low channel (MHz)", g_lossless(self.lofreq_mhz));
+            s += &line("Total bandwidth (MHz)", g_lossless(self.bandwidth_mhz));
+            s += &line("Number of channels", self.nchan);
+            s += &line("Channel bandwidth (MHz)", g_lossless(self.chan_bw_mhz));
         }
-        s += &line("Beam diameter (arcsec)", g_lossless(self.beam_diameter_arcsec));
-        s += &line("Dispersion measure (cm-3 pc)", g_lossless(self.dm));
-        s += &line("Central freq of low channel (MHz)", g_lossless(self.lofreq_mhz));
-        s += &line("Total bandwidth (MHz)", g_lossless(self.bandwidth_mhz));
-        s += &line("Number of channels", self.nchan);
-        s += &line("Channel bandwidth (MHz)", g_lossless(self.chan_bw_mhz));
         s += &line("Data analyzed by", &self.analyst);
         s += " Any additional notes:\n";
-        s += &format!("    {}\n", self.notes);
+        // PRESTO indents each notes line by four spaces and ends with a blank line.
+        s += &format!("    {}\n\n", self.notes.replace('\n', "\n    "));
         s
     }
 
