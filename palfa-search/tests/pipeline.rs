@@ -132,6 +132,20 @@ fn two_pulsars_are_the_top_folds_and_the_birdie_is_not_folded() {
     // The results directory is complete and reads back.
     let back = SearchResults::read_dir(&j.outdir).unwrap();
     assert_eq!(back, r);
+    // Every .singlepulse file of the archive has its series' .inf beside it
+    // (PRESTO's single_pulse_search.py replots them only with it).
+    let archive = std::fs::File::open(j.outdir.join(&r.single_pulses.events_archive)).unwrap();
+    let names: Vec<String> = tar::Archive::new(archive)
+        .entries()
+        .unwrap()
+        .map(|e| e.unwrap().path().unwrap().to_string_lossy().into_owned())
+        .collect();
+    let sp: Vec<&String> = names.iter().filter(|n| n.ends_with(".singlepulse")).collect();
+    assert_eq!(sp.len(), plan.all_dms().len(), "one .singlepulse per DM");
+    for n in sp {
+        let inf = n.replace(".singlepulse", ".inf");
+        assert!(names.contains(&inf), "{inf} is not in the archive");
+    }
     assert!(
         r.diagnostics.percent_zapped_total > 0.0,
         "dynamic zapping removed nothing"

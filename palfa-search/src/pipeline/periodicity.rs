@@ -160,8 +160,11 @@ impl<'a> PerDmSearch<'a> {
     fn one(&self, sp: &mut SinglePulseSearcher, s: &TimeSeries) -> SearchResult<OneSeries> {
         let t0 = Instant::now();
         let events = sp.search(s)?;
-        let name = with_suffix(&self.sp_dir.join(&s.info.basename), ".singlepulse");
-        write_singlepulse(&name, &events)?;
+        let base = self.sp_dir.join(&s.info.basename);
+        write_singlepulse(with_suffix(&base, ".singlepulse"), &events)?;
+        // The series' .inf beside it, as PALFA shipped them (`_inf.tgz`):
+        // PRESTO's single_pulse_search.py plots .singlepulse files only with it.
+        s.info.write(with_suffix(&base, ".inf"))?;
         let t1 = StageCpu::add(&self.cpu.singlepulse, t0);
         let mut spec = self.maker.make(s)?;
         let t2 = StageCpu::add(&self.cpu.fft, t1);
