@@ -1,6 +1,7 @@
 //! `palfa inspect --merge` and `palfa search` on one observation split over
 //! three PSRFITS files with a gap between two of them: read as one beam, and
-//! the injected pulsar found at its period and DM.
+//! the injected pulsar found at its period and DM; and `palfa inspect` on
+//! every real file of `../shared/data/`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -94,4 +95,43 @@ fn inspect_and_search_read_a_split_observation_as_one_beam() {
     let c = found.unwrap_or_else(|| panic!("the pulsar was not found: {:#?}", res.candidates));
     assert!((c.dm - DM).abs() < 0.15 * DM, "DM {} for {DM}", c.dm);
     assert!(c.prepfold_sigma > 8.0, "{}", c.prepfold_sigma);
+}
+
+#[test]
+fn inspect_reads_every_real_file_and_names_the_one_it_cannot() {
+    let Some(dir) = palfa_testkit::shared_data("") else {
+        return;
+    };
+    let files: Vec<PathBuf> = ["sigpyproc3/tutorial.fil", "sigpyproc3/tutorial_2bit.fil", "your/28.fil"]
+        .iter()
+        .chain(&[
+            "your/28.fits",
+            "your/small.fits",
+            "your/test_4pol.fits",
+            "your/small.fil",
+        ])
+        .map(|f| dir.join(f))
+        .collect();
+    let names: Vec<&str> = files.iter().map(|f| f.to_str().unwrap()).collect();
+    let out = palfa(&[&["inspect", "--json", "--stats-spectra", "0"], &names[..]].concat());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // One JSON document per file, each with its spectra read.
+    let text = String::from_utf8_lossy(&out.stdout);
+    let docs: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&text)
+        .into_iter()
+        .map(|d| d.unwrap())
+        .collect();
+    assert_eq!(docs.len(), files.len());
+    for (d, f) in docs.iter().zip(&files) {
+        let n = d["header"]["nsamples"].as_u64().unwrap();
+        assert!(n > 0 && d["spectra_read"].as_u64() == Some(n), "{}: {d}", f.display());
+    }
+    // The 4-polarisation file is read as total intensity of its 4 products.
+    assert_eq!(docs[5]["header"]["npol"].as_u64(), Some(4));
+    // A file with no rows: exit status 1, the file named, the others still shown.
+    let empty = dir.join("your/empty.fits");
+    let out = palfa(&["inspect", empty.to_str().unwrap(), names[0]]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("empty.fits"));
+    assert!(!out.stdout.is_empty());
 }
