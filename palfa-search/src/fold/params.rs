@@ -127,12 +127,14 @@ pub struct FoldRequest {
     pub sigma_search: f64,
     /// Bins, parts and search grid; `None`: [`FoldParams::palfa_for_period`].
     pub params: Option<FoldParams>,
-    /// 1σ uncertainty of the spin frequency at the first sample, as the
-    /// periodicity search measured it \[Hz\]. When given, the period search keeps
-    /// to trials within [`FREQ_BOX_SIGMAS`] σ of the search's frequency (at
-    /// least [`MIN_FREQ_BOX_TURNS`] turns of drift over the fold): the fold
-    /// refines the candidate, it cannot trade it for a periodic signal nearby
-    /// (a harmonic of the mains that a slow pulsar's period divides, say).
+    /// 1σ uncertainty of the spin frequency averaged over the observation, as
+    /// the periodicity search measured it \[Hz\]. When given, the period search
+    /// keeps to trials whose average frequency (f₀ + Δf + (ḟ₀ + Δḟ)·T/2) is
+    /// within [`FREQ_BOX_SIGMAS`] σ of the search's (at least
+    /// [`MIN_FREQ_BOX_TURNS`] turns, and two period steps, of drift over the
+    /// fold): the fold refines the candidate, it cannot trade it for a periodic
+    /// signal nearby (a mains harmonic that a slow pulsar's period divides,
+    /// say). The Ṗ search stays free: an acceleration moves f₀, not the average.
     /// `None` (prepfold's behaviour): the whole grid.
     #[serde(default)]
     pub freq_err_hz: Option<f64>,
@@ -144,7 +146,7 @@ pub const FREQ_BOX_SIGMAS: f64 = 5.0;
 
 /// The narrowest period search around a candidate's frequency: ± this many
 /// turns of phase drift over the fold (prepfold's grid spans ±`npfact·pstep`).
-pub const MIN_FREQ_BOX_TURNS: f64 = 0.1;
+pub const MIN_FREQ_BOX_TURNS: f64 = 0.02;
 
 impl FoldRequest {
     /// A request with PALFA's parameters for its period.
@@ -168,10 +170,9 @@ impl FoldRequest {
     ///
     /// Its frequency uncertainty ([`freq_err_hz`](Self::freq_err_hz)) comes from
     /// the harmonics' powers: harmonic k of signal power P_k (normalised power
-    /// less the noise's 1) measures k·r to 3/(π·√(6·P_k)) bins and k·z to
-    /// 3·√10/(π·√P_k) (Ransom, Eikenberry & Middleditch 2002), so r is known to
-    /// 3/(π·√(6·Σk²P_k)) and z to 3·√10/(π·√(Σk²P_k)); f₀ adds half of z's
-    /// error where z was searched (z ≠ 0).
+    /// less the noise's 1) measures k·r to 3/(π·√(6·P_k)) bins (Ransom,
+    /// Eikenberry & Middleditch 2002), so r, the average over the observation,
+    /// is known to 3/(π·√(6·Σk²P_k)) bins whatever z is.
     pub fn from_accel(cand: &AccelCandidate, label: impl Into<String>) -> Self {
         let t = cand.t_obs_s;
         let f0 = (cand.r - 0.5 * cand.z) / t;
@@ -189,10 +190,9 @@ impl FoldRequest {
     }
 }
 
-/// The 1σ uncertainty of `cand`'s starting frequency \[Hz\] (see
+/// The 1σ uncertainty of `cand`'s average frequency \[Hz\] (see
 /// [`FoldRequest::from_accel`]); `None` without signal power to measure it by.
 fn accel_freq_err_hz(cand: &AccelCandidate) -> Option<f64> {
-    use std::f64::consts::PI;
     let weighted: f64 = cand
         .harm_powers
         .iter()
@@ -202,13 +202,8 @@ fn accel_freq_err_hz(cand: &AccelCandidate) -> Option<f64> {
     if !(weighted > 0.0 && weighted.is_finite() && cand.t_obs_s > 0.0) {
         return None;
     }
-    let sigma_r = 3.0 / (PI * (6.0 * weighted).sqrt());
-    let sigma_z = if cand.z != 0.0 {
-        3.0 * 10f64.sqrt() / (PI * weighted.sqrt())
-    } else {
-        0.0
-    };
-    Some((sigma_r * sigma_r + 0.25 * sigma_z * sigma_z).sqrt() / cand.t_obs_s)
+    let sigma_r = 3.0 / (std::f64::consts::PI * (6.0 * weighted).sqrt());
+    Some(sigma_r / cand.t_obs_s)
 }
 
 /// The rule that flags folds whose signal comes from a few sub-integrations.

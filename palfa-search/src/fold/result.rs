@@ -11,7 +11,7 @@ use palfa_core::BeamHeader;
 use super::impulsive::Impulsiveness;
 use super::params::{FoldParams, FoldRequest, ImpulsiveRule, FREQ_BOX_SIGMAS, MIN_FREQ_BOX_TURNS};
 use super::plan::FoldPlan;
-use super::search::{self, part_times, right_shift, switch_pfdot, switch_pfdotdot, Drifts, Grid};
+use super::search::{self, part_times, right_shift, switch_pfdot, switch_pfdotdot, Drifts, FreqBox, Grid};
 use super::summary::{nearest_dm_index, summarize_pfd, FoldSummary};
 
 /// The χ² curves and planes of a fold, as prepfold plots them. All χ² values
@@ -262,12 +262,15 @@ pub(crate) fn finish(
     let drifts = Drifts::new(&grid, &part_times(&pfd), params.nbins);
     let total_var: f64 = pfd.stats.iter().map(|s| s.prof_var).sum();
     let scale = if total_var > 0.0 { 1.0 / total_var.sqrt() } else { 0.0 };
-    // The candidate's error box: the largest frequency offset searched [Hz].
-    let max_df = req
-        .freq_err_hz
-        .filter(|e| e.is_finite() && *e > 0.0)
-        .map(|e| (FREQ_BOX_SIGMAS * e).max(MIN_FREQ_BOX_TURNS / plan.t_fold()));
-    let best = search::search(&pfd, &grid, &params, &drifts, scale, max_df);
+    // The candidate's error box: the largest offset of a trial's average
+    // frequency from the candidate's [Hz], at least two period steps.
+    let t_fold = plan.t_fold();
+    let min_turns = MIN_FREQ_BOX_TURNS.max(2.0 * params.pstep as f64 / params.nbins as f64);
+    let freq_box = req.freq_err_hz.filter(|e| e.is_finite() && *e > 0.0).map(|e| FreqBox {
+        max_df: (FREQ_BOX_SIGMAS * e).max(min_turns / t_fold),
+        t: t_fold,
+    });
+    let best = search::search(&pfd, &grid, &params, &drifts, scale, freq_box);
     if !grid.dms.is_empty() {
         pfd.bestdm = grid.dms[best.idm];
     }

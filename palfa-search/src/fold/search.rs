@@ -279,16 +279,34 @@ pub(crate) struct Best {
     pub chi2: f64,
 }
 
+/// The trials a fold of a search candidate may take: those whose frequency
+/// averaged over the fold is within `max_df` of the candidate's.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct FreqBox {
+    /// Largest offset of a trial's average frequency \[Hz\].
+    pub max_df: f64,
+    /// Length of the fold \[s\].
+    pub t: f64,
+}
+
+impl FreqBox {
+    /// Whether period trial `ip` with period-derivative trial `ipd` is inside.
+    fn holds(&self, grid: &Grid, ip: usize, ipd: usize) -> bool {
+        (grid.df[ip] + 0.5 * grid.dfd[ipd] * self.t).abs() <= self.max_df
+    }
+}
+
 /// Searches the grid (restricted by the `search_*` switches of `params`, and
-/// to period trials within `max_df` \[Hz\] of the fold frequency when given)
-/// for the highest χ². Ties go to the first trial in (DM, Ṗ, P) order, as in prepfold.
+/// to the trials inside `freq_box` when given; the unshifted trial always
+/// counts) for the highest χ². Ties go to the first trial in (DM, Ṗ, P)
+/// order, as in prepfold.
 pub(crate) fn search(
     pfd: &Pfd,
     grid: &Grid,
     params: &FoldParams,
     drifts: &Drifts,
     scale: f64,
-    max_df: Option<f64>,
+    freq_box: Option<FreqBox>,
 ) -> Best {
     let n = pfd.proflen;
     let mid = grid.periods.len() / 2;
@@ -305,9 +323,7 @@ pub(crate) fn search(
         vec![mid]
     };
     let ips: Vec<usize> = if params.search_p {
-        (0..grid.periods.len())
-            .filter(|&i| i == mid || max_df.is_none_or(|m| grid.df[i].abs() <= m))
-            .collect()
+        (0..grid.periods.len()).collect()
     } else {
         vec![mid]
     };
@@ -352,6 +368,10 @@ pub(crate) fn search(
             let mut shifts = vec![0usize; pfd.npart];
             let mut scratch = vec![0f32; n];
             for &ip in &ips {
+                let centre = ip == mid && ipd == mid;
+                if !centre && freq_box.is_some_and(|b| !b.holds(grid, ip, ipd)) {
+                    continue;
+                }
                 drifts.shifts(ip, ipd, &mut shifts);
                 consider(ip, chi2_of(&rows[d], &shifts, n, &mut scratch));
             }
