@@ -131,6 +131,13 @@ impl TableLayout {
                 "negative NAXIS1, NAXIS2 or TFIELDS".into(),
             ));
         }
+        if nfields > 999 {
+            return Err(FormatErrorKind::BadKeyword {
+                key: "TFIELDS".into(),
+                value: nfields.to_string(),
+                reason: "FITS allows at most 999 columns".into(),
+            });
+        }
         let mut columns = Vec::with_capacity(nfields as usize);
         let mut offset = 0usize;
         for i in 1..=nfields {
@@ -148,7 +155,20 @@ impl TableLayout {
                 value: tform.clone(),
                 reason: "not a binary-table column format".into(),
             })?;
-            let len = ty.bytes(repeat);
+            // The column must fit in the row (checked without overflowing).
+            let len = match ty {
+                ColumnType::Bit => Some(repeat.div_ceil(8)),
+                _ => repeat.checked_mul(ty.bytes(1)),
+            };
+            let end = len
+                .and_then(|len| offset.checked_add(len))
+                .filter(|&end| end <= row_len as usize)
+                .ok_or_else(|| FormatErrorKind::BadKeyword {
+                    key: key.clone(),
+                    value: tform.clone(),
+                    reason: format!("the columns up to this one take more than NAXIS1 = {row_len} bytes per row"),
+                })?;
+            let len = end - offset;
             columns.push(Column {
                 name,
                 ty,

@@ -194,19 +194,36 @@ impl FitsHeader {
         if naxis == 0 {
             return Ok(0);
         }
+        if !(0..=999).contains(&naxis) {
+            return Err(bad("NAXIS", &FitsValue::Int(naxis), "FITS allows 0 to 999 axes"));
+        }
         let mut n: u64 = 1;
         for i in 1..=naxis {
-            let len = self.require_i64(&format!("NAXIS{i}"))?;
+            let key = format!("NAXIS{i}");
+            let len = self.require_i64(&key)?;
             if len < 0 {
-                return Err(bad(&format!("NAXIS{i}"), &FitsValue::Int(len), "negative axis length"));
+                return Err(bad(&key, &FitsValue::Int(len), "negative axis length"));
             }
-            n = n.saturating_mul(len as u64);
+            n = n
+                .checked_mul(len as u64)
+                .ok_or_else(|| bad(&key, &FitsValue::Int(len), TOO_LARGE))?;
         }
-        let pcount = self.get_i64("PCOUNT")?.unwrap_or(0).max(0) as u64;
-        let gcount = self.get_i64("GCOUNT")?.unwrap_or(1).max(1) as u64;
-        Ok(bitpix.unsigned_abs() / 8 * gcount * (pcount + n))
+        let pcount = self.get_i64("PCOUNT")?.unwrap_or(0).max(0);
+        let gcount = self.get_i64("GCOUNT")?.unwrap_or(1).max(1);
+        // An overflow here means a data unit far larger than any file: refuse it,
+        // naming the count that made it so.
+        let n = n
+            .checked_add(pcount as u64)
+            .ok_or_else(|| bad("PCOUNT", &FitsValue::Int(pcount), TOO_LARGE))?;
+        (bitpix.unsigned_abs() / 8)
+            .checked_mul(gcount as u64)
+            .and_then(|b| b.checked_mul(n))
+            .ok_or_else(|| bad("GCOUNT", &FitsValue::Int(gcount), TOO_LARGE))
     }
 }
+
+/// Why a header whose data unit would take more than 2⁶⁴ bytes is refused.
+const TOO_LARGE: &str = "the data unit would be larger than 2^64 bytes";
 
 /// Rounds `len` up to whole FITS blocks.
 pub fn padded_len(len: u64) -> u64 {

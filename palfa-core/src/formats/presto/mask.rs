@@ -57,6 +57,15 @@ use crate::error::{FormatError, FormatErrorKind, FormatResult};
 /// Size of the fixed part of the header: 6 doubles and 3 ints \[bytes\].
 const FIXED_BYTES: usize = 6 * 8 + 3 * 4;
 
+/// Most channels a mask may have (2²⁰, far more than any spectrometer): a larger
+/// `numchan` is refused rather than allocated for.
+pub const MAX_MASK_CHANNELS: usize = 1 << 20;
+
+/// Most masked cells (channels summed over the intervals' lists, an interval
+/// with every channel masked counting `numchan`) a mask may hold: 2²⁶, 512 MiB
+/// of lists. A larger mask is refused rather than allocated for.
+pub const MAX_MASK_CELLS: usize = 1 << 26;
+
 /// An RFI mask in PRESTO's `.mask` form.
 ///
 /// A cell (interval, channel) is masked if the channel is in
@@ -289,6 +298,16 @@ impl RfiMask {
         if ptsperint == 0 {
             return Err(bad("ptsperint is 0".into()));
         }
+        if numchan > MAX_MASK_CHANNELS {
+            return Err(FormatError::new(
+                path,
+                FormatErrorKind::BadKeyword {
+                    key: "numchan".into(),
+                    value: numchan.to_string(),
+                    reason: format!("more than {MAX_MASK_CHANNELS} channels (is this a mask file?)"),
+                },
+            ));
+        }
         let list = |r: &mut Reader, n: usize, limit: usize, what: &str| -> FormatResult<Vec<usize>> {
             let need = r.pos + 4 * n;
             if need > bytes.len() {
@@ -309,6 +328,17 @@ impl RfiMask {
         let nzapint = count(&mut r, "the number of zapped intervals")?;
         let zap_ints = list(&mut r, nzapint, numint, "zapped intervals")?;
         let counts = list(&mut r, numint, numchan + 1, "channels per interval")?;
+        let cells: usize = counts.iter().sum();
+        if cells > MAX_MASK_CELLS {
+            return Err(FormatError::new(
+                path,
+                FormatErrorKind::BadKeyword {
+                    key: "channels per interval".into(),
+                    value: format!("{cells} in all"),
+                    reason: format!("more than {MAX_MASK_CELLS} masked cells"),
+                },
+            ));
+        }
         let mut chans_per_int = Vec::with_capacity(numint);
         for (i, &n) in counts.iter().enumerate() {
             chans_per_int.push(if n == numchan {

@@ -56,6 +56,10 @@ pub struct Zaplist {
     pub comments: Vec<String>,
 }
 
+/// Most birds a `.birds` file may expand to (2²⁰, 24 MiB): each line can ask for
+/// up to 100 000 harmonics, so a few kilobytes could otherwise ask for gigabytes.
+pub const MAX_BIRDS: usize = 1 << 20;
+
 fn bad(path: &Path, line: usize, text: &str, reason: &str) -> FormatError {
     FormatError::new(
         path,
@@ -164,6 +168,14 @@ impl Zaplist {
             };
             let grow = flag(3)?;
             let bary = flag(4)?;
+            if z.birds.len() + numharm > MAX_BIRDS {
+                return Err(bad(
+                    path,
+                    i + 1,
+                    raw,
+                    &format!("the harmonics make more than {MAX_BIRDS} birds in all"),
+                ));
+            }
             z.add_harmonics(freq, width, numharm, grow, bary);
         }
         Ok(z)

@@ -269,7 +269,10 @@ impl AccelFile {
         for (i, line) in text.lines().enumerate() {
             let n = i + 1;
             if line.trim_start().starts_with("Data file name") {
-                inf_start = Some(text.lines().take(i).map(|l| l.len() + 1).sum::<usize>());
+                // Where this line starts in `text` (`lines` yields subslices of it).
+                // Summing line lengths + 1 miscounted `\r\n` endings and could land
+                // inside a multi-byte character.
+                inf_start = Some(line.as_ptr() as usize - text.as_ptr() as usize);
                 part = 2;
                 break;
             }

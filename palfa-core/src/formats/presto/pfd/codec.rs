@@ -140,15 +140,16 @@ impl Pfd {
             [0, 1, 2, 3, 4, 5, 6].map(|i| ints[i] as usize);
         // Check the whole size before allocating anything the counts ask for.
         let fixed_after_strings = 32 + 9 * 8 + 3 * 32 + 7 * 8;
-        let arrays = (numdms + numperiods + numpdots) as u64 * 8
-            + (npart as u64 * nsub as u64 * proflen as u64) * 8
-            + (npart as u64 * nsub as u64) * 56;
-        if (bytes.len() as u64) < 48 + fixed_after_strings as u64 + arrays {
+        // Each count is at most 10⁸, so only the product of three can overflow:
+        // in u128 none can.
+        let cells = npart as u128 * nsub as u128;
+        let arrays = (numdms + numperiods + numpdots) as u128 * 8 + cells * proflen as u128 * 8 + cells * 56;
+        if (bytes.len() as u128) < 48 + fixed_after_strings as u128 + arrays {
             return Err(FormatError::new(
                 path,
                 FormatErrorKind::Truncated {
                     what: format!("{npart} parts × {nsub} subbands × {proflen} bins of folds"),
-                    expected: 48 + 16 + fixed_after_strings as u64 + arrays,
+                    expected: u64::try_from(48 + 16 + fixed_after_strings as u128 + arrays).unwrap_or(u64::MAX),
                     found: bytes.len() as u64,
                 },
             ));
