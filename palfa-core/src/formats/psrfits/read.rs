@@ -461,7 +461,8 @@ fn pol_sum(npol: usize, pol_type: &str) -> Result<PolSum, FormatErrorKind> {
 /// Lowest channel centre and channel width \[MHz\]. DAT_FREQ is only single
 /// precision, so where OBSFREQ / OBSBW / OBSNCHAN describe the same channels
 /// (to a hundredth of a channel) the exact header values are used; where they
-/// do not (OBSBW = 0, a different OBSNCHAN) the channels themselves are.
+/// do not (OBSBW = 0, a different OBSNCHAN) the channels themselves are, with
+/// a warning unless OBSBW is 0.
 fn band_from(primary: &FitsHeader, subint: &FitsHeader, freqs: &[f64]) -> Result<(f64, f64), FormatErrorKind> {
     let n = freqs.len();
     let (lo, hi) = (freqs[0].min(freqs[n - 1]), freqs[0].max(freqs[n - 1]));
@@ -476,6 +477,14 @@ fn band_from(primary: &FitsHeader, subint: &FitsHeader, freqs: &[f64]) -> Result
         let spacing_ok = n == 1 || ((hi - lo) / (n as f64 - 1.0) - df).abs() < 1e-3 * df;
         if nobs as usize == n && df > 0.0 && spacing_ok && (lo_hdr - lo).abs() < 0.01 * df {
             return Ok((lo_hdr, df));
+        }
+        if bw != 0.0 {
+            tracing::warn!(
+                obsfreq = fctr,
+                obsbw = bw,
+                obsnchan = nobs,
+                "the primary header's band disagrees with the SUBINT table's channels; the channels are used"
+            );
         }
     }
     let bw = if n > 1 {
