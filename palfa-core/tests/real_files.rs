@@ -335,6 +335,54 @@ fn sigproc_header(bytes: &[u8]) -> (std::collections::HashMap<String, f64>, usiz
     }
 }
 
+/// Decodes a filterbank file the plainest way, from the SIGPROC definition:
+/// spectra lowest frequency first, and the channel count.
+fn definition_spectra(path: &std::path::Path) -> (usize, Vec<f32>) {
+    let bytes = std::fs::read(path).unwrap();
+    let (keys, start) = sigproc_header(&bytes);
+    let (nchans, nbits) = (keys["nchans"] as usize, keys["nbits"] as usize);
+    let nifs = keys.get("nifs").copied().unwrap_or(1.0) as usize;
+    assert_eq!(nifs, 1, "{}", path.display());
+    let data = &bytes[start..];
+    let n = data.len() * 8 / nbits / nchans;
+    let sample = |i: usize| -> f32 {
+        match nbits {
+            32 => f32::from_le_bytes(data[4 * i..4 * i + 4].try_into().unwrap()),
+            16 => u16::from_le_bytes([data[2 * i], data[2 * i + 1]]) as f32,
+            8 if keys.get("signed") == Some(&1.0) => data[i] as i8 as f32,
+            b => ((data[i * b / 8] >> (i * b % 8)) & ((1u16 << b) - 1) as u8) as f32,
+        }
+    };
+    let descending = keys["foff"] < 0.0;
+    let mut out = Vec::with_capacity(n * nchans);
+    for s in 0..n {
+        for c in 0..nchans {
+            let file_chan = if descending { nchans - 1 - c } else { c };
+            out.push(sample(s * nchans + file_chan));
+        }
+    }
+    (nchans, out)
+}
+
+/// Reads all of `path` with palfa and checks it against [`definition_spectra`].
+fn check_against_definition(path: &std::path::Path) {
+    let (nchans, want) = definition_spectra(path);
+    let mut beam = open_beam(&[path]).unwrap();
+    let n = beam.header().nsamples as usize;
+    assert_eq!(n * nchans, want.len(), "{}", path.display());
+    let got = read_range(beam.as_mut(), 0, n).unwrap();
+    for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+        assert_eq!(
+            g,
+            w,
+            "{} spectrum {} channel {}",
+            path.display(),
+            i / nchans,
+            i % nchans
+        );
+    }
+}
+
 #[test]
 fn every_real_filterbank_matches_an_independent_decoding() {
     let Some(dir) = shared("") else { return };
@@ -347,31 +395,25 @@ fn every_real_filterbank_matches_an_independent_decoding() {
     files.sort();
     assert!(files.len() >= 4, "{files:?}");
     for path in files {
-        let bytes = std::fs::read(&path).unwrap();
-        let (keys, start) = sigproc_header(&bytes);
-        let (nchans, nbits) = (keys["nchans"] as usize, keys["nbits"] as usize);
-        let nifs = keys.get("nifs").copied().unwrap_or(1.0) as usize;
-        assert_eq!(nifs, 1, "{}", path.display());
-        let data = &bytes[start..];
-        let n = data.len() * 8 / nbits / nchans;
-        let sample = |i: usize| -> f32 {
-            match nbits {
-                32 => f32::from_le_bytes(data[4 * i..4 * i + 4].try_into().unwrap()),
-                16 => u16::from_le_bytes([data[2 * i], data[2 * i + 1]]) as f32,
-                8 if keys.get("signed") == Some(&1.0) => data[i] as i8 as f32,
-                b => ((data[i * b / 8] >> (i * b % 8)) & ((1u16 << b) - 1) as u8) as f32,
-            }
-        };
-        let descending = keys["foff"] < 0.0;
-        let mut beam = open_beam(&[&path]).unwrap();
-        assert_eq!(beam.header().nsamples as usize, n, "{}", path.display());
-        let got = read_range(beam.as_mut(), 0, n).unwrap();
-        for s in 0..n {
-            for c in 0..nchans {
-                let file_chan = if descending { nchans - 1 - c } else { c };
-                let want = sample(s * nchans + file_chan);
-                assert_eq!(got[s * nchans + c], want, "{} spectrum {s} channel {c}", path.display());
-            }
+        check_against_definition(&path);
+    }
+}
+
+#[test]
+fn palfa_written_filterbank_of_every_depth_matches_the_definition() {
+    let dir = tempfile::tempdir().unwrap();
+    for nbits in [1, 2, 4, 8, 16, 32] {
+        for descending in [false, true] {
+            let spec = common::spec(24, nbits, descending);
+            let top = if nbits >= 16 { 1000 } else { (1u32 << nbits) - 1 };
+            let data: Vec<f32> = (0..53 * 24)
+                .map(|i| ((i * 7919 + 13) as u32 % (top + 1)) as f32)
+                .collect();
+            let path = dir.path().join(format!("w{nbits}{descending}.fil"));
+            let mut w = palfa_core::formats::filterbank::FilterbankWriter::create(&path, &spec).unwrap();
+            w.write_spectra(&data).unwrap();
+            w.finish().unwrap();
+            check_against_definition(&path);
         }
     }
 }
