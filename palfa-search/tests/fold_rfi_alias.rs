@@ -315,7 +315,7 @@ fn noise_and_rfi_fold_below_6_sigma() {
 /// The distribution for `docs/folding.md`: `NOISE_BEAMS` beams (default 5) of
 /// 20 candidates each.
 #[test]
-#[ignore]
+#[ignore = "a measurement for docs/folding.md (minutes of folding), run by hand with NOISE_BEAMS"]
 fn noise_fold_distribution() {
     let nb = std::env::var("NOISE_BEAMS")
         .ok()
@@ -352,7 +352,7 @@ fn noise_fold_distribution() {
 /// `RFI` (0: none), `DRIFT` (relative amplitude of a 40-s gain variation),
 /// `P` \[s\], `Z`, `DM`, `NSUB`, `CLIP` \[σ\].
 #[test]
-#[ignore]
+#[ignore = "a probe for investigating one fold, driven by environment variables, run by hand"]
 fn probe() {
     let env = |k: &str, d: f64| std::env::var(k).ok().and_then(|s| s.parse().ok()).unwrap_or(d);
     let mut beam = SynthBeam::new(env("SEED", 21.0) as u64, env("LEVEL", 1.0) as f32);
