@@ -45,6 +45,7 @@ fn cand(dm: f64, r: f64, numharm: usize, p1: f64, pass: AccelPass, rng: &mut Xos
         harm_powers,
         t_obs_s: T_OBS,
         pass,
+        pulse_width_s: None,
     }
 }
 

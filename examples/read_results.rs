@@ -169,6 +169,8 @@ fn candidate(cand_num: u32, period_s: f64, dm: f64, sigma: f64) -> PeriodicityCa
         sifting_period_s: period_s,
         sifting_dm: dm,
         impulsive: false,
+        search: Default::default(),
+        pulse_width_s: None,
         plot_file: String::new(),
         pfd_file: String::new(),
         bestprof_file: String::new(),

@@ -45,6 +45,8 @@ pub struct Cli {
 pub enum Command {
     /// Periodicity search of one time series: FFT, rednoise, zapping and acceleration search (writes <base>_ACCEL_<zmax>).
     Accelsearch(Box<cmd::accelsearch::AccelsearchArgs>),
+    /// FFA search of one time series for long-period pulsars (writes <base>_ffa.txt and <base>_ffa.png).
+    Ffa(Box<cmd::ffa::FfaArgs>),
     /// Check that every service the configuration names answers (archive, FTP, databases, e-mail, queue).
     Check(cmd::check::CheckArgs),
     /// Check or create configuration files.
@@ -113,6 +115,7 @@ fn main() -> ExitCode {
     }
     let result = match &cli.command {
         Command::Accelsearch(a) => cmd::accelsearch::run(&cli, a),
+        Command::Ffa(a) => cmd::ffa::run(&cli, a),
         Command::Check(a) => cmd::check::run(&cli, a),
         Command::Config(c) => cmd::config::run(&cli, c),
         Command::Inspect(a) => cmd::inspect::run(&cli, a),

@@ -346,7 +346,7 @@ pub fn accelsearch<'py>(
     let pass = if zmax > 0 { AccelPass::Hi } else { AccelPass::Lo };
     let base = match pass {
         AccelPass::Lo => s.lo_accel.clone(),
-        AccelPass::Hi => s.hi_accel.clone(),
+        AccelPass::Hi | AccelPass::Ffa => s.hi_accel.clone(),
     };
     let params = AccelParams {
         numharm: numharm.unwrap_or(base.numharm),

@@ -13,6 +13,8 @@ pub enum AccelPass {
     Lo,
     /// The high pass (PALFA: zmax 50, 8 harmonics).
     Hi,
+    /// Not an acceleration pass: the FFA search ([`crate::ffa`]).
+    Ffa,
 }
 
 /// One periodicity candidate from the Fourier-domain acceleration search of one
@@ -39,6 +41,10 @@ pub struct AccelCandidate {
     pub t_obs_s: f64,
     /// The pass that found it.
     pub pass: AccelPass,
+    /// Width of the best boxcar \[s\] where the search measured one (the FFA);
+    /// `None` for Fourier-domain detections.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pulse_width_s: Option<f64>,
 }
 
 impl AccelCandidate {

@@ -22,6 +22,7 @@ pub mod candidate;
 pub mod ddplan;
 pub mod dedisp;
 pub mod error;
+pub mod ffa;
 pub mod fold;
 pub mod pipeline;
 pub mod plot;

@@ -52,6 +52,7 @@ fn slow_pulsar_fold_keeps_to_the_candidates_error_box() {
         harm_powers: (1..=16).map(|k| 1.0 + 14.0 / k as f64).collect(),
         t_obs_s: t,
         pass: AccelPass::Lo,
+        pulse_width_s: None,
     };
     let boxed = FoldRequest::from_accel(&cand, "boxed");
     let err = boxed

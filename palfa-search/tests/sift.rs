@@ -45,6 +45,7 @@ fn cand(
         harm_powers,
         t_obs_s: T_OBS,
         pass,
+        pulse_width_s: None,
     }
 }
 

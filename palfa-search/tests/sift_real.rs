@@ -115,6 +115,7 @@ fn search(spec: &[Complex<f64>], t_obs: f64, dm: f64, keep: usize) -> Vec<AccelC
                 harm_powers,
                 t_obs_s: t_obs,
                 pass: AccelPass::Lo,
+                pulse_width_s: None,
             });
         }
     }

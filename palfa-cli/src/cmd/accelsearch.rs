@@ -82,7 +82,7 @@ pub fn run(cli: &Cli, a: &AccelsearchArgs) -> anyhow::Result<ExitCode> {
     };
     let mut params = match pass {
         AccelPass::Lo => cfg.searching.lo_accel.clone(),
-        AccelPass::Hi => cfg.searching.hi_accel.clone(),
+        AccelPass::Hi | AccelPass::Ffa => cfg.searching.hi_accel.clone(),
     };
     let red = cfg.searching.rednoise.clone();
     if let Some(v) = a.zmax {

@@ -11,6 +11,7 @@ pub mod dedisperse;
 pub mod demo;
 pub mod downloader;
 pub mod email;
+pub mod ffa;
 pub mod inspect;
 pub mod jobpool;
 pub mod jobs;

@@ -106,13 +106,14 @@ pub fn run(cli: &Cli, a: &SearchArgs) -> anyhow::Result<ExitCode> {
         );
         for c in r.candidates.iter().take(10) {
             println!(
-                "  #{:<3} P {:>12.6} ms  DM {:>8.2}  z {:>6.1}  sift σ {:>6.2}  fold σ {:>6.2}{}",
+                "  #{:<3} P {:>12.6} ms  DM {:>8.2}  z {:>6.1}  sift σ {:>6.2}  fold σ {:>6.2}  {}{}",
                 c.cand_num,
                 c.period_s * 1e3,
                 c.dm,
                 c.z,
                 c.sifting_sigma,
                 c.prepfold_sigma,
+                c.search.as_str(),
                 if c.impulsive { "  (impulsive)" } else { "" }
             );
         }

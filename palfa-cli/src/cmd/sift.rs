@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use palfa_search::sift::{sift, write_products, CandidateFile, HarmonicTolerance, SiftConfig};
+use palfa_search::sift::{sift_all, write_products, CandidateFile, HarmonicTolerance, SiftConfig};
 
 use crate::Cli;
 
@@ -69,9 +69,10 @@ pub fn run(cli: &Cli, args: &SiftArgs) -> anyhow::Result<ExitCode> {
             .collect::<anyhow::Result<_>>()?;
     }
     let dms = std::mem::take(&mut all.searched_dms);
-    let (lo, hi) = all.split_passes();
+    let ffa_dms = std::mem::take(&mut all.ffa_searched_dms);
+    let (lo, hi, ffa) = all.split_passes();
     let t0 = std::time::Instant::now();
-    let result = sift(lo, hi, &dms, &cfg)?;
+    let result = sift_all(lo, hi, ffa, &dms, &ffa_dms, &cfg)?;
     let sift_s = t0.elapsed().as_secs_f64();
 
     if let Some(parent) = args.out.parent().filter(|d| !d.as_os_str().is_empty()) {

@@ -45,8 +45,8 @@ pub use jobpooler::{
     JobPooler, PbsSettings, QueueManagerKind, SlurmSettings, DEFAULT_RESULTS_DIR, DEFAULT_SUBMIT_GRACE_S,
 };
 pub use searching::{
-    AccelParams, DdplanChoice, DedispParams, DynamicZapParams, RedNoiseParams, RfiParams, Searching, SiftParams,
-    SinglePulseParams, DEFAULT_ACCEL_FHI_HZ, DEFAULT_NSUB, DEFAULT_RFIFIND_CLIP, DEFAULT_TO_PREPFOLD_SIGMA,
+    AccelParams, DdplanChoice, DedispParams, DynamicZapParams, FfaParams, RedNoiseParams, RfiParams, Searching,
+    SiftParams, SinglePulseParams, DEFAULT_ACCEL_FHI_HZ, DEFAULT_NSUB, DEFAULT_RFIFIND_CLIP, DEFAULT_TO_PREPFOLD_SIGMA,
     SIFTING_SIGMA_MARGIN,
 };
 pub use secret::Secret;

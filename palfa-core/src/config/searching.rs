@@ -142,6 +142,77 @@ pub struct DynamicZapParams {
     pub max_birds: usize,
 }
 
+/// FFA search settings (`[searching.ffa]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FfaParams {
+    /// Run the FFA search on every dedispersed series.
+    pub enabled: bool,
+    /// Shortest trial period \[s\].
+    pub min_period_s: f64,
+    /// Longest trial period \[s\] (at most a tenth of the observation is searched).
+    pub max_period_s: f64,
+    /// Fewest bins of a folded profile.
+    pub bins_min: usize,
+    /// One more than the most bins of a folded profile.
+    pub bins_max: usize,
+    /// Widest boxcar as a fraction of the period.
+    pub max_duty: f64,
+    /// Width of the de-reddening running median \[s\].
+    pub rmed_width_s: f64,
+    /// S/N from which a periodogram peak is a candidate.
+    pub snr_threshold: f64,
+    /// Most peaks kept per dedispersed series.
+    pub max_peaks: usize,
+}
+
+impl Default for FfaParams {
+    /// On, 0.5 to 30 s, profiles of 240 to 260 bins, boxcars up to 20 % of
+    /// the period, a 4-s running median, peaks from S/N 7, 16 per series.
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            min_period_s: 0.5,
+            max_period_s: 30.0,
+            bins_min: 240,
+            bins_max: 260,
+            max_duty: 0.2,
+            rmed_width_s: 4.0,
+            snr_threshold: 7.0,
+            max_peaks: 16,
+        }
+    }
+}
+
+impl FfaParams {
+    fn read(t: &mut Section<'_>) -> Self {
+        let d = Self::default();
+        let v = Self {
+            enabled: t.bool("enabled", d.enabled),
+            min_period_s: t.f64("min_period", d.min_period_s, 1e-3, 1e4),
+            max_period_s: t.f64("max_period", d.max_period_s, 1e-3, 1e5),
+            bins_min: t.int("bins_min", d.bins_min as i64, 2, 4095) as usize,
+            bins_max: t.int("bins_max", d.bins_max as i64, 3, 4096) as usize,
+            max_duty: t.f64("max_duty", d.max_duty, 1e-3, 0.9),
+            rmed_width_s: t.f64("rmed_width", d.rmed_width_s, 1e-3, 1e4),
+            snr_threshold: t.f64("snr_threshold", d.snr_threshold, 0.0, 1e3),
+            max_peaks: t.int("max_peaks", d.max_peaks as i64, 1, 10_000) as usize,
+        };
+        if v.min_period_s >= v.max_period_s {
+            let k = t.key("min_period");
+            t.ctx.problem(
+                &k,
+                format!("must be below searching.ffa.max_period ({} s)", v.max_period_s),
+            );
+        }
+        if v.bins_min >= v.bins_max {
+            let k = t.key("bins_min");
+            t.ctx
+                .problem(&k, format!("must be below searching.ffa.bins_max ({})", v.bins_max));
+        }
+        v
+    }
+}
+
 /// `[searching]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Searching {
@@ -179,6 +250,8 @@ pub struct Searching {
     pub rednoise: RedNoiseParams,
     /// Dynamic zapping.
     pub dynamic_zap: DynamicZapParams,
+    /// The FFA search (`[searching.ffa]`).
+    pub ffa: FfaParams,
     /// Fast scratch directory for the working files (`None`: the processing directory).
     pub base_tmp_dir: Option<PathBuf>,
 }
@@ -314,6 +387,7 @@ impl Default for Searching {
             sifting: SiftParams::default(),
             rednoise: RedNoiseParams::default(),
             dynamic_zap: DynamicZapParams::default(),
+            ffa: FfaParams::default(),
             base_tmp_dir: None,
         }
     }
@@ -415,6 +489,13 @@ impl Searching {
             min_dm_fraction: s.f64("dynamic_zap_min_dm_fraction", d.dynamic_zap.min_dm_fraction, 0.0, 1.0),
             max_birds: s.int("dynamic_zap_max_birds", d.dynamic_zap.max_birds as i64, 0, 100_000) as usize,
         };
+        let ffa_t = s.sub_table("ffa");
+        let ffa = {
+            let mut t = Section::nested(ffa_t, "searching.ffa", &mut *s.ctx);
+            let v = FfaParams::read(&mut t);
+            t.finish();
+            v
+        };
         Self {
             use_subbands: s.bool("use_subbands", d.use_subbands),
             fold_rawdata: s.bool("fold_rawdata", d.fold_rawdata),
@@ -433,6 +514,7 @@ impl Searching {
             sifting,
             rednoise,
             dynamic_zap,
+            ffa,
             base_tmp_dir: s.path("base_tmp_dir", "", PathKind::WritableDir, true),
         }
     }

@@ -90,6 +90,27 @@ pub struct ObservationHeader {
     pub galactic_latitude: f64,
 }
 
+/// Which periodicity search found a candidate.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CandidateSearch {
+    /// The Fourier-domain acceleration search (either pass).
+    #[default]
+    Accel,
+    /// The fast folding algorithm.
+    Ffa,
+}
+
+impl CandidateSearch {
+    /// `"accel"` or `"ffa"`, as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Accel => "accel",
+            Self::Ffa => "ffa",
+        }
+    }
+}
+
 /// One folded periodicity candidate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PeriodicityCandidate {
@@ -133,6 +154,12 @@ pub struct PeriodicityCandidate {
     pub sifting_dm: f64,
     /// The fold looked impulsive (signal in one or two sub-integrations), not periodic.
     pub impulsive: bool,
+    /// The search that found it (absent in older results: the acceleration search).
+    #[serde(default)]
+    pub search: CandidateSearch,
+    /// Width of the search's best boxcar \[s\], where it measured one (the FFA).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pulse_width_s: Option<f64>,
     /// The diagnostic plot (PNG), relative to the results directory.
     pub plot_file: String,
     /// The fold file (PRESTO `.pfd` layout).

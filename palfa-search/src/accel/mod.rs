@@ -412,6 +412,7 @@ impl AccelSearcher {
                 harm_powers: harmonics.iter().map(|h| h.power).collect(),
                 t_obs_s: self.t_obs_s,
                 pass: self.cfg.pass,
+                pulse_width_s: None,
             },
             search_r: g.r,
             search_z: g.z,

@@ -347,6 +347,7 @@ mod tests {
             harm_powers: vec![],
             t_obs_s: 100.0,
             pass: crate::candidate::AccelPass::Hi,
+            pulse_width_s: None,
         };
         let r = FoldRequest::from_accel(&c, "x");
         assert!((1.0 / r.period_s - 9.9).abs() < 1e-12);

@@ -171,7 +171,9 @@ pub fn run_search(job: &SearchJob, progress: &dyn StageProgress) -> SearchResult
     })?;
 
     // Sifting.
-    let sifted = timer.run("sifting", 1, progress, || sift_candidates(out.lo, out.hi, &plan.dms, s))?;
+    let sifted = timer.run("sifting", 1, progress, || {
+        sift_candidates(out.lo, out.hi, out.ffa, &plan.dms, &out.ffa_dms, s)
+    })?;
     products::sifting(&sifted.result, &sifted.config, &res, &name, &mut results)?;
 
     // Folding from the (masked) raw data.

@@ -1,7 +1,7 @@
-//! The per-DM work of a whole-beam search: single pulses and the periodicity
-//! search of every dedispersed series, in parallel over DMs.
+//! The per-DM work of a whole-beam search: single pulses, the periodicity
+//! search (Fourier and FFA) of every dedispersed series, in parallel over DMs.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -16,11 +16,18 @@ use palfa_core::names::with_suffix;
 use crate::accel::{AccelConfig, AccelSearcher};
 use crate::candidate::{AccelCandidate, AccelPass};
 use crate::error::SearchResult;
+use crate::ffa::{FfaConfig, FfaSearcher};
+
+/// A DM as a key, to 10⁻⁶ pc cm⁻³.
+fn dm_key(dm: f64) -> i64 {
+    (dm * 1e6).round() as i64
+}
 use crate::rednoise::whiten;
 use crate::series::TimeSeries;
+use crate::sift::r_tolerance;
 use crate::singlepulse::{SinglePulseConfig, SinglePulseSearcher};
 use crate::spectrum::SpectrumMaker;
-use crate::zap::{apply_zaplist, zaplist_for, Birdie, ZapStats};
+use crate::zap::{apply_zaplist, is_zapped_subharmonic, zaplist_for, Birdie, ZapStats};
 
 /// CPU time spent per stage of the per-DM work \[ns, summed over threads\].
 #[derive(Debug, Default)]
@@ -35,6 +42,8 @@ pub struct StageCpu {
     pub accel_lo: AtomicU64,
     /// High-acceleration search.
     pub accel_hi: AtomicU64,
+    /// FFA search.
+    pub ffa: AtomicU64,
 }
 
 impl StageCpu {
@@ -53,6 +62,7 @@ impl StageCpu {
             ("rednoise + zapping", s(&self.whiten_zap)),
             ("accel lo", s(&self.accel_lo)),
             ("accel hi", s(&self.accel_hi)),
+            ("FFA", s(&self.ffa)),
         ]
     }
 }
@@ -64,15 +74,20 @@ pub struct PerDmOutput {
     pub lo: Vec<AccelCandidate>,
     /// High-pass candidates.
     pub hi: Vec<AccelCandidate>,
+    /// FFA candidates (periodogram peaks).
+    pub ffa: Vec<AccelCandidate>,
+    /// The DMs the FFA searched (empty: every DM searched).
+    pub ffa_dms: Vec<f64>,
     /// Single-pulse events, all DMs.
     pub events: Vec<SinglePulseEvent>,
     /// Zapping of the first full-resolution series (the diagnostic).
     pub zap: Option<ZapStats>,
 }
 
-/// What one series gives: its single-pulse events, lo and hi candidates, zapping.
+/// What one series gives: its single-pulse events, lo, hi and FFA candidates, zapping.
 type OneSeries = (
     Vec<SinglePulseEvent>,
+    Vec<AccelCandidate>,
     Vec<AccelCandidate>,
     Vec<AccelCandidate>,
     ZapStats,
@@ -87,6 +102,9 @@ pub struct PerDmSearch<'a> {
     maker: SpectrumMaker,
     searchers: HashMap<usize, Arc<(AccelSearcher, Option<AccelSearcher>)>>,
     sp_cfg: SinglePulseConfig,
+    ffa: Option<FfaSearcher>,
+    /// DM keys ([`dm_key`]) of the series the FFA searches; `None`: all.
+    ffa_dms: Option<HashSet<i64>>,
     /// CPU time per stage.
     pub cpu: StageCpu,
 }
@@ -95,8 +113,22 @@ impl<'a> PerDmSearch<'a> {
     /// Prepares the searches; `.singlepulse` files go into `sp_dir`. Each
     /// spectrum is zapped with `zaplist` (the static list) plus `birdies`, as
     /// wide as each line leaks at that spectrum's DM ([`zaplist_for`]).
-    pub fn new(searching: &'a Searching, zaplist: &'a Zaplist, birdies: &'a [Birdie], sp_dir: &'a Path) -> Self {
-        Self {
+    /// With `[searching.ffa]` enabled each series is also searched by the FFA.
+    ///
+    /// # Errors
+    /// [`crate::SearchError::Params`] if the FFA settings cannot work.
+    pub fn new(
+        searching: &'a Searching,
+        zaplist: &'a Zaplist,
+        birdies: &'a [Birdie],
+        sp_dir: &'a Path,
+    ) -> SearchResult<Self> {
+        let ffa = if searching.ffa.enabled {
+            Some(FfaSearcher::new(FfaConfig::from(&searching.ffa))?)
+        } else {
+            None
+        };
+        Ok(Self {
             searching,
             zaplist,
             birdies,
@@ -104,8 +136,17 @@ impl<'a> PerDmSearch<'a> {
             maker: SpectrumMaker::new(),
             searchers: HashMap::new(),
             sp_cfg: SinglePulseConfig::from(&searching.singlepulse),
+            ffa,
+            ffa_dms: None,
             cpu: StageCpu::default(),
-        }
+        })
+    }
+
+    /// Limits the FFA to the series at these DMs (say
+    /// [`ffa_dm_trials`](crate::ffa::ffa_dm_trials) of
+    /// the plan's); without it every series is searched.
+    pub fn set_ffa_dms(&mut self, dms: &[f64]) {
+        self.ffa_dms = Some(dms.iter().map(|&d| dm_key(d)).collect());
     }
 
     fn searchers(&mut self, n: usize, t_obs: f64) -> SearchResult<Arc<(AccelSearcher, Option<AccelSearcher>)>> {
@@ -148,10 +189,11 @@ impl<'a> PerDmSearch<'a> {
                 |sp, s| this.one(sp, s),
             )
             .collect::<SearchResult<_>>()?;
-        for (ev, lo, hi, zap) in results {
+        for (ev, lo, hi, ffa, zap) in results {
             out.events.extend(ev);
             out.lo.extend(lo);
             out.hi.extend(hi);
+            out.ffa.extend(ffa);
             out.zap.get_or_insert(zap);
         }
         Ok(())
@@ -179,7 +221,26 @@ impl<'a> PerDmSearch<'a> {
             Some(h) => h.search(&spec)?,
             None => Vec::new(),
         };
-        StageCpu::add(&self.cpu.accel_hi, t4);
-        Ok((events, lo, hi, zap))
+        let t5 = StageCpu::add(&self.cpu.accel_hi, t4);
+        let wanted = self.ffa_dms.as_ref().is_none_or(|k| k.contains(&dm_key(s.info.dm)));
+        let ffa = match &self.ffa {
+            Some(f) if wanted => {
+                let cfg = f.config();
+                // Periodic interference the Fourier search zaps also folds up
+                // at its subharmonics: drop peaks there too.
+                f.search(s)?
+                    .peaks(cfg.snr_threshold, cfg.max_peaks)
+                    .iter()
+                    .map(|p| p.to_candidate())
+                    .filter(|c| {
+                        let tol_hz = r_tolerance(c, self.searching.sifting.r_err) / c.t_obs_s;
+                        !is_zapped_subharmonic(c.freq_hz(), tol_hz, &zaplist)
+                    })
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
+        StageCpu::add(&self.cpu.ffa, t5);
+        Ok((events, lo, hi, ffa, zap))
     }
 }

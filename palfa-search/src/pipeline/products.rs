@@ -5,8 +5,11 @@ use std::path::Path;
 
 use palfa_core::config::Searching;
 use palfa_core::formats::presto::SinglePulseEvent;
-use palfa_core::formats::results::{PeriodicityCandidate, SearchResults, SinglePulseGroup as GroupEntry};
+use palfa_core::formats::results::{
+    CandidateSearch, PeriodicityCandidate, SearchResults, SinglePulseGroup as GroupEntry,
+};
 
+use crate::candidate::AccelPass;
 use crate::error::{SearchError, SearchResult};
 use crate::fold::{plot_fold, write_bestprof, write_pfd, FoldResult};
 use crate::rate::Rating;
@@ -201,6 +204,11 @@ pub fn folds(
             sifting_period_s: c.period_s(),
             sifting_dm: c.dm(),
             impulsive: f.impulsive,
+            search: match c.best.pass {
+                AccelPass::Ffa => CandidateSearch::Ffa,
+                _ => CandidateSearch::Accel,
+            },
+            pulse_width_s: c.best.pulse_width_s,
             plot_file: png,
             pfd_file: pfd,
             bestprof_file: bestprof,

@@ -14,13 +14,15 @@ use palfa_core::BeamHeader;
 
 use super::periodicity::{PerDmOutput, PerDmSearch};
 use super::progress::StageProgress;
+use crate::candidate::AccelPass;
 use crate::ddplan::{Band, DmPlan};
 use crate::dedisp::{dedisperse_plan, ChannelScaling, DedispConfig};
 use crate::error::SearchResult;
-use crate::fold::{fold_candidates, FoldConfig, FoldRequest, FoldResult};
+use crate::ffa::{ffa_dm_step, ffa_dm_trials, FfaConfig};
+use crate::fold::{fold_candidates, FoldConfig, FoldParams, FoldRequest, FoldResult};
 use crate::rate::{rate_fold, RateConfig, Rating};
 use crate::rfi::{find_rfi, MaskedSource, RfiResult};
-use crate::sift::{sift, SiftConfig, SiftResult};
+use crate::sift::{sift_all, SiftConfig, SiftResult};
 use crate::zap::{add_birdies, find_beam_birdies, find_zaplist, Birdie, ZaplistQuery, ZaplistSource};
 
 /// What [`mask_rfi`] found, and the beam read through it from now on.
@@ -172,8 +174,21 @@ pub fn dedisperse_and_search(
     series_budget_bytes: u64,
     progress: &dyn StageProgress,
 ) -> SearchResult<SearchOutput> {
-    let mut per_dm = PerDmSearch::new(searching, &zap.zaplist, &zap.birdies, sp_dir);
+    let mut per_dm = PerDmSearch::new(searching, &zap.zaplist, &zap.birdies, sp_dir)?;
     let mut out = PerDmOutput::default();
+    if searching.ffa.enabled {
+        let h = src.header();
+        let cfg = FfaConfig::from(&searching.ffa);
+        let step = ffa_dm_step(h.lofreq_mhz, h.hifreq_mhz(), &cfg);
+        let dms = ffa_dm_trials(&plan.dms, step);
+        tracing::info!(
+            "FFA: {} of {} DM trials ({step:.2} pc/cm^3 apart at least)",
+            dms.len(),
+            plan.dms.len()
+        );
+        per_dm.set_ffa_dms(&dms);
+        out.ffa_dms = dms;
+    }
     let t_loop = Instant::now();
     let mut search_s = 0.0;
     progress.start("dedisperse + search", plan.plan.passes().len() as u64);
@@ -190,13 +205,14 @@ pub fn dedisperse_and_search(
             search_s += dt;
             if let (Some(a), Some(b)) = (group.first(), group.last()) {
                 tracing::info!(
-                    "DMs {:.2}-{:.2} ({} series of {} samples) searched in {dt:.1} s; {} lo, {} hi candidates, {} single-pulse events so far",
+                    "DMs {:.2}-{:.2} ({} series of {} samples) searched in {dt:.1} s; {} lo, {} hi, {} FFA candidates, {} single-pulse events so far",
                     a.info.dm,
                     b.info.dm,
                     group.len(),
                     a.data.len(),
                     out.lo.len(),
                     out.hi.len(),
+                    out.ffa.len(),
                     out.events.len()
                 );
             }
@@ -222,19 +238,22 @@ pub struct SiftOutput {
     pub result: SiftResult,
 }
 
-/// Sifts the candidates of both passes over the searched `dms` \[pc cm⁻³\]
-/// with the `[searching]` settings.
+/// Sifts the candidates of both acceleration passes and of the FFA over the
+/// searched `dms` (the FFA's: `ffa_dms`, empty for the same) \[pc cm⁻³\]
+/// with the `[searching]` settings ([`sift_all`]).
 ///
 /// # Errors
 /// Invalid sifting settings or candidates.
 pub fn sift_candidates(
     lo: Vec<crate::AccelCandidate>,
     hi: Vec<crate::AccelCandidate>,
+    ffa: Vec<crate::AccelCandidate>,
     dms: &[f64],
+    ffa_dms: &[f64],
     searching: &Searching,
 ) -> SearchResult<SiftOutput> {
     let config = SiftConfig::from_searching(searching);
-    let result = sift(lo, hi, dms, &config)?;
+    let result = sift_all(lo, hi, ffa, dms, ffa_dms, &config)?;
     Ok(SiftOutput { config, result })
 }
 
@@ -255,9 +274,19 @@ pub fn fold_best(
         .candidates
         .iter()
         .enumerate()
-        .map(|(i, c)| FoldRequest {
-            sigma_search: c.sigma(),
-            ..FoldRequest::from_accel(&c.best, format!("ACCEL_Cand_{}", i + 1))
+        .map(|(i, c)| {
+            let req = FoldRequest::from_accel(&c.best, format!("ACCEL_Cand_{}", i + 1));
+            // An FFA detection's DM is loose (a slow pulsar's S/N hardly
+            // changes over many DM trials): the fold searches DM too.
+            let params = (c.best.pass == AccelPass::Ffa).then(|| FoldParams {
+                search_dm: true,
+                ..FoldParams::palfa_for_period(c.best.period_s())
+            });
+            FoldRequest {
+                sigma_search: c.sigma(),
+                params: params.or(req.params),
+                ..req
+            }
         })
         .collect();
     src.seek(0)?;

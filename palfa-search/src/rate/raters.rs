@@ -7,6 +7,7 @@ use palfa_core::formats::presto::Pfd;
 use super::gauss::{fit_many, fit_one, GaussFit};
 use super::views::{FoldViews, Profile};
 use super::{RateConfig, RaterInfo, Rating};
+use crate::ffa::{boxcar_widths, BoxcarSnr};
 
 /// Every rater, in the order [`rate_pfd`](super::rate_pfd) returns them.
 pub const RATERS: &[RaterInfo] = &[
@@ -96,6 +97,13 @@ pub const RATERS: &[RaterInfo] = &[
                   noise, large when a few sub-integrations hold the signal",
     },
     RaterInfo {
+        name: "profile_snr",
+        version: 1,
+        meaning: "matched-filter S/N of the best profile: the best boxcar (widths 1 bin to half the profile, \
+                  steps of 1.5) against the zero-mean unit-norm template, noise from the data's variance \
+                  (DOF-corrected); the FFA's statistic, more sensitive than χ² to narrow pulses",
+    },
+    RaterInfo {
         name: "mains_closeness",
         version: 1,
         meaning: "2^(−d/0.001), d the fractional distance of the fold frequency from the nearest mains ratio \
@@ -139,6 +147,7 @@ pub(crate) fn rate(pfd: &Pfd, v: &FoldViews, cfg: &RateConfig) -> Vec<Rating> {
         sub_scatter,
         int_frac,
         int_scatter,
+        scaled.as_deref().map(profile_snr),
         mains_closeness(1.0 / v.summary.period_s, cfg.mains_hz),
     ];
     RATERS
@@ -150,6 +159,19 @@ pub(crate) fn rate(pfd: &Pfd, v: &FoldViews, cfg: &RateConfig) -> Vec<Rating> {
             value: value.filter(|x| x.is_finite()),
         })
         .collect()
+}
+
+/// The best boxcar S/N of a profile scaled to unit noise per bin.
+fn profile_snr(scaled: &[f64]) -> f64 {
+    let n = scaled.len();
+    if n < 2 {
+        return 0.0;
+    }
+    let prof: Vec<f32> = scaled.iter().map(|&x| x as f32).collect();
+    let widths = boxcar_widths(n, 0.5, 1.5);
+    let mut snr = vec![0.0f32; widths.len()];
+    BoxcarSnr::new(widths).snr(&prof, 1.0, &mut snr);
+    f64::from(snr.iter().copied().fold(f32::NEG_INFINITY, f32::max))
 }
 
 fn median(x: &[f64]) -> f64 {

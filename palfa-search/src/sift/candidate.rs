@@ -20,9 +20,28 @@ pub struct CandId {
 }
 
 impl CandId {
-    /// PRESTO's ACCEL file name for it: `<base>_DM<dm>_ACCEL_<zmax>`, DM as `%.2f`.
+    /// PRESTO's ACCEL file name for it: `<base>_DM<dm>_ACCEL_<zmax>`, DM as
+    /// `%.2f`; for an FFA detection `<base>_DM<dm>_FFA` (the series searched).
     pub fn accelfile(&self, base: &str, zmax: u32) -> String {
-        format!("{base}_DM{:.2}_ACCEL_{zmax}", self.dm)
+        match self.pass {
+            AccelPass::Ffa => format!("{base}_DM{:.2}_FFA", self.dm),
+            _ => format!("{base}_DM{:.2}_ACCEL_{zmax}", self.dm),
+        }
+    }
+}
+
+/// Fourier bins within which another detection is the same frequency as
+/// `cand` (or, for the harmonic test, the predicted one): `r_err` for the
+/// Fourier search; for the FFA, whose frequency is as precise as its pulse is
+/// narrow (a drift of one pulse width over the observation is `duty` bins),
+/// twice the duty cycle, at least 0.02 bins and at most `r_err`.
+pub fn r_tolerance(cand: &AccelCandidate, r_err: f64) -> f64 {
+    match (cand.pass, cand.pulse_width_s) {
+        (AccelPass::Ffa, Some(w)) if w > 0.0 && cand.r > 0.0 => {
+            let duty = w / cand.period_s();
+            (2.0 * duty).clamp(0.02_f64.min(r_err), r_err)
+        }
+        _ => r_err,
     }
 }
 

@@ -11,7 +11,7 @@
 
 use std::cmp::Ordering;
 
-use super::candidate::{merge_hits, CandId, DmHit, SiftStats, SiftedCandidate};
+use super::candidate::{merge_hits, r_tolerance, CandId, DmHit, SiftStats, SiftedCandidate};
 use crate::candidate::AccelCandidate;
 
 /// A candidate that passed the preliminary rejections.
@@ -37,13 +37,15 @@ pub(crate) fn by_rank(a: &SiftStats, b: &SiftStats) -> Ordering {
     b.sigma.total_cmp(&a.sigma).then(b.ipow.total_cmp(&a.ipow))
 }
 
-/// Groups `cands` within `r_err` bins; returns the groups and the number of
+/// Groups `cands` within `r_err` bins (FFA detections: [`r_tolerance`] of
+/// either); returns the groups and the number of
 /// candidates that became hits of another.
 pub(crate) fn remove_duplicates(mut cands: Vec<Scored>, r_err: f64) -> (Vec<SiftedCandidate>, usize) {
     cands.sort_by(|a, b| a.cand.r.total_cmp(&b.cand.r));
     let n = cands.len();
     let mut slots: Vec<Option<Scored>> = cands.into_iter().map(Some).collect();
     let r_of = |slots: &[Option<Scored>], i: usize| slots[i].as_ref().map_or(f64::NAN, |s| s.cand.r);
+    let tol_of = |slots: &[Option<Scored>], i: usize| slots[i].as_ref().map_or(r_err, |s| r_tolerance(&s.cand, r_err));
     let mut groups = Vec::new();
     let mut absorbed = 0;
     let mut start = 0;
@@ -54,7 +56,7 @@ pub(crate) fn remove_duplicates(mut cands: Vec<Scored>, r_err: f64) -> (Vec<Sift
         let mut next = start + 1;
         loop {
             let first_new = next;
-            while next < n && (r_of(&slots, next) - anchor_r).abs() < r_err {
+            while next < n && (r_of(&slots, next) - anchor_r).abs() < tol_of(&slots, next).max(tol_of(&slots, best)) {
                 members.push(next);
                 next += 1;
             }
@@ -110,6 +112,7 @@ mod tests {
                 harm_powers: vec![sigma],
                 t_obs_s: 100.0,
                 pass: AccelPass::Lo,
+                pulse_width_s: None,
             },
             id: CandId {
                 pass: AccelPass::Lo,

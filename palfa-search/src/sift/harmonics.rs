@@ -16,6 +16,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::candidate::r_tolerance;
 use super::candidate::{merge_hits, SiftedCandidate};
 use super::dedupe::by_rank;
 use super::reject::{RejectReason, Rejected};
@@ -77,6 +78,50 @@ fn gcd(a: u32, b: u32) -> u32 {
     }
 }
 
+/// Removes the FFA candidates (`ffa`) whose period is a whole multiple
+/// k = 2…16 of a Fourier candidate's (in `fourier`) shorter than the FFA's
+/// shortest period: the FFA folded that pulsar at k turns and never searched
+/// its own period, and its matched filter may well out-score the Fourier
+/// search's harmonic sum. Each is rejected as the Fourier candidate's
+/// harmonic; returns the rest and how many went.
+pub(crate) fn remove_ffa_subharmonics(
+    ffa: Vec<SiftedCandidate>,
+    fourier: &[SiftedCandidate],
+    cfg: &SiftConfig,
+    rejected: &mut Vec<Rejected>,
+) -> (Vec<SiftedCandidate>, usize) {
+    let short: Vec<&SiftedCandidate> = fourier.iter().filter(|c| c.period_s() < cfg.ffa_min_period_s).collect();
+    let mut kept = Vec::with_capacity(ffa.len());
+    let mut removed = 0;
+    for c in ffa {
+        let f = c.freq_hz();
+        let tol = r_tolerance(&c.best, cfg.r_err) / c.best.t_obs_s;
+        let of = short.iter().find_map(|s| {
+            let k = (s.freq_hz() / f).round();
+            let s_tol = cfg.r_err / s.best.t_obs_s;
+            ((2.0..=16.0).contains(&k) && (s.freq_hz() - k * f).abs() < s_tol + k * tol).then_some((s, k as u32))
+        });
+        match of {
+            Some((s, k)) => {
+                removed += 1;
+                rejected.push(Rejected {
+                    cand: c.summary(),
+                    numhits: c.hits.len(),
+                    reason: RejectReason::Harmonic {
+                        of: s.id,
+                        of_period_s: s.period_s(),
+                        num: 1,
+                        den: k,
+                    },
+                    hits: c.hits,
+                });
+            }
+            None => kept.push(c),
+        }
+    }
+    (kept, removed)
+}
+
 /// Removes harmonics from `cands`; returns the survivors, ranked, and the
 /// number of same-frequency candidates merged into stronger ones.
 pub(crate) fn remove_harmonics(
@@ -90,7 +135,10 @@ pub(crate) fn remove_harmonics(
         return (cands, 0);
     }
     let freq: Vec<f64> = cands.iter().map(SiftedCandidate::freq_hz).collect();
-    let f_err: Vec<f64> = cands.iter().map(|c| cfg.r_err / c.best.t_obs_s).collect();
+    let f_err: Vec<f64> = cands
+        .iter()
+        .map(|c| r_tolerance(&c.best, cfg.r_err) / c.best.t_obs_s)
+        .collect();
     let f_err_max = f_err.iter().copied().fold(0.0, f64::max);
     let mut by_freq: Vec<usize> = (0..n).collect();
     by_freq.sort_by(|&a, &b| freq[a].total_cmp(&freq[b]));
@@ -179,6 +227,7 @@ mod tests {
                 harm_powers: vec![sigma],
                 t_obs_s: T,
                 pass: AccelPass::Lo,
+                pulse_width_s: None,
             },
             id: CandId {
                 pass: AccelPass::Lo,

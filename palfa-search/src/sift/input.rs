@@ -14,13 +14,17 @@ use crate::error::{SearchError, SearchResult};
 ///
 /// On disk either an object `{"searched_dms": [...], "candidates": [...]}` or
 /// a bare array of candidates; each candidate is an [`AccelCandidate`] in
-/// serde's JSON form (`"pass": "lo"` or `"hi"`).
+/// serde's JSON form (`"pass": "lo"`, `"hi"` or `"ffa"`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CandidateFile {
     /// Every DM trial searched \[pc cm⁻³\] (empty in the bare-array form).
     #[serde(default)]
     pub searched_dms: Vec<f64>,
-    /// The candidates, both passes.
+    /// The DM trials the FFA searched, where it searched fewer than all
+    /// (empty: the same as `searched_dms`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ffa_searched_dms: Vec<f64>,
+    /// The candidates, every pass.
     pub candidates: Vec<AccelCandidate>,
 }
 
@@ -41,8 +45,8 @@ impl CandidateFile {
         if text.trim_start().starts_with('[') {
             let candidates = serde_json::from_str(text).map_err(bad)?;
             Ok(Self {
-                searched_dms: Vec::new(),
                 candidates,
+                ..Self::default()
             })
         } else {
             serde_json::from_str(text).map_err(bad)
@@ -63,9 +67,17 @@ impl CandidateFile {
         std::fs::write(path, text).map_err(|e| SearchError::io(path, e))
     }
 
-    /// Splits the candidates by pass: (lo, hi).
-    pub fn split_passes(self) -> (Vec<AccelCandidate>, Vec<AccelCandidate>) {
-        self.candidates.into_iter().partition(|c| c.pass == AccelPass::Lo)
+    /// Splits the candidates by pass: (lo, hi, FFA).
+    pub fn split_passes(self) -> (Vec<AccelCandidate>, Vec<AccelCandidate>, Vec<AccelCandidate>) {
+        let (mut lo, mut hi, mut ffa) = (Vec::new(), Vec::new(), Vec::new());
+        for c in self.candidates {
+            match c.pass {
+                AccelPass::Lo => lo.push(c),
+                AccelPass::Hi => hi.push(c),
+                AccelPass::Ffa => ffa.push(c),
+            }
+        }
+        (lo, hi, ffa)
     }
 
     /// The searched DMs, or, where none were given, every DM that has a
@@ -94,8 +106,8 @@ mod tests {
         let bare = CandidateFile::parse(&format!("[{cand}]"), Path::new("b.json")).unwrap();
         assert!(bare.searched_dms.is_empty());
         assert_eq!(bare.dms_or_candidate_dms(), vec![10.0]);
-        let (lo, hi) = bare.split_passes();
-        assert_eq!((lo.len(), hi.len()), (0, 1));
+        let (lo, hi, ffa) = bare.split_passes();
+        assert_eq!((lo.len(), hi.len(), ffa.len()), (0, 1, 0));
         let e = CandidateFile::parse("{\"candidates\": 3}", Path::new("c.json")).unwrap_err();
         assert!(e.to_string().contains("c.json"), "{e}");
     }

@@ -12,7 +12,8 @@
 //!    [short, long], a sigma below threshold (single-harmonic candidates are
 //!    kept if their coherent power passes), no harmonic above the power cutoff,
 //!    or one high harmonic carrying the power;
-//! 3. merges the candidates within `r_err` Fourier bins into one
+//! 3. merges the candidates within `r_err` Fourier bins (FFA detections: within
+//!    [`r_tolerance`], their much finer precision) into one
 //!    [`SiftedCandidate`] whose [`DmHit`]s are its detections at each DM;
 //! 4. rejects those seen at fewer than `numhits_to_fold` DMs, whose best hit is
 //!    at or below `low_dm_cutoff`, or with no two hits at neighbouring DM trials.
@@ -40,7 +41,7 @@
 //!         AccelCandidate {
 //!             dm, r: 2000.3, z: 0.0, numharm: 4, sigma: 8.0, power: 4.0 * p,
 //!             coherent_power: 3.0 * p, harm_powers: vec![p; 4], t_obs_s: 268.4,
-//!             pass: AccelPass::Lo,
+//!             pass: AccelPass::Lo, pulse_width_s: None,
 //!         }
 //!     })
 //!     .collect();
@@ -65,7 +66,7 @@ mod reject;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-pub use candidate::{CandId, CandSummary, DmHit, SiftStats, SiftedCandidate};
+pub use candidate::{r_tolerance, CandId, CandSummary, DmHit, SiftStats, SiftedCandidate};
 pub use dmcheck::DmIndex;
 pub use harmonics::HarmonicTolerance;
 pub use input::CandidateFile;
@@ -107,6 +108,23 @@ pub struct SiftConfig {
     /// Tolerance rule of the harmonic test (not a PALFA key; default
     /// [`HarmonicTolerance::Scaled`], PRESTO HEAD's).
     pub harmonic_tolerance: HarmonicTolerance,
+    /// Longest period kept from the FFA search \[s\] (its own range's top,
+    /// 30 s by default; `long_period_s` is the Fourier search's).
+    #[serde(default = "default_ffa_long_period")]
+    pub ffa_long_period_s: f64,
+    /// Shortest period the FFA searched \[s\]: an FFA detection at a
+    /// multiple of a shorter Fourier candidate's period is that candidate's
+    /// subharmonic, whatever their sigmas (the FFA never saw the fundamental).
+    #[serde(default = "default_ffa_min_period")]
+    pub ffa_min_period_s: f64,
+}
+
+fn default_ffa_min_period() -> f64 {
+    palfa_core::config::FfaParams::default().min_period_s
+}
+
+fn default_ffa_long_period() -> f64 {
+    palfa_core::config::FfaParams::default().max_period_s
 }
 
 impl Default for SiftConfig {
@@ -140,6 +158,8 @@ impl SiftConfig {
             } else {
                 HarmonicTolerance::Fixed
             },
+            ffa_long_period_s: default_ffa_long_period(),
+            ffa_min_period_s: default_ffa_min_period(),
         }
     }
 
@@ -149,15 +169,26 @@ impl SiftConfig {
             fold_sigma: s.to_prepfold_sigma,
             lo_zmax: s.lo_accel.zmax,
             hi_zmax: s.hi_accel.zmax,
+            ffa_long_period_s: s.ffa.max_period_s.max(s.sifting.long_period_s),
+            ffa_min_period_s: s.ffa.min_period_s,
             ..Self::new(&s.sifting, s.numhits_to_fold, s.low_dm_cutoff)
         }
     }
 
-    /// zmax of a pass.
+    /// zmax of a pass (0 for the FFA).
     pub fn zmax(&self, pass: AccelPass) -> u32 {
         match pass {
             AccelPass::Lo => self.lo_zmax,
             AccelPass::Hi => self.hi_zmax,
+            AccelPass::Ffa => 0,
+        }
+    }
+
+    /// Longest period kept from a pass \[s\].
+    pub fn long_period_for(&self, pass: AccelPass) -> f64 {
+        match pass {
+            AccelPass::Ffa => self.ffa_long_period_s,
+            _ => self.long_period_s,
         }
     }
 
@@ -197,12 +228,15 @@ pub struct SiftResult {
     pub candidates: Vec<SiftedCandidate>,
     /// Every rejected candidate, in the order of rejection.
     pub rejected: Vec<Rejected>,
-    /// Candidates given to sifting (lo + hi).
+    /// Candidates given to sifting (lo + hi + FFA).
     pub num_input: usize,
     /// Of which from the lo pass.
     pub num_input_lo: usize,
     /// Of which from the hi pass.
     pub num_input_hi: usize,
+    /// Of which from the FFA search.
+    #[serde(default)]
+    pub num_input_ffa: usize,
     /// Candidates that became DM hits of a stronger detection of the same
     /// signal (duplicates, and same-frequency candidates of the other pass).
     pub num_duplicates: usize,
@@ -240,30 +274,60 @@ impl SiftResult {
     }
 }
 
-/// Sifts the lo- and hi-pass candidates of every DM trial of a beam.
-///
-/// `searched_dms` lists every DM trial searched (in any order); a hit's place
-/// in it decides which DMs are neighbours. Candidates are numbered within each
-/// pass and DM by decreasing search sigma, as in their ACCEL files. Which list a
-/// candidate comes in decides its pass, whatever its `pass` field says.
+/// Sifts the lo- and hi-pass candidates of every DM trial of a beam:
+/// [`sift_all`] with no FFA candidates.
 ///
 /// # Errors
-/// [`SearchError::Params`] if `cfg` fails [`SiftConfig::validate`] or a
-/// searched DM is not finite. Bad candidates are not errors: they are rejected
-/// as [`RejectReason::Invalid`] or [`RejectReason::UnknownDm`].
+/// As [`sift_all`].
 pub fn sift(
     lo: Vec<AccelCandidate>,
     hi: Vec<AccelCandidate>,
     searched_dms: &[f64],
     cfg: &SiftConfig,
 ) -> SearchResult<SiftResult> {
+    sift_all(lo, hi, Vec::new(), searched_dms, &[], cfg)
+}
+
+/// Sifts the lo-pass, hi-pass and FFA candidates of every DM trial of a beam.
+///
+/// `searched_dms` lists every DM trial searched (in any order); a hit's place
+/// in it decides which DMs are neighbours. The FFA may search a subset of
+/// them, `ffa_dms` (empty: all); its candidates' neighbours are taken there.
+/// Candidates are numbered within each
+/// pass and DM by decreasing search sigma, as in their ACCEL files. Which list a
+/// candidate comes in decides its pass, whatever its `pass` field says. Each
+/// pass is scored, deduplicated and DM-checked on its own; the survivors of all
+/// three are then merged across harmonic relations (an FFA detection of a
+/// pulsar the Fourier search also found, or of its harmonic, is a hit of the
+/// stronger, not a second candidate).
+///
+/// # Errors
+/// [`SearchError::Params`] if `cfg` fails [`SiftConfig::validate`] or a
+/// searched DM is not finite. Bad candidates are not errors: they are rejected
+/// as [`RejectReason::Invalid`] or [`RejectReason::UnknownDm`].
+pub fn sift_all(
+    lo: Vec<AccelCandidate>,
+    hi: Vec<AccelCandidate>,
+    ffa: Vec<AccelCandidate>,
+    searched_dms: &[f64],
+    ffa_dms: &[f64],
+    cfg: &SiftConfig,
+) -> SearchResult<SiftResult> {
     cfg.validate()?;
     let index = DmIndex::new(searched_dms)?;
-    let (num_input_lo, num_input_hi) = (lo.len(), hi.len());
+    let ffa_index = if ffa_dms.is_empty() {
+        index.clone()
+    } else {
+        DmIndex::new(ffa_dms)?
+    };
+    let (num_input_lo, num_input_hi, num_input_ffa) = (lo.len(), hi.len(), ffa.len());
     let mut rejected = Vec::new();
     let (mut all, dups_lo) = sift_pass(lo, AccelPass::Lo, &index, cfg, &mut rejected);
     let (hi_kept, dups_hi) = sift_pass(hi, AccelPass::Hi, &index, cfg, &mut rejected);
+    let (ffa_kept, dups_ffa) = sift_pass(ffa, AccelPass::Ffa, &ffa_index, cfg, &mut rejected);
     all.extend(hi_kept);
+    let (ffa_kept, dups_sub) = harmonics::remove_ffa_subharmonics(ffa_kept, &all, cfg, &mut rejected);
+    all.extend(ffa_kept);
     let (mut candidates, merged) = harmonics::remove_harmonics(all, cfg, &mut rejected);
     candidates.sort_by(|a, b| by_rank(&a.stats, &b.stats));
     let num_above_threshold = candidates.iter().filter(|c| c.sigma() >= cfg.fold_sigma).count();
@@ -271,10 +335,11 @@ pub fn sift(
         num_produced: candidates.len(),
         candidates,
         rejected,
-        num_input: num_input_lo + num_input_hi,
+        num_input: num_input_lo + num_input_hi + num_input_ffa,
         num_input_lo,
         num_input_hi,
-        num_duplicates: dups_lo + dups_hi + merged,
+        num_input_ffa,
+        num_duplicates: dups_lo + dups_hi + dups_ffa + dups_sub + merged,
         num_above_threshold,
         fold_sigma: cfg.fold_sigma,
         num_searched_dms: index.len(),

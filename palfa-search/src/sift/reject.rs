@@ -71,8 +71,9 @@ pub enum RejectReason {
         /// The smallest step, in searched-DM positions, between two of its hits.
         min_index_gap: usize,
     },
-    /// A harmonically related frequency of a stronger candidate:
-    /// f ≈ (num/den)·f_fundamental.
+    /// A harmonically related frequency of a stronger candidate (an FFA
+    /// detection: of a Fourier candidate whose period the FFA did not
+    /// search, whatever its sigma): f ≈ (num/den)·f_fundamental.
     Harmonic {
         /// The stronger candidate.
         of: CandId,
@@ -321,10 +322,9 @@ pub(crate) fn check_valid(c: &AccelCandidate) -> Result<(), RejectReason> {
 /// threshold, harmonic power cutoff, rogue harmonic. `None` keeps the candidate.
 pub(crate) fn preliminary(c: &AccelCandidate, stats: &SiftStats, cfg: &SiftConfig) -> Option<RejectReason> {
     let p = c.period_s();
-    if p > cfg.long_period_s {
-        return Some(RejectReason::LongPeriod {
-            limit_s: cfg.long_period_s,
-        });
+    let long = cfg.long_period_for(c.pass);
+    if p > long {
+        return Some(RejectReason::LongPeriod { limit_s: long });
     }
     if p < cfg.short_period_s {
         return Some(RejectReason::ShortPeriod {

@@ -136,6 +136,26 @@ fn local_level(spec: &Spectrum, lo: usize, hi: usize, buf: &mut Vec<f32>) -> f64
     med / std::f64::consts::LN_2
 }
 
+/// Most harmonics of a zapped line whose subharmonic [`is_zapped_subharmonic`]
+/// still recognises.
+pub const MAX_SUBHARMONIC: u32 = 64;
+
+/// Whether a signal of frequency `freq_hz` (known to `tol_hz`) has one of
+/// its first [`MAX_SUBHARMONIC`] harmonics inside a (topocentric) line of
+/// `list`: a periodic interference of frequency F also folds up at every
+/// period k/F, so a long-period search (the FFA) sees mains at 0.5 s, 0.517 s,
+/// … where the Fourier search zaps only F itself.
+pub fn is_zapped_subharmonic(freq_hz: f64, tol_hz: f64, list: &Zaplist) -> bool {
+    if freq_hz.is_nan() || freq_hz <= 0.0 {
+        return false;
+    }
+    list.birds.iter().filter(|b| !b.barycentric).any(|b| {
+        let k = (b.freq_hz / freq_hz).round();
+        (1.0..=f64::from(MAX_SUBHARMONIC)).contains(&k)
+            && (b.freq_hz - k * freq_hz).abs() <= 0.5 * b.width_hz + k * tol_hz
+    })
+}
+
 /// Replaces the bins of every bird in `list` with noise at the local level
 /// (see the module docs) and says how much was zapped.
 pub fn apply_zaplist(spec: &mut Spectrum, list: &Zaplist, baryv: f64) -> ZapStats {
@@ -180,6 +200,24 @@ pub fn apply_zaplist(spec: &mut Spectrum, list: &Zaplist, baryv: f64) -> ZapStat
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn mains_subharmonics_are_recognised() {
+        use palfa_core::formats::presto::zaplist::Bird;
+        let list = Zaplist {
+            birds: vec![Bird {
+                freq_hz: 60.0,
+                width_hz: 0.02,
+                barycentric: false,
+            }],
+            comments: Vec::new(),
+        };
+        assert!(super::is_zapped_subharmonic(2.0, 1e-4, &list)); // 0.5 s = 30/60
+        assert!(super::is_zapped_subharmonic(60.0 / 41.0, 1e-4, &list));
+        assert!(!super::is_zapped_subharmonic(2.01, 1e-4, &list));
+        assert!(!super::is_zapped_subharmonic(60.0 / 70.0, 1e-4, &list)); // beyond 64
+        assert!(!super::is_zapped_subharmonic(120.0, 1e-4, &list)); // a harmonic, not a subharmonic
+    }
+
     use super::*;
     use palfa_core::formats::presto::zaplist::Bird;
 

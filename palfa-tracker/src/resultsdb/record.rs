@@ -317,6 +317,12 @@ impl BeamRecord {
                 ("sifting_period_s", Kind::Real, Value::Real(c.sifting_period_s)),
                 ("sifting_dm", Kind::Real, Value::Real(c.sifting_dm)),
                 ("impulsive", Kind::Int, Value::Int(c.impulsive.into())),
+                ("search", Kind::Text, text(c.search.as_str())),
+                (
+                    "pulse_width_s",
+                    Kind::Real,
+                    c.pulse_width_s.map_or(Value::Null, Value::Real),
+                ),
                 ("plot_file", Kind::Text, text(&c.plot_file)),
                 ("pfd_file", Kind::Text, text(&c.pfd_file)),
                 ("bestprof_file", Kind::Text, text(&c.bestprof_file)),

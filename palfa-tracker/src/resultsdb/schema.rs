@@ -7,7 +7,7 @@
 use super::{Dialect, Kind, ResultsStore, StoreError, Value};
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Column types of a dialect.
 struct Types {
@@ -213,6 +213,18 @@ fn migration(version: i64, d: Dialect) -> Vec<String> {
             ),
             "CREATE INDEX ratings_name_value ON ratings (name, value)".to_string(),
         ],
+        // Which search found each candidate (`accel`, `ffa`) and the FFA's
+        // boxcar width; earlier rows are the acceleration search's.
+        3 => {
+            let add = match d {
+                Dialect::MsSql => "ADD",
+                _ => "ADD COLUMN",
+            };
+            vec![
+                format!("ALTER TABLE candidates {add} search {key} NOT NULL DEFAULT 'accel'"),
+                format!("ALTER TABLE candidates {add} pulse_width_s {real}"),
+            ]
+        }
         _ => Vec::new(),
     }
 }
@@ -338,10 +350,22 @@ mod tests {
         assert_eq!(create(&mut store).unwrap(), (1, SCHEMA_VERSION));
         check(&mut store).unwrap();
         let after = row_counts(&mut store);
-        assert_eq!(after[0], before[0] + 1, "one more migration recorded");
+        assert_eq!(
+            after[0],
+            before[0] + SCHEMA_VERSION - 1,
+            "every later migration recorded"
+        );
         assert!(after[1] > before[1], "the ratings table and its index were made");
         let n = store.query("SELECT COUNT(*) FROM ratings", &[], &[Kind::Int]).unwrap();
         assert_eq!(n[0][0].as_int(), Some(0));
+        // Version 3's candidate columns are there.
+        store
+            .query(
+                "SELECT search, pulse_width_s FROM candidates",
+                &[],
+                &[Kind::Text, Kind::Real],
+            )
+            .unwrap();
         assert_eq!(create(&mut store).unwrap(), (SCHEMA_VERSION, SCHEMA_VERSION));
     }
 }

@@ -154,6 +154,13 @@ pub fn write_results_sized(dir: &Path, beam: &str, seed: u64, width: u32) -> Sea
             sifting_period_s: 0.1 / f,
             sifting_dm: 10.0 * f,
             impulsive: i == 3,
+            // One FFA candidate per beam, so its columns go through the round trip.
+            search: if i == 2 {
+                palfa_core::formats::results::CandidateSearch::Ffa
+            } else {
+                palfa_core::formats::results::CandidateSearch::Accel
+            },
+            pulse_width_s: (i == 2).then_some(0.0123 * f),
             plot_file: plot,
             pfd_file: pfd,
             bestprof_file: bp,
