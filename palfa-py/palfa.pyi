@@ -163,6 +163,26 @@ def accelsearch(
     ``pdot``, ``sigma``, ``power``, ``coherent_power``, ``numharm``,
     ``harm_powers``, ``r``, ``z``, ``dm``, ``t_obs_s``, ``pass``."""
 
+def ffa(
+    series: _Series,
+    dt_s: Optional[float] = None,
+    *,
+    dm: Optional[float] = None,
+    min_period_s: Optional[float] = None,
+    max_period_s: Optional[float] = None,
+    bins_min: Optional[int] = None,
+    bins_max: Optional[int] = None,
+    max_duty: Optional[float] = None,
+    rmed_width_s: Optional[float] = None,
+    snr_threshold: Optional[float] = None,
+    max_peaks: Optional[int] = None,
+    config: Optional[_Path] = None,
+) -> dict[str, Any]:
+    """FFA search for long-period pulsars (docs/ffa.md): the periodogram
+    ``periods_s``, ``snr``, ``width_bins``, ``fold_bins`` (arrays), ``dm``,
+    ``t_obs_s``, and ``peaks`` (dicts ``period_s``, ``dm``, ``snr``,
+    ``width_s``, ``duty``, ``t_obs_s``; strongest first)."""
+
 def singlepulse(
     series: _Series,
     dt_s: Optional[float] = None,

@@ -18,6 +18,7 @@
 mod beam;
 mod config;
 mod errors;
+mod ffa;
 mod resultsdb;
 mod run;
 mod search;
@@ -73,6 +74,7 @@ fn palfa(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(stages::dedisperse, m)?)?;
     m.add_function(wrap_pyfunction!(stages::fft, m)?)?;
     m.add_function(wrap_pyfunction!(stages::accelsearch, m)?)?;
+    m.add_function(wrap_pyfunction!(ffa::ffa, m)?)?;
     m.add_function(wrap_pyfunction!(stages::singlepulse, m)?)?;
     m.add_function(wrap_pyfunction!(stages::fold, m)?)?;
     m.add_function(wrap_pyfunction!(stages::rate, m)?)?;

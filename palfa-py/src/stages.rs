@@ -36,7 +36,7 @@ fn array2<'py, T: numpy::Element>(py: Python<'py>, v: Vec<T>, rows: usize, cols:
 
 /// A time series from Python: a PRESTO `.dat` (with its `.inf`; its own `dt`
 /// and DM are used) or a 1-D array with `dt_s` (and `dm`).
-fn series_from(data: &Bound<'_, PyAny>, dt_s: Option<f64>, dm: Option<f64>) -> PyResult<TimeSeries> {
+pub(crate) fn series_from(data: &Bound<'_, PyAny>, dt_s: Option<f64>, dm: Option<f64>) -> PyResult<TimeSeries> {
     if let Ok(path) = data.extract::<PathBuf>() {
         let mut ts = TimeSeries::read(&path).map_err(errors::search)?;
         if let Some(d) = dm {

@@ -19,7 +19,7 @@ use crate::ddplan::{Band, DmPlan};
 use crate::dedisp::{dedisperse_plan, ChannelScaling, DedispConfig};
 use crate::error::SearchResult;
 use crate::ffa::{ffa_dm_step, ffa_dm_trials, FfaConfig};
-use crate::fold::{fold_candidates, FoldConfig, FoldParams, FoldRequest, FoldResult};
+use crate::fold::{fold_candidates, FoldConfig, FoldRequest, FoldResult};
 use crate::rate::{rate_fold, RateConfig, Rating};
 use crate::rfi::{find_rfi, MaskedSource, RfiResult};
 use crate::sift::{sift_all, SiftConfig, SiftResult};
@@ -277,14 +277,22 @@ pub fn fold_best(
         .map(|(i, c)| {
             let req = FoldRequest::from_accel(&c.best, format!("ACCEL_Cand_{}", i + 1));
             // An FFA detection's DM is loose (a slow pulsar's S/N hardly
-            // changes over many DM trials): the fold searches DM too.
-            let params = (c.best.pass == AccelPass::Ffa).then(|| FoldParams {
-                search_dm: true,
-                ..FoldParams::palfa_for_period(c.best.period_s())
-            });
+            // changes over many DM trials): the fold is made at the centre of
+            // its DM hits (a DM search over prepfold's range, ±nbins bins of
+            // delay, finds noise before a weak slow pulsar). Its frequency is as precise
+            // as its pulse is narrow: a drift of half a pulse width over the
+            // observation is taken as 1σ (not the Fourier formula's, ~20
+            // widths for a 1 % pulse, which lets the fold wander off it).
+            let ffa = c.best.pass == AccelPass::Ffa;
+            let ffa_freq_err = c
+                .best
+                .pulse_width_s
+                .filter(|_| ffa)
+                .map(|w| 0.5 * w / c.best.period_s() / c.best.t_obs_s);
             FoldRequest {
                 sigma_search: c.sigma(),
-                params: params.or(req.params),
+                dm: if ffa { c.dm_centroid(1.0) } else { req.dm },
+                freq_err_hz: ffa_freq_err.or(req.freq_err_hz),
                 ..req
             }
         })

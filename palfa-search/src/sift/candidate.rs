@@ -149,6 +149,24 @@ impl SiftedCandidate {
         self.best.dm
     }
 
+    /// The sigma-weighted mean DM of the hits within `within_sigma` of the
+    /// best \[pc cm⁻³\]: the centre of a flat-topped DM curve (a slow
+    /// pulsar's S/N hardly changes over many DM trials, so its best hit is
+    /// wherever the noise put it). The best hit's DM if there are no hits.
+    pub fn dm_centroid(&self, within_sigma: f64) -> f64 {
+        let floor = self.stats.sigma - within_sigma;
+        let (w, wdm) = self
+            .hits
+            .iter()
+            .filter(|h| h.sigma >= floor && h.sigma.is_finite() && h.dm.is_finite())
+            .fold((0.0, 0.0), |(w, wdm), h| (w + h.sigma, wdm + h.sigma * h.dm));
+        if w > 0.0 {
+            wdm / w
+        } else {
+            self.dm()
+        }
+    }
+
     /// Single-trial significance of the best detection \[σ\].
     pub fn sigma(&self) -> f64 {
         self.stats.sigma
