@@ -1,6 +1,8 @@
 //! Preparing a series for the FFA: de-reddening by a running median,
 //! normalisation, and downsampling by a fractional factor.
 
+use crate::rednoise::median_in_place;
+
 /// Points per running-median window after scrunching: the median is taken
 /// over this many block means, then interpolated back to every sample.
 const MEDIAN_POINTS: usize = 101;
@@ -36,7 +38,7 @@ pub fn deredden_normalise(data: &mut [f32], width: usize) -> f32 {
             let (lo, hi) = (i - h, i + h + 1);
             window.clear();
             window.extend_from_slice(&means[lo..hi]);
-            median(&mut window)
+            median_in_place(&mut window)
         })
         .collect();
     // Block i's centre is at sample (i + ½)·block − ½ (a short last block:
@@ -73,23 +75,13 @@ pub fn deredden_normalise(data: &mut [f32], width: usize) -> f32 {
     sigma
 }
 
-/// The median of `v` (reorders it); 0 for an empty slice.
-fn median(v: &mut [f32]) -> f32 {
-    if v.is_empty() {
-        return 0.0;
-    }
-    let mid = v.len() / 2;
-    let (_, m, _) = v.select_nth_unstable_by(mid, f32::total_cmp);
-    *m
-}
-
 /// 1.4826 × the median absolute deviation from the median: the standard
 /// deviation of Gaussian noise, unmoved by a few bright pulses.
 pub fn robust_std(data: &[f32]) -> f32 {
     let mut v: Vec<f32> = data.iter().copied().filter(|x| x.is_finite()).collect();
-    let med = median(&mut v);
+    let med = median_in_place(&mut v);
     v.iter_mut().for_each(|x| *x = (*x - med).abs());
-    1.4826 * median(&mut v)
+    1.4826 * median_in_place(&mut v)
 }
 
 /// The standard deviation of the samples within 5 robust standard deviations
@@ -101,9 +93,9 @@ pub fn noise_std(data: &[f32]) -> f32 {
     // precision on the scale, which only sets the clipping level).
     let stride = (data.len() >> 18).max(1);
     let mut v: Vec<f32> = data.iter().step_by(stride).copied().filter(|x| x.is_finite()).collect();
-    let med = median(&mut v);
+    let med = median_in_place(&mut v);
     v.iter_mut().for_each(|x| *x = (*x - med).abs());
-    let r = 1.4826 * median(&mut v);
+    let r = 1.4826 * median_in_place(&mut v);
     if r <= 0.0 {
         return 0.0;
     }

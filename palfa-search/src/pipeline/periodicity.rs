@@ -18,13 +18,9 @@ use crate::candidate::{AccelCandidate, AccelPass};
 use crate::error::SearchResult;
 use crate::ffa::{FfaConfig, FfaSearcher};
 
-/// A DM as a key, to 10⁻⁶ pc cm⁻³.
-fn dm_key(dm: f64) -> i64 {
-    (dm * 1e6).round() as i64
-}
 use crate::rednoise::whiten;
 use crate::series::TimeSeries;
-use crate::sift::r_tolerance;
+use crate::sift::{dm_key, r_tolerance};
 use crate::singlepulse::{SinglePulseConfig, SinglePulseSearcher};
 use crate::spectrum::SpectrumMaker;
 use crate::zap::{apply_zaplist, is_zapped_subharmonic, zaplist_for, Birdie, ZapStats};
@@ -103,7 +99,8 @@ pub struct PerDmSearch<'a> {
     searchers: HashMap<usize, Arc<(AccelSearcher, Option<AccelSearcher>)>>,
     sp_cfg: SinglePulseConfig,
     ffa: Option<FfaSearcher>,
-    /// DM keys ([`dm_key`]) of the series the FFA searches; `None`: all.
+    /// DM keys (to 0.01 pc cm⁻³, as PRESTO names series) of the series the
+    /// FFA searches; `None`: all.
     ffa_dms: Option<HashSet<i64>>,
     /// CPU time per stage.
     pub cpu: StageCpu,

@@ -66,6 +66,7 @@ mod reject;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+pub(crate) use candidate::dm_key;
 pub use candidate::{r_tolerance, CandId, CandSummary, DmHit, SiftStats, SiftedCandidate};
 pub use dmcheck::DmIndex;
 pub use harmonics::HarmonicTolerance;
