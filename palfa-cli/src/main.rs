@@ -60,6 +60,9 @@ pub enum Command {
     /// Fold raw data at a period and DM and search around them (prepfold), or
     /// re-derive the best profile of a .pfd.
     Prepfold(Box<cmd::prepfold::PrepfoldArgs>),
+    /// The pulsar catalogue of known-pulsar tags: replace it with a newer export, or show it.
+    #[command(subcommand)]
+    Catalogue(cmd::catalogue::CatalogueCommand),
     /// Rate folds (.pfd, palfa's or PRESTO's): DM comparison, profile shape, Gaussian fits, subbands, mains RFI.
     Rate(cmd::rate::RateArgs),
     /// Find RFI in a beam: PRESTO-compatible mask, statistics, summary plot and masked fraction.
@@ -136,6 +139,7 @@ fn main() -> ExitCode {
         Command::Singlepulse(a) => cmd::singlepulse::run(&cli, a),
         Command::Prepfold(a) => cmd::prepfold::run(&cli, a),
         Command::Rate(a) => cmd::rate::run(&cli, a),
+        Command::Catalogue(c) => cmd::catalogue::run(&cli, c),
         Command::Search(a) => cmd::search::run(&cli, a),
         Command::Demo(a) => cmd::demo::run(&cli, a),
         Command::Bench(a) => cmd::bench::run(&cli, a),

@@ -28,6 +28,16 @@ pub enum SearchError {
     /// Two inputs that must agree do not (a mask made for another beam, say).
     #[error("mismatch: {0}")]
     Mismatch(String),
+    /// A pulsar catalogue that cannot be read (`line` 0: the file as a whole).
+    #[error("{}{}: {message}", path.display(), if *line > 0 { format!(" line {line}") } else { String::new() })]
+    Catalogue {
+        /// The catalogue file (`<built-in>` for palfa's own).
+        path: PathBuf,
+        /// The line (1-based; 0 when not about one line).
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
     /// Drawing a plot failed.
     #[error("plotting {}: {message}", path.display())]
     Plot {

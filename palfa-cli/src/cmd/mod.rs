@@ -4,6 +4,7 @@ pub mod accelsearch;
 pub mod add_files;
 pub mod archive;
 pub mod bench;
+pub mod catalogue;
 pub mod check;
 pub mod config;
 pub mod db;

@@ -34,6 +34,7 @@
 //! ```
 
 mod jobpooler;
+mod known;
 mod reader;
 mod searching;
 mod secret;
@@ -44,6 +45,7 @@ use std::path::{Path, PathBuf};
 pub use jobpooler::{
     JobPooler, PbsSettings, QueueManagerKind, SlurmSettings, DEFAULT_RESULTS_DIR, DEFAULT_SUBMIT_GRACE_S,
 };
+pub use known::{KnownParams, ALFA_BEAM_RADIUS_DEG};
 pub use searching::{
     AccelParams, DdplanChoice, DedispParams, DynamicZapParams, FfaParams, RedNoiseParams, RfiParams, Searching,
     SiftParams, SinglePulseParams, DEFAULT_ACCEL_FHI_HZ, DEFAULT_NSUB, DEFAULT_RFIFIND_CLIP, DEFAULT_TO_PREPFOLD_SIGMA,

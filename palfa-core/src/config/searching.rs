@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use super::known::KnownParams;
 use super::reader::{PathKind, Section};
 
 /// Default `to_prepfold_sigma` \[σ\]: candidates folded, and one above the
@@ -252,6 +253,8 @@ pub struct Searching {
     pub dynamic_zap: DynamicZapParams,
     /// The FFA search (`[searching.ffa]`).
     pub ffa: FfaParams,
+    /// Known-pulsar tagging (`[searching.known]`).
+    pub known: KnownParams,
     /// Fast scratch directory for the working files (`None`: the processing directory).
     pub base_tmp_dir: Option<PathBuf>,
 }
@@ -388,6 +391,7 @@ impl Default for Searching {
             rednoise: RedNoiseParams::default(),
             dynamic_zap: DynamicZapParams::default(),
             ffa: FfaParams::default(),
+            known: KnownParams::default(),
             base_tmp_dir: None,
         }
     }
@@ -496,6 +500,13 @@ impl Searching {
             t.finish();
             v
         };
+        let known_t = s.sub_table("known");
+        let known = {
+            let mut t = Section::nested(known_t, "searching.known", &mut *s.ctx);
+            let v = KnownParams::read(&mut t);
+            t.finish();
+            v
+        };
         Self {
             use_subbands: s.bool("use_subbands", d.use_subbands),
             fold_rawdata: s.bool("fold_rawdata", d.fold_rawdata),
@@ -515,6 +526,7 @@ impl Searching {
             rednoise,
             dynamic_zap,
             ffa,
+            known,
             base_tmp_dir: s.path("base_tmp_dir", "", PathKind::WritableDir, true),
         }
     }

@@ -170,6 +170,107 @@ pub struct PeriodicityCandidate {
     /// before palfa rated folds.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ratings: Vec<Rating>,
+    /// The catalogued pulsar this candidate is, or is a harmonic of
+    /// (`docs/known-pulsars.md`); absent when none matches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub known_pulsar: Option<KnownPulsar>,
+}
+
+/// A catalogued pulsar that a candidate matches: its frequency is n/m times
+/// the pulsar's, its DM is the pulsar's within tolerance, and the pulsar lies
+/// in the beam (or, for a bright pulsar, in a far sidelobe).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KnownPulsar {
+    /// The pulsar's J2000 name (`J1903+0327`).
+    pub name: String,
+    /// Its B1950 name, if it has one (`B1937+21`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bname: Option<String>,
+    /// n of the harmonic ratio: the candidate's frequency is n/m times the pulsar's.
+    pub harmonic_n: u32,
+    /// m of the harmonic ratio.
+    pub harmonic_m: u32,
+    /// The pulsar's period at the observation's epoch, from the catalogue's
+    /// F0 and F1 (barycentric) \[s\].
+    pub psr_period_s: f64,
+    /// The pulsar's catalogued DM \[pc cm⁻³\].
+    pub psr_dm: f64,
+    /// Candidate period minus the pulsar's period times m/n \[s\].
+    pub period_diff_s: f64,
+    /// Candidate DM minus the pulsar's DM \[pc cm⁻³\].
+    pub dm_diff: f64,
+    /// Angle between the beam centre and the pulsar \[deg\].
+    pub separation_deg: f64,
+    /// Where the pulsar lies: `"main"` (in the beam or its first sidelobe) or
+    /// `"far_sidelobe"` (a bright pulsar well off-axis).
+    pub position: KnownPosition,
+}
+
+/// Where a known pulsar lies relative to the beam.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KnownPosition {
+    /// Within the beam radius plus the sidelobe margin.
+    Main,
+    /// Farther off-axis, within the far-sidelobe radius.
+    FarSidelobe,
+}
+
+impl KnownPosition {
+    /// `"main"` or `"far_sidelobe"`, as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Main => "main",
+            Self::FarSidelobe => "far_sidelobe",
+        }
+    }
+}
+
+/// How a results directory was made: enough to say whether two are
+/// comparable and to make one again (`palfa search --reproduce`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// palfa's version (the crates' version, `0.1.0`).
+    pub palfa_version: String,
+    /// The git commit palfa was built from (`unknown` outside a git checkout),
+    /// with `-dirty` when the tree had uncommitted changes.
+    pub git_commit: String,
+    /// SHA-256 (hex) of [`config_toml`](Self::config_toml).
+    pub config_sha256: String,
+    /// The effective `[searching]` configuration, every key, as TOML.
+    pub config_toml: String,
+    /// The input files, in the order given.
+    pub inputs: Vec<InputFile>,
+    /// The machine that ran the search.
+    pub host: HostInfo,
+    /// When the search started (UTC, RFC 3339).
+    pub started_at: String,
+    /// When it finished (UTC, RFC 3339).
+    pub finished_at: String,
+}
+
+/// One input file of a search.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InputFile {
+    /// The path it was read from (absolute).
+    pub path: String,
+    /// Its size \[bytes\].
+    pub size: u64,
+    /// SHA-256 of its contents (hex).
+    pub sha256: String,
+}
+
+/// The machine that ran a search.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HostInfo {
+    /// Host name.
+    pub hostname: String,
+    /// CPU model name.
+    pub cpu_model: String,
+    /// Threads the search used.
+    pub threads: usize,
+    /// Operating system and architecture (`linux x86_64`).
+    pub os: String,
 }
 
 /// One rating of a folded candidate: what one rater says about its fold.
@@ -294,6 +395,10 @@ pub struct SearchResults {
     /// each against the disk. Older results without it read as empty.
     #[serde(default)]
     pub file_sizes: BTreeMap<String, u64>,
+    /// How the results were made; absent in results written before palfa
+    /// recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Provenance>,
 }
 
 impl SearchResults {
@@ -339,6 +444,7 @@ impl SearchResults {
             num_dm_trials: 0,
             timing: Vec::new(),
             file_sizes: BTreeMap::new(),
+            provenance: None,
         }
     }
 

@@ -96,6 +96,7 @@ pub fn run_search(job: &SearchJob, progress: &dyn StageProgress) -> SearchResult
         num_dm_trials: 0,
         timing: Vec::new(),
         file_sizes: Default::default(),
+        provenance: None,
     };
     results.diagnostics.sigma_threshold = s.to_prepfold_sigma;
     results.diagnostics.max_cands_allowed_to_fold = s.max_cands_to_fold as u32;
@@ -184,6 +185,7 @@ pub fn run_search(job: &SearchJob, progress: &dyn StageProgress) -> SearchResult
     timer.run("fold products", folds.len() as u64, progress, || {
         products::folds(&folds, &ratings, &sifted.result, &res, &name, &mut results)
     })?;
+    crate::known::tag_candidates(&mut results, &s.known)?;
 
     let params = format!("{}\n{s:#?}\n", plan.table);
     let params_name = format!("{name}_search_params.txt");

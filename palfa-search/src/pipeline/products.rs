@@ -213,6 +213,7 @@ pub fn folds(
             pfd_file: pfd,
             bestprof_file: bestprof,
             ratings: ratings.get(k).cloned().unwrap_or_default(),
+            known_pulsar: None,
         });
     }
     results.diagnostics.num_cands_folded = folds.len() as u32;
