@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use super::reader::{PathKind, Section};
 
 /// Radius of ALFA's main beam used for known-pulsar matches \[deg\] (3.5 arcmin).
-pub const ALFA_BEAM_RADIUS_DEG: f64 = 3.5 / 60.0;
+pub const ALFA_BEAM_RADIUS_DEG: f64 = 0.0583;
 
 /// Known-pulsar tagging settings.
 #[derive(Debug, Clone, PartialEq)]
