@@ -63,6 +63,10 @@ pub enum Command {
     /// The pulsar catalogue of known-pulsar tags: replace it with a newer export, or show it.
     #[command(subcommand)]
     Catalogue(cmd::catalogue::CatalogueCommand),
+    /// Write the HTML report of a results directory (report.html: observation, diagnostics, candidates, folds, provenance).
+    Report(cmd::report::ReportArgs),
+    /// The survey dashboard: a read-only web server over the job tracker and the results database.
+    Serve(cmd::serve::ServeArgs),
     /// Rate folds (.pfd, palfa's or PRESTO's): DM comparison, profile shape, Gaussian fits, subbands, mains RFI.
     Rate(cmd::rate::RateArgs),
     /// Find RFI in a beam: PRESTO-compatible mask, statistics, summary plot and masked fraction.
@@ -139,6 +143,8 @@ fn main() -> ExitCode {
         Command::Singlepulse(a) => cmd::singlepulse::run(&cli, a),
         Command::Prepfold(a) => cmd::prepfold::run(&cli, a),
         Command::Rate(a) => cmd::rate::run(&cli, a),
+        Command::Report(a) => cmd::report::run(&cli, a),
+        Command::Serve(a) => cmd::serve::run(&cli, a),
         Command::Catalogue(c) => cmd::catalogue::run(&cli, c),
         Command::Search(a) => cmd::search::run(&cli, a),
         Command::Demo(a) => cmd::demo::run(&cli, a),
