@@ -24,7 +24,8 @@ pub struct KnownParams {
     /// tagged as seen in a far sidelobe (0: no far-sidelobe tags).
     pub far_sidelobe_radius_deg: f64,
     /// Only pulsars at least this bright at 1400 MHz \[mJy\] are tagged in far
-    /// sidelobes (pulsars with no catalogued flux are tagged).
+    /// sidelobes, and only at whole harmonics (pulsars with no catalogued
+    /// flux are not).
     pub far_sidelobe_min_flux_mjy: f64,
     /// Largest n and m of a rational harmonic n/m.
     pub max_harmonic: u32,

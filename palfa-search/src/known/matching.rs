@@ -46,7 +46,7 @@ impl<'a> KnownMatcher<'a> {
                 if sep <= main {
                     Some((p, sep, KnownPosition::Main))
                 } else if sep <= params.far_sidelobe_radius_deg
-                    && p.s1400_mjy.is_none_or(|s| s >= params.far_sidelobe_min_flux_mjy)
+                    && p.s1400_mjy.is_some_and(|s| s >= params.far_sidelobe_min_flux_mjy)
                 {
                     Some((p, sep, KnownPosition::FarSidelobe))
                 } else {
@@ -89,7 +89,14 @@ impl<'a> KnownMatcher<'a> {
                 continue;
             }
             let tol_hz = freq_hz * (k.doppler_tolerance + p.orbital_doppler()) + res_hz;
-            let Some((n, m, err_hz)) = rational_harmonic(freq_hz, f_psr, tol_hz, k.max_harmonic) else {
+            // Far off-axis only whole harmonics: the chance that some n/m of one
+            // of the many pulsars within degrees of a Galactic-plane beam
+            // matches a noise candidate is otherwise far from small.
+            let found = match position {
+                KnownPosition::Main => rational_harmonic(freq_hz, f_psr, tol_hz, k.max_harmonic),
+                KnownPosition::FarSidelobe => whole_harmonic(freq_hz, f_psr, tol_hz, k.max_harmonic),
+            };
+            let Some((n, m, err_hz)) = found else {
                 continue;
             };
             let key = (u8::from(position != KnownPosition::Main), n * m, err_hz / tol_hz);
@@ -142,6 +149,16 @@ pub fn rational_harmonic(f: f64, f_psr: f64, tol_hz: f64, max: u32) -> Option<(u
         }
     }
     best
+}
+
+/// The whole harmonic n (≤ `max`) with |f − n·f_psr| ≤ `tol_hz`, as (n, 1, error).
+fn whole_harmonic(f: f64, f_psr: f64, tol_hz: f64, max: u32) -> Option<(u32, u32, f64)> {
+    let n = (f / f_psr).round();
+    if n < 1.0 || n > max as f64 {
+        return None;
+    }
+    let e = (f - n * f_psr).abs();
+    (e <= tol_hz).then_some((n as u32, 1, e))
 }
 
 fn gcd(mut a: u32, mut b: u32) -> u32 {
@@ -215,6 +232,7 @@ mod tests {
             (t.name.as_str(), t.harmonic_n, t.position),
             ("J1920+1100", 2, KnownPosition::FarSidelobe)
         );
+        assert!(m.match_candidate(4.5, 310.0).is_none(), "3/2 is not taken far off-axis");
     }
 
     #[test]
