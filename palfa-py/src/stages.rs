@@ -542,7 +542,7 @@ pub fn fold<'py>(
     d.set_item("nsub", used_nsub)?;
     d.set_item("impulsive", f.impulsive)?;
     let ratings = PyDict::new(py);
-    for r in rate_fold(&f, &RateConfig { mains_hz: mains }) {
+    for r in rate_fold(&f, &RateConfig::new(mains)) {
         ratings.set_item(r.name, r.value)?;
     }
     d.set_item("ratings", ratings)?;
@@ -574,7 +574,7 @@ pub fn rate<'py>(py: Python<'py>, path: PathBuf, mains_hz: f64) -> PyResult<Boun
         )));
     }
     let pfd = palfa_core::formats::presto::Pfd::read(&path).map_err(errors::format)?;
-    let cfg = RateConfig { mains_hz };
+    let cfg = RateConfig::new(mains_hz);
     let ratings = py.allow_threads(|| rate_pfd(&pfd, &cfg));
     let d = PyDict::new(py);
     for r in ratings {

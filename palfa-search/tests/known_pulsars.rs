@@ -10,6 +10,7 @@ use palfa_core::formats::results::{KnownPosition, SearchResults};
 use palfa_core::simulate::{simulate, PulsarSpec, RfiSpec, SimParams};
 use palfa_search::known::Catalogue;
 use palfa_search::pipeline::{run_search, NoProgress, SearchJob};
+use palfa_search::rate::value_of;
 
 const START_MJD: f64 = 60_000.0;
 
@@ -95,7 +96,11 @@ fn catalogue_pulsar_and_its_second_harmonic_are_tagged_an_unrelated_pulsar_is_no
         .filter(near_dm)
         .max_by(|a, b| a.prepfold_sigma.total_cmp(&b.prepfold_sigma))
         .expect("the catalogue pulsar is folded");
-    assert!((best.period_s - period / 2.0).abs() < 1e-3 * period, "{}", best.period_s);
+    assert!(
+        (best.period_s - period / 2.0).abs() < 1e-3 * period,
+        "{}",
+        best.period_s
+    );
     let tag = best.known_pulsar.as_ref().expect("tagged as a known pulsar");
     assert_eq!(tag.name, "J1912+1036");
     assert_eq!(tag.bname.as_deref(), Some("B1910+10"));
@@ -103,10 +108,18 @@ fn catalogue_pulsar_and_its_second_harmonic_are_tagged_an_unrelated_pulsar_is_no
     assert_eq!(tag.position, KnownPosition::Main);
     assert!(tag.separation_deg < 1e-6);
     assert!(tag.period_diff_s.abs() < 1e-4 * period, "{}", tag.period_diff_s);
+    // The known_pulsar rating, from the fold file's own header, agrees.
+    assert_eq!(value_of(&best.ratings, "known_pulsar"), Some(1.0));
     // Every fold of the unrelated pulsar (at its DM) is untagged.
     let other: Vec<_> = r.candidates.iter().filter(|c| (c.dm - 40.0).abs() < 8.0).collect();
     assert!(!other.is_empty(), "the unrelated pulsar is folded");
     for c in other {
-        assert!(c.known_pulsar.is_none(), "cand {} tagged {:?}", c.cand_num, c.known_pulsar);
+        assert!(
+            c.known_pulsar.is_none(),
+            "cand {} tagged {:?}",
+            c.cand_num,
+            c.known_pulsar
+        );
+        assert_eq!(value_of(&c.ratings, "known_pulsar"), Some(0.0));
     }
 }

@@ -133,7 +133,7 @@ pub fn run(cli: &Cli, a: &RateArgs) -> anyhow::Result<ExitCode> {
     if !(a.mains_hz.is_finite() && a.mains_hz > 0.0) {
         anyhow::bail!("--mains-hz must be a positive frequency, not {}", a.mains_hz);
     }
-    let cfg = RateConfig { mains_hz: a.mains_hz };
+    let cfg = RateConfig::new(a.mains_hz);
     let mut failed = false;
     let mut doc = serde_json::Map::new();
     for f in &a.files {

@@ -11,6 +11,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use palfa_core::astro::parse_sexagesimal;
+
 use crate::error::{SearchError, SearchResult};
 
 /// First line of a catalogue in palfa's format.
@@ -281,39 +283,15 @@ fn parse_palfa(text: &str, path: &Path) -> SearchResult<Catalogue> {
 }
 
 /// Right ascension `hh[:mm[:ss.s]]` \[deg\].
-fn parse_ra(s: &str) -> Option<f64> {
+pub fn parse_ra(s: &str) -> Option<f64> {
     let h = parse_sexagesimal(s)?;
     (h >= 0.0 && h < 24.0).then_some(h * 15.0)
 }
 
 /// Declination `±dd[:mm[:ss.s]]` \[deg\].
-fn parse_dec(s: &str) -> Option<f64> {
+pub fn parse_dec(s: &str) -> Option<f64> {
     let d = parse_sexagesimal(s)?;
     (d.abs() <= 90.0).then_some(d)
-}
-
-fn parse_sexagesimal(s: &str) -> Option<f64> {
-    let s = s.trim();
-    let (neg, body) = match s.strip_prefix('-') {
-        Some(b) => (true, b),
-        None => (false, s.strip_prefix('+').unwrap_or(s)),
-    };
-    let mut v = 0.0;
-    let mut scale = 1.0;
-    let mut parts = 0;
-    for part in body.split(':') {
-        parts += 1;
-        if parts > 3 || part.is_empty() || part.starts_with(['+', '-']) {
-            return None;
-        }
-        let x: f64 = part.parse().ok()?;
-        if !x.is_finite() || x < 0.0 || (parts > 1 && x >= 60.0) {
-            return None;
-        }
-        v += x / scale;
-        scale *= 60.0;
-    }
-    Some(if neg { -v } else { v })
 }
 
 /// The ATNF catalogue's semicolon export: a header line naming each

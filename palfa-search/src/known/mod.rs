@@ -27,7 +27,7 @@ mod matching;
 use palfa_core::config::KnownParams;
 use palfa_core::formats::results::SearchResults;
 
-pub use catalogue::{Catalogue, CataloguedPulsar, COLUMNS, FORMAT_LINE, MAX_CATALOGUE_BYTES};
+pub use catalogue::{parse_dec, parse_ra, Catalogue, CataloguedPulsar, COLUMNS, FORMAT_LINE, MAX_CATALOGUE_BYTES};
 pub use matching::{angular_separation_deg, rational_harmonic, BeamPointing, KnownMatcher};
 
 use crate::error::SearchResult;

@@ -181,7 +181,7 @@ pub fn run_search(job: &SearchJob, progress: &dyn StageProgress) -> SearchResult
     let folds = timer.run("folding", h.nsamples, progress, || {
         fold_best(src.as_mut(), &sifted.result, s, progress)
     })?;
-    let ratings = timer.run("rating", folds.len() as u64, progress, || rate_folds(&folds, s));
+    let ratings = timer.run("rating", folds.len() as u64, progress, || rate_folds(&folds, s))?;
     timer.run("fold products", folds.len() as u64, progress, || {
         products::folds(&folds, &ratings, &sifted.result, &res, &name, &mut results)
     })?;

@@ -304,11 +304,21 @@ pub fn fold_best(
 }
 
 /// The `rate` stage: every fold rated ([`crate::rate`]), in parallel; one
-/// list of ratings per fold, in the folds' order.
-pub fn rate_folds(folds: &[FoldResult], searching: &Searching) -> Vec<Vec<Rating>> {
+/// list of ratings per fold, in the folds' order. Fails when the configured
+/// known-pulsar catalogue cannot be read.
+pub fn rate_folds(folds: &[FoldResult], searching: &Searching) -> SearchResult<Vec<Vec<Rating>>> {
     use rayon::prelude::*;
+    let known = searching
+        .known
+        .enabled
+        .then(|| crate::known::load_catalogue(&searching.known));
     let cfg = RateConfig {
         mains_hz: searching.mains_hz,
+        known: match known {
+            Some(Ok(cat)) => Some((searching.known.clone(), cat)),
+            Some(Err(e)) => return Err(e),
+            None => None,
+        },
     };
-    folds.par_iter().map(|f| rate_fold(f, &cfg)).collect()
+    Ok(folds.par_iter().map(|f| rate_fold(f, &cfg)).collect())
 }

@@ -21,6 +21,9 @@ pub mod score;
 pub mod train;
 mod views;
 
+use std::borrow::Cow;
+
+use palfa_core::config::KnownParams;
 use palfa_core::formats::presto::Pfd;
 pub use palfa_core::formats::results::Rating;
 
@@ -28,6 +31,7 @@ pub use gauss::{fit_many, fit_one, Component, GaussFit, ADD_COMPONENT_P, MAX_COM
 pub use raters::RATERS;
 
 use crate::fold::FoldResult;
+use crate::known::Catalogue;
 use views::FoldViews;
 
 /// What the raters need to know besides the fold.
@@ -36,12 +40,26 @@ pub struct RateConfig {
     /// Frequency of the mains power where the telescope is \[Hz\] (60 at
     /// Arecibo, 50 in Europe, Australia, China…).
     pub mains_hz: f64,
+    /// The catalogue and matching rules of the `known_pulsar` rating
+    /// (`docs/known-pulsars.md`); `None`: not rated.
+    pub known: Option<(KnownParams, Cow<'static, Catalogue>)>,
 }
 
 impl Default for RateConfig {
-    /// Arecibo's 60-Hz mains.
+    /// Arecibo's 60-Hz mains; known pulsars from the built-in catalogue.
     fn default() -> Self {
-        Self { mains_hz: 60.0 }
+        Self::new(60.0)
+    }
+}
+
+impl RateConfig {
+    /// Mains at `mains_hz`, known pulsars from the built-in catalogue with
+    /// the default matching rules.
+    pub fn new(mains_hz: f64) -> Self {
+        Self {
+            mains_hz,
+            known: Some((KnownParams::default(), Cow::Borrowed(Catalogue::builtin()))),
+        }
     }
 }
 

@@ -8,6 +8,8 @@ use super::gauss::{fit_many, fit_one, GaussFit};
 use super::views::{FoldViews, Profile};
 use super::{RateConfig, RaterInfo, Rating};
 use crate::ffa::{boxcar_widths, BoxcarSnr};
+use crate::known::{parse_dec, parse_ra, BeamPointing, KnownMatcher};
+use palfa_core::formats::results::KnownPosition;
 
 /// Every rater, in the order [`rate_pfd`](super::rate_pfd) returns them.
 pub const RATERS: &[RaterInfo] = &[
@@ -109,6 +111,12 @@ pub const RATERS: &[RaterInfo] = &[
         meaning: "2^(−d/0.001), d the fractional distance of the fold frequency from the nearest mains ratio \
                   mains·a/b (a + b ≤ 9): 1 on a mains harmonic, 0.5 at 0.1 % off",
     },
+    RaterInfo {
+        name: "known_pulsar",
+        version: 1,
+        meaning: "1 when the fold is a catalogued pulsar in the beam or a rational harmonic n/m of one \
+                  (docs/known-pulsars.md), 0.5 for a bright pulsar in a far sidelobe, 0 otherwise",
+    },
 ];
 
 /// Rates one fold: one rating per entry of [`RATERS`].
@@ -149,6 +157,7 @@ pub(crate) fn rate(pfd: &Pfd, v: &FoldViews, cfg: &RateConfig) -> Vec<Rating> {
         int_scatter,
         scaled.as_deref().map(profile_snr),
         mains_closeness(1.0 / v.summary.period_s, cfg.mains_hz),
+        known_pulsar(pfd, v, cfg),
     ];
     RATERS
         .iter()
@@ -277,6 +286,26 @@ fn rows(rows: &[Profile], window: Option<&[bool]>, dof_corr: f64) -> (Option<f64
     let share = total / k.sqrt();
     let good = snrs.iter().filter(|&&s| s >= 0.5 * share).count() as f64 / k;
     (Some(good), Some(std_dev(&snrs)))
+}
+
+/// 1 (main beam), 0.5 (far sidelobe) or 0 (no catalogued pulsar) for the
+/// fold's frequency and DM at the position and epoch in its header; `None`
+/// when the header has no position or epoch, or no catalogue is configured.
+fn known_pulsar(pfd: &Pfd, v: &FoldViews, cfg: &RateConfig) -> Option<f64> {
+    let (params, cat) = cfg.known.as_ref()?;
+    let beam = BeamPointing {
+        ra_deg: parse_ra(&pfd.rastr)?,
+        dec_deg: parse_dec(&pfd.decstr)?,
+        // Topocentric epoch, else (a barycentred series) the barycentric one.
+        mjd: [pfd.tepoch, pfd.bepoch].into_iter().find(|&t| t > 0.0)?,
+        duration_s: v.summary.data_folded * pfd.dt,
+    };
+    let tag = KnownMatcher::new(cat, params, beam).match_candidate(1.0 / v.summary.period_s, v.summary.dm);
+    Some(match tag.map(|t| t.position) {
+        Some(KnownPosition::Main) => 1.0,
+        Some(KnownPosition::FarSidelobe) => 0.5,
+        None => 0.0,
+    })
 }
 
 /// 2^(−d/0.001), d = min over a + b ≤ 9 of 2|f − r|/(f + r), r = mains·a/b.

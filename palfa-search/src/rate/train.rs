@@ -266,7 +266,7 @@ fn beam_folds(seed: u64, b: usize, dir: &Path) -> SearchResult<Vec<LabelledFold>
     };
     let _ = std::fs::remove_file(&path);
     let _ = std::fs::remove_file(palfa_core::simulate::truth_path(&path));
-    let rc = RateConfig { mains_hz };
+    let rc = RateConfig { mains_hz, known: None };
     Ok(folds
         .iter()
         .map(|f| {
