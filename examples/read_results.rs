@@ -175,5 +175,6 @@ fn candidate(cand_num: u32, period_s: f64, dm: f64, sigma: f64) -> PeriodicityCa
         pfd_file: String::new(),
         bestprof_file: String::new(),
         ratings: Vec::new(),
+        known_pulsar: None,
     }
 }

@@ -8,6 +8,7 @@
 //!   channels always come lowest frequency first.
 //! * [`formats`]: readers and writers of each format.
 //! * [`header::BeamHeader`]: the metadata of a beam.
+//! * [`build`]: the version and git commit palfa was built from.
 //! * [`config`]: the TOML configuration, checked on load with every problem reported.
 //! * [`simulate`]: synthetic beams with injected pulsars, single pulses and RFI,
 //!   and the JSON truth beside them.
@@ -36,6 +37,7 @@
 pub mod astro;
 pub mod beam;
 pub mod bits;
+pub mod build;
 pub mod config;
 pub mod error;
 pub mod formats;

@@ -29,6 +29,7 @@ pub mod pipeline;
 pub mod plot;
 pub mod rate;
 pub mod rednoise;
+pub mod report;
 pub mod rfi;
 pub mod series;
 pub mod sift;

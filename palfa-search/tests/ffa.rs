@@ -216,3 +216,43 @@ fn check(p: &palfa_core::simulate::PulsarTruth, fft: &SearchResults, both: &Sear
         );
     }
 }
+
+/// A bright 73-ms pulsar folds in the FFA at whole multiples of its period
+/// (17, 22, 29, 43 turns and more in a 33-s beam): none of those may reach
+/// the folded list, where they would sit beside the pulsar as "slow pulsars".
+#[test]
+fn a_bright_fast_pulsar_leaves_no_ffa_folds_at_multiples_of_its_period() {
+    const PERIOD: f64 = 0.0733;
+    let params = SimParams {
+        seed: 7,
+        nchans: 64,
+        fch1_mhz: 1500.0,
+        chan_bw_mhz: 2.0,
+        tsamp_s: 256e-6,
+        nsamples: 131_072,
+        pulsars: vec![PulsarSpec {
+            period_s: PERIOD,
+            dm: 50.0,
+            duty: 0.05,
+            snr: 40.0,
+            accel_m_s2: 0.0,
+            phase: 0.0,
+        }],
+        rfi: RfiSpec::default(),
+        ..SimParams::default()
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let beam = tmp.path().join("bright.fil");
+    simulate(&params, &beam, &|_, _| {}).unwrap();
+    let r = search(tmp.path(), &beam, true);
+    assert!(folded_at(&r, PERIOD).is_some(), "the pulsar is folded");
+    for c in r.candidates.iter().filter(|c| c.search == CandidateSearch::Ffa) {
+        let k = c.period_s / PERIOD;
+        assert!(
+            (k - k.round()).abs() > 0.02 * k.round().max(1.0) * 0.1 || k.round() < 2.0,
+            "FFA fold {} at {:.4} s is {k:.3} turns of the pulsar",
+            c.cand_num,
+            c.period_s
+        );
+    }
+}

@@ -56,6 +56,8 @@ pub mod archive;
 pub mod check;
 pub mod clock;
 pub mod crashpoint;
+#[cfg(feature = "dashboard")]
+pub mod dashboard;
 pub mod db;
 pub mod download;
 mod error;

@@ -61,19 +61,20 @@ pub fn run(cli: &Cli, cmd: &ResultsDbCommand) -> anyhow::Result<ExitCode> {
                 println!("no candidates in {where_}");
             } else {
                 println!(
-                    "{:>6} {:>8} {:>14} {:>10} {:>8}  {:<40} {:>4}",
+                    "{:>6} {:>8} {:>14} {:>10} {:>8}  {:<40} {:>4}  known",
                     "score", "sigma", "period [ms]", "DM", "presto", "beam", "cand"
                 );
                 for c in &best {
                     let score = c.score.map_or("-".to_string(), |v| format!("{v:.3}"));
                     println!(
-                        "{score:>6} {:>8.2} {:>14.6} {:>10.2} {:>8.2}  {:<40} {:>4}",
+                        "{score:>6} {:>8.2} {:>14.6} {:>10.2} {:>8.2}  {:<40} {:>4}  {}",
                         c.prepfold_sigma,
                         c.period_s * 1e3,
                         c.dm,
                         c.presto_sigma,
                         c.beam,
-                        c.cand_num
+                        c.cand_num,
+                        c.known_tag().unwrap_or_else(|| "-".into())
                     );
                 }
             }

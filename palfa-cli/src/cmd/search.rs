@@ -4,9 +4,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Mutex;
 
+use anyhow::Context;
 use clap::Args;
 use indicatif::ProgressBar;
 use palfa_core::config::Config;
+use palfa_search::pipeline::reproduce::{reproduce, ReproduceOptions};
 use palfa_search::pipeline::{run_search, SearchJob, StageProgress, DEFAULT_SERIES_BUDGET};
 
 use crate::{progress, Cli};
@@ -14,13 +16,25 @@ use crate::{progress, Cli};
 /// Arguments of `palfa search`.
 #[derive(Debug, Args)]
 pub struct SearchArgs {
-    /// Where the results directory is written (created if needed).
-    #[arg(long)]
-    pub outdir: PathBuf,
+    /// Where the results directory is written (created if needed); with
+    /// `--reproduce`, where the new results are kept (else they are removed).
+    #[arg(long, required_unless_present = "reproduce")]
+    pub outdir: Option<PathBuf>,
     /// The beam: one filterbank/PSRFITS file, consecutive files of one
     /// observation, or the two halves of a PALFA Mock beam (each in one or more files).
-    #[arg(required = true, num_args = 1..)]
+    /// With `--reproduce`, files to read in place of the recorded inputs.
+    #[arg(required_unless_present = "reproduce", num_args = 1..)]
     pub files: Vec<PathBuf>,
+    /// Search again the beam of the results directory RESULTS_DIR with the
+    /// configuration it recorded, and say whether the candidates are the same
+    /// and whether the current configuration differs from the recorded one
+    /// (exit status 1 when the candidates differ).
+    #[arg(long, value_name = "RESULTS_DIR")]
+    pub reproduce: Option<PathBuf>,
+    /// With `--reproduce`: threads to search with (default: as many as the
+    /// recorded search used; the results are bit-identical only then).
+    #[arg(long, requires = "reproduce")]
+    pub threads: Option<usize>,
     /// Keep the working directory (for debugging).
     #[arg(long)]
     pub keep_workdir: bool,
@@ -81,9 +95,13 @@ pub fn search_config(cli: &Cli) -> anyhow::Result<Config> {
 /// Runs `palfa search`.
 pub fn run(cli: &Cli, a: &SearchArgs) -> anyhow::Result<ExitCode> {
     let cfg = search_config(cli)?;
+    if let Some(dir) = &a.reproduce {
+        return run_reproduce(cli, a, &cfg, dir);
+    }
+    let outdir = a.outdir.clone().context("--outdir is required")?;
     let job = SearchJob {
         files: a.files.clone(),
-        outdir: a.outdir.clone(),
+        outdir: outdir.clone(),
         searching: cfg.searching.clone(),
         processing: cfg.processing.clone(),
         version: cfg.upload.version_num.clone(),
@@ -102,7 +120,7 @@ pub fn run(cli: &Cli, a: &SearchArgs) -> anyhow::Result<ExitCode> {
             r.candidates.len(),
             r.single_pulses.groups.len(),
             r.diagnostics.rfi_mask_percentage,
-            a.outdir.display()
+            outdir.display()
         );
         for c in r.candidates.iter().take(10) {
             println!(
@@ -122,4 +140,44 @@ pub fn run(cli: &Cli, a: &SearchArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `palfa search --reproduce RESULTS_DIR [FILE...]`.
+fn run_reproduce(cli: &Cli, a: &SearchArgs, cfg: &Config, dir: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let opts = ReproduceOptions {
+        files: a.files.clone(),
+        outdir: a.outdir.clone(),
+        series_budget_bytes: a.series_budget_mb << 20,
+        threads: a.threads,
+        ..ReproduceOptions::new(dir, cfg.searching.clone(), cfg.processing.clone())
+    };
+    let bars = Bars::new(!cli.no_progress);
+    let report = reproduce(&opts, &bars).with_context(|| format!("cannot reproduce {}", dir.display()))?;
+    if a.json {
+        let v = serde_json::json!({
+            "obs_name": report.obs_name,
+            "reproduced": report.reproduced(),
+            "recorded_candidates": report.recorded_candidates,
+            "new_candidates": report.new_candidates,
+            "differences": report.differences,
+            "config_changed": report.config_changed(),
+            "recorded_config_sha256": report.recorded_config_sha256,
+            "current_config_sha256": report.current_config_sha256,
+            "config_changes": report.config_changes.iter().map(|c| serde_json::json!({
+                "key": c.key, "recorded": c.first, "current": c.second,
+            })).collect::<Vec<_>>(),
+            "recorded_commit": report.recorded_commit,
+            "current_commit": report.current_commit,
+            "recorded_threads": report.recorded_threads,
+            "threads": report.threads,
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        print!("{report}");
+    }
+    Ok(if report.reproduced() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

@@ -39,6 +39,7 @@ mod reader;
 mod searching;
 mod secret;
 mod sections;
+mod write;
 
 use std::path::{Path, PathBuf};
 
@@ -57,6 +58,7 @@ pub use sections::{
     DEFAULT_DOWNLOAD_DIR, DEFAULT_JOBTRACKER_DB, DEFAULT_LOG_DIR, DEFAULT_QSUBLOG_DIR, DEFAULT_RESULTS_DB,
     DEFAULT_WORKING_DIR,
 };
+pub use write::{toml_differences, KeyDifference};
 
 use reader::{Ctx, Section};
 
@@ -185,6 +187,13 @@ impl Config {
     /// paths are resolved against `base_dir`.
     pub fn parse(text: &str, path: &Path, base_dir: &Path) -> Result<Self, ConfigError> {
         Self::parse_with(text, path, base_dir).0
+    }
+
+    /// Parses like [`parse`](Self::parse), except that paths are not checked
+    /// on this machine (their problems are dropped): for configuration text
+    /// recorded elsewhere ([`Searching::from_toml`]).
+    pub(crate) fn parse_deferring_paths(text: &str, path: &Path, base_dir: &Path) -> Result<Self, ConfigError> {
+        Self::parse_impl(text, path, base_dir, true).0.map(|(cfg, _)| cfg)
     }
 
     /// Parses, and also returns every key the readers know (for tests of the example file).

@@ -155,6 +155,8 @@ pub fn demo_survey(duration_s: f64) -> Vec<(&'static str, SimParams)> {
             "msp_and_mains.fil",
             SimParams {
                 seed: 1,
+                ra_deg: 285.75,
+                dec_deg: 4.9,
                 pulsars: vec![pulsar(0.0083, 60.0, 0.05, 20.0, 0.0, 0.0)],
                 rfi: RfiSpec {
                     periodic_hz: 60.0,
@@ -188,13 +190,25 @@ pub fn demo_survey(duration_s: f64) -> Vec<(&'static str, SimParams)> {
             "burst_and_rfi.fil",
             SimParams {
                 seed: 3,
+                // At the catalogue position of PSR B1910+10 (J1912+1036), which is
+                // injected at its catalogue period (F0 + F1·(t − PEPOCH) at
+                // the beam's MJD 60000) and DM: the survey tags it as a known pulsar.
+                ra_deg: 288.193_041_666_666_66,
+                dec_deg: 10.611_555_555_555_555,
                 single_pulses: vec![SinglePulseSpec {
                     time_s: 0.4 * duration_s,
                     dm: 250.0,
                     width_s: 0.004,
                     snr: 25.0,
                 }],
-                pulsars: vec![pulsar(0.4417, 35.0, 0.05, 25.0, 0.0, 0.0)],
+                pulsars: vec![pulsar(
+                    1.0 / (2.442_900_344_42 - 9.4064e-14 * (60_000.0 - 51_600.0) * 86_400.0),
+                    147.0,
+                    0.03,
+                    25.0,
+                    0.0,
+                    0.0,
+                )],
                 rfi: RfiSpec {
                     bad_channels: vec![20, 21, 90],
                     bad_channel_noise: 8.0,

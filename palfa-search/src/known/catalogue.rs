@@ -285,7 +285,7 @@ fn parse_palfa(text: &str, path: &Path) -> SearchResult<Catalogue> {
 /// Right ascension `hh[:mm[:ss.s]]` \[deg\].
 pub fn parse_ra(s: &str) -> Option<f64> {
     let h = parse_sexagesimal(s)?;
-    (h >= 0.0 && h < 24.0).then_some(h * 15.0)
+    (0.0..24.0).contains(&h).then_some(h * 15.0)
 }
 
 /// Declination `±dd[:mm[:ss.s]]` \[deg\].

@@ -20,6 +20,8 @@ mod header;
 mod periodicity;
 mod products;
 mod progress;
+pub mod provenance;
+pub mod reproduce;
 mod stages;
 mod workdir;
 
@@ -28,7 +30,7 @@ use std::time::Instant;
 
 use palfa_core::beam::{open_beam, SpectraSource};
 use palfa_core::config::{Processing, Searching};
-use palfa_core::formats::results::{SearchResults, SearchStatus, FORMAT_VERSION};
+use palfa_core::formats::results::{InputFile, SearchResults, SearchStatus, FORMAT_VERSION};
 
 pub use footprint::{disk_footprint, DiskFootprint};
 pub use header::{obs_name, observation_header};
@@ -71,10 +73,16 @@ pub struct SearchJob {
 /// [`sift_candidates`], [`fold_best`], [`rate_folds`]), each timed, each writing its products
 /// into the working directory, which is delivered to `job.outdir` at the end.
 /// A beam shorter than `low_T_to_search` gets a results directory saying so.
+///
+/// The results record their provenance (`results.provenance`): palfa's
+/// version and commit, the configuration and its hash, the size and SHA-256
+/// of each input file (hashed on a thread of its own while rfifind runs),
+/// the machine and the start and end times.
 pub fn run_search(job: &SearchJob, progress: &dyn StageProgress) -> SearchResult<SearchResults> {
     let s = &job.searching;
     let timer = StageTimer::default();
     let t_start = Instant::now();
+    let started_at = products::now_rfc3339();
     let beam = open_beam(&job.files)?;
     let h = beam.header().clone();
     let name = obs_name(&h);
@@ -110,11 +118,19 @@ pub fn run_search(job: &SearchJob, progress: &dyn StageProgress) -> SearchResult
             duration_s: h.duration_s(),
             min_s: s.low_t_to_search_s,
         };
-        return finish(results, &wd, job, &timer, t_start);
+        let inputs = provenance::hash_inputs(&job.files)?;
+        return finish(results, &wd, job, &timer, t_start, (inputs, started_at));
     }
 
     // RFI: find it, keep its products, and read through the mask from now on.
-    let rfi = timer.run("rfifind", h.nsamples, progress, || mask_rfi(beam, &s.rfi, progress))?;
+    // The input files are hashed meanwhile, on a thread of their own.
+    let (rfi, inputs) = std::thread::scope(|sc| {
+        let hasher = sc.spawn(|| provenance::hash_inputs(&job.files));
+        let rfi = timer.run("rfifind", h.nsamples, progress, || mask_rfi(beam, &s.rfi, progress));
+        let inputs = hasher.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (rfi, inputs)
+    });
+    let (rfi, inputs) = (rfi?, inputs?);
     rfi.result.write_files(&res, &name)?;
     let rfi_png = format!("{name}_rfifind.png");
     crate::rfi::plot_rfi(&rfi.result, res.join(&rfi_png))?;
@@ -191,7 +207,7 @@ pub fn run_search(job: &SearchJob, progress: &dyn StageProgress) -> SearchResult
     let params_name = format!("{name}_search_params.txt");
     std::fs::write(res.join(&params_name), params).map_err(|e| SearchError::io(res.join(&params_name), e))?;
     results.diagnostics.search_params = params_name;
-    finish(results, &wd, job, &timer, t_start)
+    finish(results, &wd, job, &timer, t_start, (inputs, started_at))
 }
 
 fn finish(
@@ -200,10 +216,23 @@ fn finish(
     job: &SearchJob,
     timer: &StageTimer,
     t_start: Instant,
+    (inputs, started_at): (Vec<InputFile>, String),
 ) -> SearchResult<SearchResults> {
     timer.add("total", t_start.elapsed().as_secs_f64());
     results.timing = timer.timings();
     results.processed_at = products::now_rfc3339();
+    results.provenance = Some(provenance::provenance(
+        &job.searching,
+        inputs,
+        started_at,
+        results.processed_at.clone(),
+    ));
     wd.deliver(&mut results, &job.outdir)?;
+    // After results.json: the report is not one of the products it records
+    // (`palfa report` may rewrite it), and a directory without it is still
+    // complete. A report that cannot be written costs the beam nothing.
+    if let Err(e) = crate::report::write_report(&job.outdir, &results) {
+        tracing::warn!("{}: no report.html: {e}", job.outdir.display());
+    }
     Ok(results)
 }

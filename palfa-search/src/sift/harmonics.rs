@@ -78,12 +78,21 @@ fn gcd(a: u32, b: u32) -> u32 {
     }
 }
 
+/// Largest k of [`remove_ffa_subharmonics`].
+pub(crate) const MAX_FFA_SUBHARMONIC: u32 = 64;
+
 /// Removes the FFA candidates (`ffa`) whose period is a whole multiple
 /// k = 2…16 of a Fourier candidate's (in `fourier`) shorter than the FFA's
 /// shortest period: the FFA folded that pulsar at k turns and never searched
 /// its own period, and its matched filter may well out-score the Fourier
 /// search's harmonic sum. Each is rejected as the Fourier candidate's
 /// harmonic; returns the rest and how many went.
+///
+/// A bright short-period pulsar also shows at k = 17…[`MAX_FFA_SUBHARMONIC`]
+/// (a 73-ms pulsar folded at 17, 22, 29 and 43 turns). There the tolerance
+/// grows with k and would take a tenth or more of unrelated periods, so such
+/// a k counts only when the Fourier candidate is at least as significant
+/// and the two were found at overlapping DMs.
 pub(crate) fn remove_ffa_subharmonics(
     ffa: Vec<SiftedCandidate>,
     fourier: &[SiftedCandidate],
@@ -96,10 +105,15 @@ pub(crate) fn remove_ffa_subharmonics(
     for c in ffa {
         let f = c.freq_hz();
         let tol = r_tolerance(&c.best, cfg.r_err) / c.best.t_obs_s;
+        let (c_lo, c_hi) = c.dm_range();
         let of = short.iter().find_map(|s| {
             let k = (s.freq_hz() / f).round();
             let s_tol = cfg.r_err / s.best.t_obs_s;
-            ((2.0..=16.0).contains(&k) && (s.freq_hz() - k * f).abs() < s_tol + k * tol).then_some((s, k as u32))
+            let near =
+                (2.0..=f64::from(MAX_FFA_SUBHARMONIC)).contains(&k) && (s.freq_hz() - k * f).abs() < s_tol + k * tol;
+            let (s_lo, s_hi) = s.dm_range();
+            let high_k_ok = k <= 16.0 || (s.sigma() >= c.sigma() && s_lo <= c_hi && c_lo <= s_hi);
+            (near && high_k_ok).then_some((s, k as u32))
         });
         match of {
             Some((s, k)) => {

@@ -1,13 +1,7 @@
 //! The version of palfa this program was built from, as stored with every
 //! uploaded beam (`headers.version_num`).
 
-/// The git commit of the build (12 hex digits, `-dirty` when the tree had
-/// uncommitted changes), `PALFA_BUILD_COMMIT` if the builder set it, or
-/// `unknown` for a build without git (a source tarball).
-pub const GIT_COMMIT: &str = env!("PALFA_GIT_COMMIT");
-
-/// palfa's version (`Cargo.toml`).
-pub const PALFA_VERSION: &str = env!("CARGO_PKG_VERSION");
+pub use palfa_core::build::{GIT_COMMIT, PALFA_VERSION};
 
 /// The version string of the results database, in the original pipeline's
 /// `NAME:<hash>;...` form: `PALFA:<commit>;palfa:<version>`, e.g.

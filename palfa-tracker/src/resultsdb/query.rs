@@ -25,6 +25,29 @@ pub struct CandidateSummary {
     pub version_num: String,
     /// Its score (the `score` rating, `docs/ratings.md`), if it was rated.
     pub score: Option<f64>,
+    /// The catalogued pulsar it is, or is a harmonic of (J2000 name), if any.
+    pub known_pulsar: Option<String>,
+    /// The harmonic ratio `n/m` of the known pulsar (`1/1`: the pulsar itself).
+    pub known_harmonic: Option<String>,
+    /// Where the known pulsar lies: `main` or `far_sidelobe`.
+    pub known_position: Option<String>,
+}
+
+impl CandidateSummary {
+    /// The known-pulsar tag, `J1903+0327 2/1` (with ` far sidelobe` for a
+    /// far-sidelobe match), or `None`.
+    pub fn known_tag(&self) -> Option<String> {
+        let name = self.known_pulsar.as_deref()?;
+        let mut tag = name.to_string();
+        if let Some(h) = self.known_harmonic.as_deref() {
+            tag.push(' ');
+            tag.push_str(h);
+        }
+        if self.known_position.as_deref() == Some("far_sidelobe") {
+            tag.push_str(" far sidelobe");
+        }
+        Some(tag)
+    }
 }
 
 /// The `limit` candidates (of `prepfold_sigma` at least `min_sigma` when
@@ -42,7 +65,7 @@ pub fn best_candidates(
     };
     let sql = format!(
         "SELECT {top}h.beam, h.obs_name, c.cand_num, c.period_s, c.dm, c.prepfold_sigma, c.presto_sigma, h.version_num, \
-         s.value FROM candidates c JOIN headers h ON h.id = c.header_id \
+         s.value, c.known_pulsar, c.known_harmonic, c.known_position FROM candidates c JOIN headers h ON h.id = c.header_id \
          LEFT JOIN ratings s ON s.header_id = c.header_id AND s.cand_num = c.cand_num AND s.name = 'score' \
          WHERE c.prepfold_sigma >= ? \
          ORDER BY CASE WHEN s.value IS NULL THEN 1 ELSE 0 END, s.value DESC, c.prepfold_sigma DESC, h.beam, \
@@ -61,6 +84,9 @@ pub fn best_candidates(
             Kind::Real,
             Kind::Text,
             Kind::Real,
+            Kind::Text,
+            Kind::Text,
+            Kind::Text,
         ],
     )?;
     Ok(rows
@@ -75,6 +101,9 @@ pub fn best_candidates(
             presto_sigma: r[6].as_real().unwrap_or(f64::NAN),
             version_num: r[7].as_text().unwrap_or_default().to_string(),
             score: r[8].as_real(),
+            known_pulsar: r[9].as_text().map(str::to_string),
+            known_harmonic: r[10].as_text().map(str::to_string),
+            known_position: r[11].as_text().map(str::to_string),
         })
         .collect())
 }

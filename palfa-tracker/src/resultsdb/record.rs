@@ -256,6 +256,21 @@ impl BeamRecord {
                 int(r.single_pulses.num_events, "single_pulses.num_events")?,
             ),
             ("timing", Kind::Text, json(&r.timing)),
+            (
+                "provenance",
+                Kind::Text,
+                r.provenance.as_ref().map_or(Value::Null, json),
+            ),
+            (
+                "config_sha256",
+                Kind::Text,
+                r.provenance.as_ref().map_or(Value::Null, |p| text(&p.config_sha256)),
+            ),
+            (
+                "palfa_commit",
+                Kind::Text,
+                r.provenance.as_ref().map_or(Value::Null, |p| text(&p.git_commit)),
+            ),
         ];
 
         let mut rec = BeamRecord {
@@ -322,6 +337,25 @@ impl BeamRecord {
                     "pulse_width_s",
                     Kind::Real,
                     c.pulse_width_s.map_or(Value::Null, Value::Real),
+                ),
+                (
+                    "known_pulsar",
+                    Kind::Text,
+                    c.known_pulsar.as_ref().map_or(Value::Null, |k| text(&k.name)),
+                ),
+                (
+                    "known_harmonic",
+                    Kind::Text,
+                    c.known_pulsar.as_ref().map_or(Value::Null, |k| {
+                        Value::Text(format!("{}/{}", k.harmonic_n, k.harmonic_m))
+                    }),
+                ),
+                (
+                    "known_position",
+                    Kind::Text,
+                    c.known_pulsar
+                        .as_ref()
+                        .map_or(Value::Null, |k| text(k.position.as_str())),
                 ),
                 ("plot_file", Kind::Text, text(&c.plot_file)),
                 ("pfd_file", Kind::Text, text(&c.pfd_file)),

@@ -7,7 +7,7 @@
 use super::{Dialect, Kind, ResultsStore, StoreError, Value};
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Column types of a dialect.
 struct Types {
@@ -225,6 +225,22 @@ fn migration(version: i64, d: Dialect) -> Vec<String> {
                 format!("ALTER TABLE candidates {add} pulse_width_s {real}"),
             ]
         }
+        // Provenance (`docs/results-format.md`): how each beam was searched,
+        // and the known pulsar each candidate is; NULL in earlier rows.
+        4 => {
+            let add = match d {
+                Dialect::MsSql => "ADD",
+                _ => "ADD COLUMN",
+            };
+            vec![
+                format!("ALTER TABLE headers {add} provenance {text} NULL"),
+                format!("ALTER TABLE headers {add} config_sha256 {key} NULL"),
+                format!("ALTER TABLE headers {add} palfa_commit {key} NULL"),
+                format!("ALTER TABLE candidates {add} known_pulsar {key} NULL"),
+                format!("ALTER TABLE candidates {add} known_harmonic {key} NULL"),
+                format!("ALTER TABLE candidates {add} known_position {key} NULL"),
+            ]
+        }
         _ => Vec::new(),
     }
 }
@@ -366,6 +382,89 @@ mod tests {
                 &[Kind::Text, Kind::Real],
             )
             .unwrap();
+        // Version 4's provenance and known-pulsar columns are there.
+        store
+            .query(
+                "SELECT provenance, config_sha256, palfa_commit FROM headers",
+                &[],
+                &[Kind::Text, Kind::Text, Kind::Text],
+            )
+            .unwrap();
+        store
+            .query(
+                "SELECT known_pulsar, known_harmonic, known_position FROM candidates",
+                &[],
+                &[Kind::Text, Kind::Text, Kind::Text],
+            )
+            .unwrap();
         assert_eq!(create(&mut store).unwrap(), (SCHEMA_VERSION, SCHEMA_VERSION));
+    }
+
+    #[test]
+    fn a_version_3_database_with_rows_gains_the_version_4_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open(dir.path().join("r.db")).unwrap();
+        assert_eq!(migrate_to(&mut store, 3).unwrap(), (0, 3));
+        // A row of version 3 (only the NOT NULL columns that have no default).
+        let cols = [
+            "beam",
+            "version_num",
+            "institution",
+            "pipeline",
+            "survey",
+            "processed_at",
+            "uploaded_at",
+            "search_version",
+            "search_status",
+            "obs_name",
+            "original_files",
+            "source_name",
+            "telescope",
+            "backend",
+            "project_id",
+            "observers",
+            "right_ascension",
+            "declination",
+            "timing",
+        ];
+        let reals = [
+            "num_dm_trials",
+            "file_size",
+            "timestamp_mjd",
+            "observation_time_s",
+            "sample_time_s",
+            "num_samples",
+            "center_freq_mhz",
+            "channel_bandwidth_mhz",
+            "num_channels",
+            "bandwidth_mhz",
+            "nbits",
+            "num_ifs",
+            "ra_deg",
+            "dec_deg",
+            "galactic_longitude",
+            "galactic_latitude",
+            "sp_threshold",
+            "sp_num_events",
+        ];
+        let sql = format!(
+            "INSERT INTO headers ({}, {}) VALUES ({}, {})",
+            cols.join(", "),
+            reals.join(", "),
+            vec!["'x'"; cols.len()].join(", "),
+            vec!["1"; reals.len()].join(", ")
+        );
+        store.execute(&sql, &[]).unwrap();
+        assert_eq!(create(&mut store).unwrap(), (3, 4));
+        let rows = store
+            .query(
+                "SELECT beam, provenance, config_sha256, palfa_commit FROM headers",
+                &[],
+                &[Kind::Text, Kind::Text, Kind::Text, Kind::Text],
+            )
+            .unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0][0].as_text(), Some("x"));
+        assert!(rows[0][1..].iter().all(|v| matches!(v, Value::Null)), "{:?}", rows[0]);
     }
 }

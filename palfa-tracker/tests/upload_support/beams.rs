@@ -164,6 +164,7 @@ pub fn write_results_sized(dir: &Path, beam: &str, seed: u64, width: u32) -> Sea
             plot_file: plot,
             pfd_file: pfd,
             bestprof_file: bp,
+            known_pulsar: None,
             // Ratings as the rate stage writes them: a value with many
             // digits, and one the fold did not allow (null).
             ratings: vec![

@@ -1,5 +1,6 @@
 //! Records the git commit palfa is built from, for the results database's
-//! `version_num` (`palfa_tracker::build`).
+//! `version_num` and every results directory's provenance
+//! (`palfa_core::build`).
 //!
 //! The commit comes from `PALFA_BUILD_COMMIT` if set (for packagers building
 //! from a source tarball), else from `git` in the source tree; with neither, it
@@ -21,14 +22,14 @@ fn git(args: &[&str]) -> Option<String> {
 }
 
 /// Whether the git repository around the sources is palfa's own (its top
-/// level holds this crate as `palfa-tracker/`), not one that a source
+/// level holds this crate as `palfa-core/`), not one that a source
 /// tarball happens to be unpacked in.
 fn in_own_repository() -> bool {
     let Some(top) = git(&["rev-parse", "--show-toplevel"]) else {
         return false;
     };
     let here = std::fs::canonicalize(env!("CARGO_MANIFEST_DIR"));
-    let there = std::fs::canonicalize(std::path::Path::new(&top).join("palfa-tracker"));
+    let there = std::fs::canonicalize(std::path::Path::new(&top).join("palfa-core"));
     matches!((here, there), (Ok(a), Ok(b)) if a == b)
 }
 
