@@ -168,6 +168,10 @@ fn palfa_demo_runs_the_whole_survey_and_finds_every_injected_signal() {
     // Three pulsars (one in a Mock pair, accelerated) and a single pulse.
     assert_eq!(stdout.matches("injected pulsar").count(), 3 * 2, "{all}");
     assert_eq!(stdout.matches(": found as").count(), 4, "{all}");
+    // PSR B1910+10, injected at its catalogue position, period and DM, is
+    // tagged from the built-in catalogue; every beam has its HTML report.
+    assert!(stdout.contains("[known pulsar J1912+1036 1/1]"), "{all}");
+    assert_eq!(stdout.matches("report.html").count(), 3, "{all}");
     assert!(
         stdout.contains("what the survey found, from the results database"),
         "{all}"

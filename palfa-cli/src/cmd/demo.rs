@@ -135,6 +135,10 @@ pub fn run(cli: &Cli, a: &DemoArgs) -> anyhow::Result<ExitCode> {
         config.display(),
         config.display()
     );
+    println!(
+        "The survey in a browser: palfa --config {} serve   (then open http://127.0.0.1:8080/)",
+        config.display()
+    );
     Ok(if found_all {
         ExitCode::SUCCESS
     } else {
@@ -399,11 +403,14 @@ fn report(cfg: &Config, truths: &[Truth], top: usize) -> anyhow::Result<bool> {
             "cand", "score", "P [ms]", "DM", "fold σ", "accel σ"
         );
         for c in rows.iter().take(top) {
-            let mark = recovered
+            let mut mark = recovered
                 .iter()
                 .find(|x| x.candidate == Some(c.cand_num as u32))
                 .map(|x| format!("<- injected {}", x.injected))
                 .unwrap_or_default();
+            if let Some(tag) = c.known_tag() {
+                mark = format!("{mark}  [known pulsar {tag}]");
+            }
             let score = c.score.map_or("-".to_string(), |v| format!("{v:.3}"));
             println!(
                 "     {:>4} {score:>6} {:>14.6} {:>9.2} {:>8.1} {:>8.1}  {mark}",
@@ -438,6 +445,10 @@ fn report(cfg: &Config, truths: &[Truth], top: usize) -> anyhow::Result<bool> {
             .map(|c| rdir.join(&c.plot_file).display().to_string())
             .unwrap_or_else(|| "-".into());
         println!("     plots: {}  (best: {best_plot})", rdir.display());
+        let page = rdir.join(palfa_search::report::REPORT_FILE);
+        if page.is_file() {
+            println!("     report: {}", page.display());
+        }
         println!(
             "     RFI mask {:.2}%, {:.2}% of the spectrum zapped, {} candidates folded",
             r.diagnostics.rfi_mask_percentage, r.diagnostics.percent_zapped_total, r.diagnostics.num_cands_folded
