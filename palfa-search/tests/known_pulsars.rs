@@ -110,6 +110,19 @@ fn catalogue_pulsar_and_its_second_harmonic_are_tagged_an_unrelated_pulsar_is_no
     assert!(tag.period_diff_s.abs() < 1e-4 * period, "{}", tag.period_diff_s);
     // The known_pulsar rating, from the fold file's own header, agrees.
     assert_eq!(value_of(&best.ratings, "known_pulsar"), Some(1.0));
+    // The beam's list of known pulsars has it, found as that candidate.
+    let listed = r
+        .known_pulsars
+        .iter()
+        .find(|k| k.name == "J1912+1036")
+        .expect("listed in the beam");
+    assert!(listed.separation_deg < 1e-6);
+    let d = listed.detections.first().expect("detected");
+    assert_eq!((d.cand_num, d.harmonic_n, d.harmonic_m), (Some(best.cand_num), 2, 1));
+    // And the report says so.
+    let page = std::fs::read_to_string(tmp.path().join("results/report.html")).unwrap();
+    assert!(page.contains("Known pulsars in the beam") && page.contains("J1912+1036 (B1910+10)"));
+    assert!(page.contains(&format!("candidate {}: 2/1", best.cand_num)));
     // Every fold of the unrelated pulsar (at its DM) is untagged.
     let other: Vec<_> = r.candidates.iter().filter(|c| (c.dm - 40.0).abs() < 8.0).collect();
     assert!(!other.is_empty(), "the unrelated pulsar is folded");

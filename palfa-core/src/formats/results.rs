@@ -206,6 +206,51 @@ pub struct KnownPulsar {
     pub position: KnownPosition,
 }
 
+/// A catalogued pulsar within reach of a beam, and what the search found of
+/// it: the survey's check that it sees the pulsars it should.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KnownInBeam {
+    /// J2000 name.
+    pub name: String,
+    /// B1950 name, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bname: Option<String>,
+    /// Its period at the observation's epoch \[s\].
+    pub period_s: f64,
+    /// Its DM \[pc cm⁻³\].
+    pub dm: f64,
+    /// Its catalogued flux density at 1400 MHz \[mJy\].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s1400_mjy: Option<f64>,
+    /// Angle from the beam centre \[deg\].
+    pub separation_deg: f64,
+    /// In the main beam or a far sidelobe.
+    pub position: KnownPosition,
+    /// The sifted candidates that are this pulsar, strongest first (empty:
+    /// not detected).
+    pub detections: Vec<KnownDetection>,
+}
+
+/// A sifted candidate that is a known pulsar.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KnownDetection {
+    /// Its rank among the sifted candidates (1 = best).
+    pub sifted_rank: u32,
+    /// Its `cand_num` when it was folded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cand_num: Option<u32>,
+    /// Its period, as sifting found it \[s\].
+    pub period_s: f64,
+    /// Its DM, as sifting found it.
+    pub dm: f64,
+    /// Its sifting significance.
+    pub sigma: f64,
+    /// n of the ratio n/m of its frequency to the pulsar's.
+    pub harmonic_n: u32,
+    /// m of the ratio.
+    pub harmonic_m: u32,
+}
+
 /// Where a known pulsar lies relative to the beam.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -399,6 +444,11 @@ pub struct SearchResults {
     /// recorded it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provenance: Option<Provenance>,
+    /// The catalogued pulsars in the beam (and bright ones detected in far
+    /// sidelobes), each with the sifted candidates that are it
+    /// (`docs/known-pulsars.md`); empty when none, or tagging is off.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub known_pulsars: Vec<KnownInBeam>,
 }
 
 impl SearchResults {
@@ -445,6 +495,7 @@ impl SearchResults {
             timing: Vec::new(),
             file_sizes: BTreeMap::new(),
             provenance: None,
+            known_pulsars: Vec::new(),
         }
     }
 

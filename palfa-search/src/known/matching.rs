@@ -61,6 +61,11 @@ impl<'a> KnownMatcher<'a> {
         }
     }
 
+    /// The beam it matches for.
+    pub fn pointing(&self) -> BeamPointing {
+        self.beam
+    }
+
     /// Pulsars within reach of the beam, with their separation \[deg\].
     pub fn nearby(&self) -> impl Iterator<Item = (&CataloguedPulsar, f64, KnownPosition)> + '_ {
         self.near.iter().map(|&(p, s, k)| (p, s, k))

@@ -25,12 +25,13 @@ mod catalogue;
 mod matching;
 
 use palfa_core::config::KnownParams;
-use palfa_core::formats::results::SearchResults;
+use palfa_core::formats::results::{KnownDetection, KnownInBeam, KnownPosition, SearchResults};
 
 pub use catalogue::{parse_dec, parse_ra, Catalogue, CataloguedPulsar, COLUMNS, FORMAT_LINE, MAX_CATALOGUE_BYTES};
 pub use matching::{angular_separation_deg, rational_harmonic, BeamPointing, KnownMatcher};
 
 use crate::error::SearchResult;
+use crate::sift::SiftResult;
 
 /// The catalogue `params` names: its file, else the built-in one.
 pub fn load_catalogue(params: &KnownParams) -> SearchResult<std::borrow::Cow<'static, Catalogue>> {
@@ -51,6 +52,65 @@ pub fn beam_pointing(results: &SearchResults) -> BeamPointing {
     }
 }
 
+/// The known-pulsar stage of a search: tags the folded candidates
+/// ([`tag_candidates`]) and lists the catalogued pulsars in the beam with the
+/// sifted candidates that are them ([`pulsars_in_beam`]) in
+/// `results.known_pulsars`. Does nothing when tagging is off.
+pub fn tag_search(results: &mut SearchResults, params: &KnownParams, sifted: &SiftResult) -> SearchResult<()> {
+    if !params.enabled {
+        return Ok(());
+    }
+    let cat = load_catalogue(params)?;
+    let m = KnownMatcher::new(&cat, params, beam_pointing(results));
+    tag_with(results, &m);
+    results.known_pulsars = pulsars_in_beam(&m, results, sifted);
+    Ok(())
+}
+
+/// The pulsars of the matcher's main beam, and those of its far sidelobes
+/// that some sifted candidate is, each with the sifted candidates that match
+/// it (and their `cand_num` where `results` holds their fold), nearest first.
+pub fn pulsars_in_beam(m: &KnownMatcher<'_>, results: &SearchResults, sifted: &SiftResult) -> Vec<KnownInBeam> {
+    let mut list: Vec<KnownInBeam> = m
+        .nearby()
+        .map(|(p, sep, position)| KnownInBeam {
+            name: p.jname.clone(),
+            bname: p.bname.clone(),
+            period_s: 1.0 / p.freq_at(m.pointing().mjd),
+            dm: p.dm,
+            s1400_mjy: p.s1400_mjy,
+            separation_deg: sep,
+            position,
+            detections: Vec::new(),
+        })
+        .collect();
+    for (i, c) in sifted.candidates.iter().enumerate() {
+        let Some(tag) = m.match_candidate(c.freq_hz(), c.dm()) else {
+            continue;
+        };
+        let Some(entry) = list.iter_mut().find(|k| k.name == tag.name) else {
+            continue;
+        };
+        let cand_num = results
+            .candidates
+            .iter()
+            .find(|f| f.sifting_period_s == c.period_s() && f.sifting_dm == c.dm())
+            .map(|f| f.cand_num);
+        entry.detections.push(KnownDetection {
+            sifted_rank: (i + 1) as u32,
+            cand_num,
+            period_s: c.period_s(),
+            dm: c.dm(),
+            sigma: c.sigma(),
+            harmonic_n: tag.harmonic_n,
+            harmonic_m: tag.harmonic_m,
+        });
+    }
+    list.retain(|k| k.position == KnownPosition::Main || !k.detections.is_empty());
+    list.sort_by(|a, b| a.separation_deg.total_cmp(&b.separation_deg));
+    list
+}
+
 /// Tags every folded candidate of `results` that is a known pulsar (sets
 /// `known_pulsar`; clears it on those that are not). Does nothing when
 /// tagging is off.
@@ -60,6 +120,11 @@ pub fn tag_candidates(results: &mut SearchResults, params: &KnownParams) -> Sear
     }
     let cat = load_catalogue(params)?;
     let m = KnownMatcher::new(&cat, params, beam_pointing(results));
+    tag_with(results, &m);
+    Ok(())
+}
+
+fn tag_with(results: &mut SearchResults, m: &KnownMatcher<'_>) {
     for c in &mut results.candidates {
         c.known_pulsar = m.match_candidate(c.frequency_hz, c.dm);
         if let Some(k) = &c.known_pulsar {
@@ -72,5 +137,4 @@ pub fn tag_candidates(results: &mut SearchResults, params: &KnownParams) -> Sear
             );
         }
     }
-    Ok(())
 }

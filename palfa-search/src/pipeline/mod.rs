@@ -105,6 +105,7 @@ pub fn run_search(job: &SearchJob, progress: &dyn StageProgress) -> SearchResult
         timing: Vec::new(),
         file_sizes: Default::default(),
         provenance: None,
+        known_pulsars: Vec::new(),
     };
     results.diagnostics.sigma_threshold = s.to_prepfold_sigma;
     results.diagnostics.max_cands_allowed_to_fold = s.max_cands_to_fold as u32;
@@ -201,7 +202,7 @@ pub fn run_search(job: &SearchJob, progress: &dyn StageProgress) -> SearchResult
     timer.run("fold products", folds.len() as u64, progress, || {
         products::folds(&folds, &ratings, &sifted.result, &res, &name, &mut results)
     })?;
-    crate::known::tag_candidates(&mut results, &s.known)?;
+    crate::known::tag_search(&mut results, &s.known, &sifted.result)?;
 
     let params = format!("{}\n{s:#?}\n", plan.table);
     let params_name = format!("{name}_search_params.txt");

@@ -164,9 +164,12 @@ pub fn render_report(r: &SearchResults) -> String {
         escape(&r.version),
     );
     if searched {
+        o.push_str("<a href=\"#diagnostics\">Diagnostics</a><a href=\"#candidates\">Candidates</a>");
+        if !r.known_pulsars.is_empty() {
+            o.push_str("<a href=\"#known-pulsars\">Known pulsars</a>");
+        }
         o.push_str(
-            "<a href=\"#diagnostics\">Diagnostics</a><a href=\"#candidates\">Candidates</a>\
-             <a href=\"#single-pulses\">Single pulses</a><a href=\"#sifting\">Sifting</a><a href=\"#files\">Files</a>",
+            "<a href=\"#single-pulses\">Single pulses</a><a href=\"#sifting\">Sifting</a><a href=\"#files\">Files</a>",
         );
     }
     o.push_str("<a href=\"#provenance\">Provenance</a></nav></div></header>\n<main>\n");
@@ -184,6 +187,7 @@ pub fn render_report(r: &SearchResults) -> String {
     if searched {
         diagnostics(&mut o, r);
         candidates(&mut o, r);
+        known_pulsars(&mut o, r);
         single_pulses(&mut o, r);
         sifting(&mut o, r);
         files(&mut o, r);
@@ -608,6 +612,63 @@ fn viewer(o: &mut String, _r: &SearchResults) {
          <p id=\"fold-missing\" class=\"note\" hidden>No fold plot for this candidate.</p></div>\
          <div id=\"fold-info\" class=\"viewer-info\"></div></div></div></dialog>\n",
     );
+}
+
+/// The catalogued pulsars in the beam and what the search found of each.
+fn known_pulsars(o: &mut String, r: &SearchResults) {
+    if r.known_pulsars.is_empty() {
+        return;
+    }
+    o.push_str(
+        "<section id=\"known-pulsars\"><h2>Known pulsars in the beam</h2>\
+         <p class=\"note\">Catalogued pulsars within the beam (and bright ones detected in far sidelobes), \
+         with the sifted candidates that are them.</p><div class=\"scroll short\"><table id=\"known\">\
+         <thead><tr><th class=\"t\">pulsar</th><th>P (ms)</th><th>DM</th>\
+         <th>S1400 (mJy)</th><th>offset (′)</th><th class=\"t\">where</th>\
+         <th class=\"t\">found as</th></tr></thead><tbody>",
+    );
+    for k in &r.known_pulsars {
+        let name = match &k.bname {
+            Some(b) => format!("{} ({})", escape(&k.name), escape(b)),
+            None => escape(&k.name),
+        };
+        let found = if k.detections.is_empty() {
+            "<span class=\"muted\">not detected</span>".to_string()
+        } else {
+            k.detections
+                .iter()
+                .map(|d| {
+                    let what = match d.cand_num {
+                        Some(n) => format!("candidate {n}"),
+                        None => format!("sifted #{} (not folded)", d.sifted_rank),
+                    };
+                    format!(
+                        "{what}: {}/{}, P {} ms, DM {}, σ {}",
+                        d.harmonic_n,
+                        d.harmonic_m,
+                        num(d.period_s * 1e3, 4),
+                        num(d.dm, 1),
+                        num(d.sigma, 1)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("<br>")
+        };
+        let _ = write!(
+            o,
+            "<tr><td class=\"t\">{name}</td><td>{}</td><td>{}</td><td>{}</td>\
+             <td>{}</td><td class=\"t\">{}</td><td class=\"t\">{found}</td></tr>",
+            num(k.period_s * 1e3, 4),
+            num(k.dm, 2),
+            k.s1400_mjy.map_or("–".to_string(), |s| num(s, 2)),
+            num(k.separation_deg * 60.0, 2),
+            match k.position {
+                KnownPosition::Main => "main beam",
+                KnownPosition::FarSidelobe => "far sidelobe",
+            },
+        );
+    }
+    o.push_str("</tbody></table></div></section>\n");
 }
 
 fn single_pulses(o: &mut String, r: &SearchResults) {
