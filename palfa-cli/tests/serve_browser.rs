@@ -88,6 +88,27 @@ fn run_with_timeout(cmd: &mut Command, limit: Duration) -> (bool, String, String
     }
 }
 
+/// The fold sigmas of a report's candidate rows, in the order shown (the
+/// column found by its header's `data-key`, the value in each cell's `data-v`).
+fn fold_sigmas(dom: &str) -> Vec<f64> {
+    let table = &dom[dom.find("<table id=\"cands\"").expect("candidate table")..];
+    let head = &table[..table.find("</thead>").unwrap()];
+    let col = head
+        .split("<th")
+        .skip(1)
+        .position(|th| th.contains("data-key=\"prepfold_sigma\""))
+        .expect("a fold-sigma column");
+    let body = &table[table.find("<tbody>").unwrap()..table.find("</tbody>").unwrap()];
+    body.split("<tr")
+        .skip(1)
+        .map(|tr| {
+            let td = tr.split("<td").nth(col + 1).expect("the cell");
+            let v = td.split("data-v=\"").nth(1).expect("its value");
+            v[..v.find('"').unwrap()].parse().expect("a number")
+        })
+        .collect()
+}
+
 /// Where the screenshots go.
 fn output_dir() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
@@ -147,6 +168,7 @@ fn the_dashboard_of_a_demo_survey_loads_in_a_headless_browser() {
     let jobs = Tracker::open(dir.join("jobtracker.db")).unwrap().jobs().unwrap();
     assert!(!jobs.is_empty());
     assert!(jobs.iter().all(|j| j.status == JobStatus::Uploaded), "{out}");
+    let job_ids: Vec<i64> = jobs.iter().map(|j| j.id).collect();
     let beams: Vec<String> = jobs.into_iter().map(|j| j.beam).collect();
 
     // The dashboard.
@@ -189,30 +211,64 @@ fn the_dashboard_of_a_demo_survey_loads_in_a_headless_browser() {
 
     let out_dir = output_dir();
     let profile = tmp.path().join("chromium-profile");
-    let pages = [
-        ("overview", "/".to_string()),
-        ("beams", "/beams".to_string()),
-        ("candidates", "/candidates".to_string()),
-        ("candidates-hide-known", "/candidates?hide_known=1".to_string()),
-        ("sky", "/sky".to_string()),
-        ("failures", "/failures".to_string()),
-        ("report", "/beams/1/report/report.html".to_string()),
+    let mut pages = vec![
+        ("overview".to_string(), "/".to_string()),
+        ("beams".to_string(), "/beams".to_string()),
+        ("candidates".to_string(), "/candidates".to_string()),
+        (
+            "candidates-hide-known".to_string(),
+            "/candidates?hide_known=1".to_string(),
+        ),
+        ("sky".to_string(), "/sky".to_string()),
+        ("failures".to_string(), "/failures".to_string()),
     ];
+    // Each beam's own report.html (written by `palfa search`), sorted by fold
+    // sigma, weakest first, with candidate 1 (each demo beam's injected
+    // pulsar, as site_run.rs checks) opened.
+    for id in &job_ids {
+        pages.push((
+            format!("report-{id}"),
+            format!("/beams/{id}/report/report.html#sort=prepfold_sigma&dir=asc&open=1"),
+        ));
+    }
+    let mut known_in_a_report = false;
     for (name, path) in &pages {
+        let name = name.as_str();
         let url = format!("{base}{path}");
         let (ok, dom, err) = run_with_timeout(
             browser(&chromium, &profile).arg("--dump-dom").arg(&url),
             Duration::from_secs(120),
         );
         assert!(ok, "chromium --dump-dom {url} failed: {err}");
-        if *name != "report" {
-            assert!(dom.contains(r#"data-ready="1""#), "{url}: not ready\n{dom}");
-            assert!(dom.contains(r#"data-errors="0""#), "{url}: JavaScript errors\n{dom}");
-            assert!(dom.contains(r#"data-js="1""#), "{url}: its script did not run\n{dom}");
+        assert!(dom.contains(r#"data-ready="1""#), "{url}: not ready\n{dom}");
+        assert!(dom.contains(r#"data-errors="0""#), "{url}: JavaScript errors\n{dom}");
+        if name.starts_with("report") {
+            // The report's candidate table sorts and the injected pulsar's fold is shown.
+            assert!(
+                dom.contains(r#"data-sorted-by="prepfold_sigma""#),
+                "{url}: not sorted\n{dom}"
+            );
+            assert!(dom.contains(r#"data-open="1""#), "{url}: candidate 1 not opened\n{dom}");
+            let img = dom
+                .split("<img id=\"fold-img\"")
+                .nth(1)
+                .expect("the fold viewer's image");
+            let img = &img[..img.find('>').unwrap()];
+            assert!(img.contains(r#"data-cand="1""#), "{url}: {img}");
+            assert!(
+                img.contains(r#"data-loaded="1""#),
+                "{url}: the fold image did not load: {img}"
+            );
+            let sigmas = fold_sigmas(&dom);
+            assert!(
+                sigmas.windows(2).all(|w| w[0] <= w[1]),
+                "{url}: not ascending: {sigmas:?}"
+            );
+            known_in_a_report |= dom.contains("Known pulsars in the beam") && dom.contains("J1912+1036");
         } else {
-            assert!(dom.contains("<body"), "{url}: empty\n{dom}");
+            assert!(dom.contains(r#"data-js="1""#), "{url}: its script did not run\n{dom}");
         }
-        match *name {
+        match name {
             "beams" => {
                 for b in &beams {
                     assert!(dom.contains(b.as_str()), "{url}: beam {b} not listed");
@@ -226,7 +282,11 @@ fn the_dashboard_of_a_demo_survey_loads_in_a_headless_browser() {
                     "{url}: no demo beam among the candidates"
                 );
                 assert!(dom.contains("<tr><td class=\"num\">1</td>"), "{url}");
+                // The demo's PSR B1910+10 is marked as known...
+                assert!(dom.contains("J1912+1036"), "{url}: the known pulsar is not marked");
             }
+            // ... and hidden on request.
+            "candidates-hide-known" => assert!(!dom.contains("J1912+1036"), "{url}: known pulsar shown"),
             "overview" => {
                 assert!(
                     dom.contains("Beams by state over time") && dom.contains("<svg"),
@@ -250,6 +310,10 @@ fn the_dashboard_of_a_demo_survey_loads_in_a_headless_browser() {
         let head = std::fs::read(&png).unwrap();
         assert!(head.starts_with(b"\x89PNG"), "{}", png.display());
     }
+    assert!(
+        known_in_a_report,
+        "no demo report lists PSR B1910+10 among its known pulsars"
+    );
     println!("screenshots of the dashboard: {}", out_dir.display());
 
     server.stop(Duration::from_secs(10));
