@@ -8,6 +8,7 @@ use palfa_core::config::{CommonDb, CommonDbBackend};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OpenFlags};
 
+use crate::db::last_note;
 use crate::resultsdb::{self, Dialect, Kind, ResultsStore, StoreError, Value};
 
 /// Submission states that count as attempts (`docs/states.md`).
@@ -289,101 +290,50 @@ pub fn failures(c: &Connection, qsublog: Option<&Path>, limit: usize) -> Result<
     for r in rows {
         out.push(r.map_err(e)?);
     }
-    let mut st = c
-        .prepare(
+    for (what, sql, job) in [
+        (
+            "job",
             "SELECT id, beam, status, updated_at, details FROM jobs WHERE status = 'terminal_failure' \
              ORDER BY updated_at DESC LIMIT ?1",
-        )
-        .map_err(e)?;
-    let rows = st
-        .query_map([limit as i64], |r| {
-            let details: String = r.get(4)?;
-            Ok(Failure {
-                what: "job",
-                id: r.get(0)?,
-                name: r.get(1)?,
-                status: r.get(2)?,
-                when: r.get(3)?,
-                error: last_note(&details),
-                log_dir: None,
-                job_id: Some(r.get(0)?),
-            })
-        })
-        .map_err(e)?;
-    for r in rows {
-        out.push(r.map_err(e)?);
-    }
-    let mut st = c
-        .prepare(
+            true,
+        ),
+        (
+            "download",
             "SELECT a.id, f.name, a.status, a.updated_at, a.details FROM download_attempts a \
              JOIN files f ON f.id = a.file_id \
              WHERE a.status IN ('download_failed','verification_failed') ORDER BY a.updated_at DESC LIMIT ?1",
-        )
-        .map_err(e)?;
-    let rows = st
-        .query_map([limit as i64], |r| {
-            let details: String = r.get(4)?;
-            Ok(Failure {
-                what: "download",
-                id: r.get(0)?,
-                name: r.get(1)?,
-                status: r.get(2)?,
-                when: r.get(3)?,
-                error: last_note(&details),
-                log_dir: None,
-                job_id: None,
-            })
-        })
-        .map_err(e)?;
-    for r in rows {
-        out.push(r.map_err(e)?);
-    }
-    let mut st = c
-        .prepare(
+            false,
+        ),
+        (
+            "file",
             "SELECT id, name, status, updated_at, details FROM files WHERE status = 'terminal_failure' \
              ORDER BY updated_at DESC LIMIT ?1",
-        )
-        .map_err(e)?;
-    let rows = st
-        .query_map([limit as i64], |r| {
-            let details: String = r.get(4)?;
-            Ok(Failure {
-                what: "file",
-                id: r.get(0)?,
-                name: r.get(1)?,
-                status: r.get(2)?,
-                when: r.get(3)?,
-                error: last_note(&details),
-                log_dir: None,
-                job_id: None,
+            false,
+        ),
+    ] {
+        let mut st = c.prepare(sql).map_err(e)?;
+        let rows = st
+            .query_map([limit as i64], |r| {
+                let details: String = r.get(4)?;
+                Ok(Failure {
+                    what,
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    status: r.get(2)?,
+                    when: r.get(3)?,
+                    error: last_note(&details),
+                    log_dir: None,
+                    job_id: if job { Some(r.get(0)?) } else { None },
+                })
             })
-        })
-        .map_err(e)?;
-    for r in rows {
-        out.push(r.map_err(e)?);
+            .map_err(e)?;
+        for r in rows {
+            out.push(r.map_err(e)?);
+        }
     }
     out.sort_by(|a, b| b.when.cmp(&a.when));
     out.truncate(limit);
     Ok(out)
-}
-
-/// The note of a history's last entry, its later lines un-indented.
-pub fn last_note(details: &str) -> String {
-    let mut entry: Vec<&str> = Vec::new();
-    for line in details.lines() {
-        match line.strip_prefix("    ") {
-            Some(cont) if !entry.is_empty() => entry.push(cont),
-            _ => entry = vec![line],
-        }
-    }
-    let Some(first) = entry.first() else {
-        return String::new();
-    };
-    let head = first.split_once(": ").map_or("", |(_, n)| n);
-    std::iter::once(head)
-        .chain(entry[1..].iter().copied())
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// The state changes of a history: `(time, from, to)`.
