@@ -5,7 +5,8 @@
 //! injected pulsar's fold plot opened and loaded. Screenshots go to
 //! `target/test-output/report/` (printed).
 //!
-//! The browser: `$PALFA_TEST_CHROMIUM`, else `chromium` on the PATH
+//! The browser: `$PALFA_TEST_CHROMIUM`, else `chromium` on the PATH (and,
+//! for a rendering check in a second browser, `$PALFA_TEST_FIREFOX`)
 //! (`.ci/services/chromium.sh` installs it); without either the test is
 //! skipped (under CI it fails).
 
@@ -296,6 +297,37 @@ fn the_report_works_in_chromium() {
         out.join("report.png").display(),
         out.join("report-fold.png").display()
     );
+
+    // Firefox, where there is one: headless Firefox has no DOM dump, so the
+    // check is that it renders the page with the fold viewer open (a
+    // screenshot a person can look at, and not a blank one).
+    if let Some(firefox) = std::env::var_os("PALFA_TEST_FIREFOX").map(PathBuf::from) {
+        let shot = out.join("report-firefox.png");
+        let _ = std::fs::remove_file(&shot);
+        let ff_profile = tempfile::tempdir().unwrap();
+        let mut child = Command::new(&firefox)
+            .args(["--headless", "--no-remote", "--profile"])
+            .arg(ff_profile.path())
+            .args(["--window-size=1366,900", "--screenshot"])
+            .arg(&shot)
+            .arg(file_url(&page, &format!("#open={n}")))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{}: {e}", firefox.display()));
+        let t0 = Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            assert!(t0.elapsed() < Duration::from_secs(120), "firefox did not finish");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        check_png(&shot, 1366, 900);
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "report_browser: Firefox screenshot {}",
+            shot.display()
+        );
+    }
 }
 
 #[test]
