@@ -6,7 +6,7 @@
 //! measured cost (`shared/reference/presto-baseline.md`, scaled to the beam's
 //! length) and what the search recovered of the injected signals.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -221,15 +221,7 @@ fn peak_rss_bytes() -> u64 {
         * 1024
 }
 
-/// The CPU's model name, from /proc/cpuinfo where there is one.
+/// The CPU's model name, from /proc/cpuinfo where there is one, else the architecture.
 fn cpu_model() -> String {
-    cpu_model_from(Path::new("/proc/cpuinfo")).unwrap_or_else(|| std::env::consts::ARCH.to_string())
-}
-
-fn cpu_model_from(path: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(path).ok()?;
-    text.lines()
-        .find(|l| l.starts_with("model name"))
-        .and_then(|l| l.split_once(':'))
-        .map(|(_, v)| v.trim().to_string())
+    palfa_search::pipeline::provenance::cpu_model().unwrap_or_else(|| std::env::consts::ARCH.to_string())
 }

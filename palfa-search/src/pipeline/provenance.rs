@@ -2,7 +2,6 @@
 //! version and commit, the effective configuration and its hash, the SHA-256
 //! of every input file, the machine, and when.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use palfa_core::config::Searching;
@@ -26,20 +25,10 @@ fn hex(d: &[u8]) -> String {
 /// The size and SHA-256 (hex) of a file, read in 1-MiB blocks (a beam can be
 /// many GB).
 pub fn hash_file(path: &Path) -> SearchResult<(u64, String)> {
-    let mut f = std::fs::File::open(path).map_err(|e| SearchError::io(path, e))?;
+    let f = std::fs::File::open(path).map_err(|e| SearchError::io(path, e))?;
     let mut h = Sha256::new();
-    let mut buf = vec![0u8; BLOCK];
-    let mut size = 0u64;
-    loop {
-        let n = match f.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(SearchError::io(path, e)),
-        };
-        h.update(&buf[..n]);
-        size += n as u64;
-    }
+    let size = std::io::copy(&mut std::io::BufReader::with_capacity(BLOCK, f), &mut h)
+        .map_err(|e| SearchError::io(path, e))?;
     Ok((size, hex(&h.finalize())))
 }
 
@@ -74,22 +63,22 @@ pub fn host_info() -> HostInfo {
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "unknown".into());
-    let cpu_model = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, v)| v.trim().to_string())
-        })
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "unknown".into());
     HostInfo {
         hostname,
-        cpu_model,
+        cpu_model: cpu_model().unwrap_or_else(|| "unknown".into()),
         threads: rayon::current_num_threads(),
         os: format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
     }
+}
+
+/// The CPU's model name from `/proc/cpuinfo` (`None` where it does not say).
+pub fn cpu_model() -> Option<String> {
+    let text = std::fs::read_to_string("/proc/cpuinfo").ok()?;
+    text.lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split_once(':'))
+        .map(|(_, v)| v.trim().to_string())
+        .filter(|s| !s.is_empty())
 }
 
 /// The recorded configuration of a search and its SHA-256:
