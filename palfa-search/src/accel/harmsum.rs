@@ -11,6 +11,8 @@
 //! strongest crossing per 15-bin stretch of fundamental frequency is kept, so
 //! strong signals cannot flood memory; the final choice is made in `select`.
 
+use std::ops::Range;
+
 use rayon::prelude::*;
 
 use super::plane::Plane;
@@ -57,25 +59,84 @@ fn sub_index(i: u64, k: u64, h: u64) -> u64 {
     (2 * i * k + h) / (2 * h)
 }
 
-/// Runs the harmonic sum; returns the thinned crossings of every stage.
+/// Sums `blocks` of the plane, whose own full-precision powers are `tops`
+/// (each block must have its sources computed: see [`sources_end`]), and
+/// appends their thinned crossings of every stage to
+/// `out`, in block order.
 ///
 /// Every block starts at a half-bin index that is a multiple of the number of
 /// harmonics (the plane's `lo_half` and block length are), so each fraction
 /// `k/H` reads its source row with the same `H`-periodic pattern everywhere.
-pub(crate) fn harmonic_sum(plan: &SumPlan<'_>, parallel: bool) -> Vec<Crossing> {
-    let p = plan.plane;
+pub(crate) fn sum_blocks(
+    plan: &SumPlan<'_>,
+    blocks: Range<usize>,
+    tops: &[Vec<f32>],
+    parallel: bool,
+    out: &mut Vec<Crossing>,
+) {
     let fractions = all_fractions(plan.powcut.len());
-    let work = |b: usize| -> Vec<Crossing> {
-        let mut out = Vec::new();
-        sum_block(plan, &fractions, b, &mut |stage, i_scan, z, acc, max| {
-            scan(acc, max, plan.powcut[stage as usize], stage, i_scan, z, &mut out)
+    let work = |ws: &mut Workspace, (b, top): (usize, &Vec<f32>)| -> Vec<Crossing> {
+        let mut found = Vec::new();
+        sum_block(plan, &fractions, b, top, ws, &mut |stage, i_scan, z, acc, max| {
+            scan(acc, max, plan.powcut[stage as usize], stage, i_scan, z, &mut found)
         });
-        out
+        found
     };
     if parallel {
-        (0..p.nblocks).into_par_iter().flat_map_iter(work).collect()
+        let found: Vec<Vec<Crossing>> = blocks
+            .into_par_iter()
+            .zip(tops)
+            .map_init(|| Workspace::new(plan), work)
+            .collect();
+        out.extend(found.into_iter().flatten());
     } else {
-        (0..p.nblocks).flat_map(work).collect()
+        let mut ws = Workspace::new(plan);
+        for bt in blocks.zip(tops) {
+            out.extend(work(&mut ws, bt));
+        }
+    }
+}
+
+/// One past the last plane column that summing block `b` reads: the block
+/// can be summed once every column before it is computed.
+pub(crate) fn sources_end(plane: &Plane, b: usize, stages: usize) -> usize {
+    let u = plane.uselen;
+    let i0 = plane.lo_half as usize + b * u;
+    let mut end = (b + 1) * u;
+    for f in all_fractions(stages) {
+        let (start, len) = source_span(i0, u, &f);
+        end = end.max((start - plane.lo_half).max(0) as usize + len);
+    }
+    end
+}
+
+/// First half-bin index and length of what fraction `f` reads for a block
+/// of `u` outputs starting at half-bin index `i0` (a multiple of `f.h`),
+/// with the group width and fraction numerator `add_stage` uses (≥ 8).
+fn source_span(i0: usize, u: usize, f: &Fraction) -> (i64, usize) {
+    let hp = f.h.max(8);
+    ((i0 / f.h * f.k) as i64, (u / hp - 1) * (hp * f.k / f.h) + hp)
+}
+
+/// Per-thread buffers of [`sum_block`].
+struct Workspace {
+    /// Running sums of one row of a block.
+    acc: Vec<f32>,
+    /// Each fraction's source stretch in `f32`.
+    sources: Vec<Vec<f32>>,
+    /// The plane row each of `sources` holds (`usize::MAX`: none yet).
+    cached: Vec<usize>,
+}
+
+impl Workspace {
+    fn new(plan: &SumPlan<'_>) -> Self {
+        let u = plan.plane.uselen;
+        let n = all_fractions(plan.powcut.len()).len();
+        Self {
+            acc: vec![0f32; u],
+            sources: vec![vec![0f32; u + 64]; n],
+            cached: vec![usize::MAX; n],
+        }
     }
 }
 
@@ -180,9 +241,17 @@ fn all_fractions(stages: usize) -> Vec<Fraction> {
     fractions
 }
 
-/// Sums block `b`; after each stage calls `sink(stage, first half-bin index,
-/// z, summed powers)` with the searched part of the block.
-fn sum_block(plan: &SumPlan<'_>, fractions: &[Fraction], b: usize, sink: &mut StageSink<'_>) {
+/// Sums block `b`, whose own full-precision powers are `top` (`[z][u]`);
+/// after each stage calls `sink(stage, first half-bin index, z, summed
+/// powers)` with the searched part of the block.
+fn sum_block(
+    plan: &SumPlan<'_>,
+    fractions: &[Fraction],
+    b: usize,
+    top: &[f32],
+    ws: &mut Workspace,
+    sink: &mut StageSink<'_>,
+) {
     let p = plan.plane;
     let u = p.uselen;
     let lo_half = p.lo_half as u64;
@@ -196,40 +265,32 @@ fn sum_block(plan: &SumPlan<'_>, fractions: &[Fraction], b: usize, sink: &mut St
         return;
     }
     let i_scan = i0 + t_lo as u64;
-    let mut acc = vec![0f32; u];
-    // One copy buffer per fraction of a stage, for sources that leave the plane.
-    let mut scratch = vec![vec![0f32; u + 64]; (1usize << (stages - 1)) / 2];
+    let Workspace { acc, sources, cached } = ws;
+    cached.fill(usize::MAX);
     for j in 0..p.numz {
-        acc.copy_from_slice(&p.row(j)[b * u..(b + 1) * u]);
+        acc.copy_from_slice(&top[j * u..(j + 1) * u]);
         let z_full = -(plan.zmax as i32) + 2 * j as i32;
         sink(0, i_scan, z_full, &acc[t_lo..t_hi], max_of(&acc[t_lo..t_hi]));
         let mut fi = 0;
         for s in 1..stages {
             let h = 1usize << s;
             let nf = h / 2;
-            // Where each fraction's source lies: in the plane, or copied.
-            let mut direct: [Option<(usize, usize, usize)>; 16] = [None; 16];
-            for (slot, f) in fractions[fi..fi + nf].iter().enumerate() {
+            // Each fraction's source stretch, converted to f32 unless the
+            // previous row read the same one.
+            for (n, f) in fractions[fi..fi + nf].iter().enumerate() {
                 let jr = sub_row(j, plan.zmax, f.k as i64, f.h as i64);
-                // i0 is a multiple of H, so the source starts exactly at i0·k/H.
-                let start = (i0 as usize / f.h * f.k) as i64 - p.lo_half;
-                // Group width and fraction numerator as add_stage uses them (≥ 8).
-                let hp = f.h.max(8);
-                let len = (u / hp - 1) * (hp * f.k / f.h) + hp;
-                if start >= 0 && start as usize + len <= p.ncols {
-                    direct[slot] = Some((jr, start as usize, len));
-                } else {
-                    p.copy_row(jr, start, &mut scratch[slot][..len]);
+                if cached[fi + n] != jr {
+                    // i0 is a multiple of H, so the source starts exactly at i0·k/H.
+                    let (start, len) = source_span(i0 as usize, u, f);
+                    p.copy_row(jr, start - p.lo_half, &mut sources[fi + n][..len]);
+                    cached[fi + n] = jr;
                 }
             }
             let mut srcs: [&[f32]; 16] = [&[]; 16];
-            for (slot, src) in srcs.iter_mut().enumerate().take(nf) {
-                *src = match direct[slot] {
-                    Some((jr, start, len)) => &p.row(jr)[start..start + len],
-                    None => &scratch[slot][..],
-                };
+            for (src, buf) in srcs.iter_mut().zip(&sources[fi..fi + nf]) {
+                *src = buf;
             }
-            let max = add_stage(h, &mut acc, &srcs[..nf]);
+            let max = add_stage(h, acc, &srcs[..nf]);
             fi += nf;
             sink(s as u8, i_scan, z_full, &acc[t_lo..t_hi], max);
         }
@@ -296,6 +357,39 @@ mod tests {
 
     use crate::stats::{normal_logq, power_for_sigma};
 
+    /// A plane stored from `data` (`[z][column]`) and each block's powers in
+    /// full precision, as the sweep hands them over.
+    fn test_plane(numz: usize, uselen: usize, nblocks: usize, lo_half: i64, data: &[f32]) -> (Plane, Vec<Vec<f32>>) {
+        let ncols = uselen * nblocks;
+        let plane = Plane {
+            numz,
+            uselen,
+            nblocks,
+            lo_half,
+            ncols,
+            data: data
+                .iter()
+                .map(|&v| {
+                    let mut h = [0u16];
+                    super::super::half_store::store(&[v], &mut h);
+                    h[0]
+                })
+                .collect(),
+        };
+        let tops = (0..nblocks)
+            .map(|b| {
+                (0..numz)
+                    .flat_map(|j| {
+                        data[j * ncols + b * uselen..j * ncols + (b + 1) * uselen]
+                            .iter()
+                            .copied()
+                    })
+                    .collect()
+            })
+            .collect();
+        (plane, tops)
+    }
+
     /// χ² calibration: sums of H independent exponential powers made by the
     /// search's own harmonic-sum code exceed `power_for_sigma(s, H, 1)` in the
     /// fraction Q(s) of cells (Q the Gaussian upper tail), for every stage.
@@ -315,14 +409,7 @@ mod tests {
                 -u.ln() as f32
             })
             .collect();
-        let plane = Plane {
-            numz: 1,
-            uselen,
-            nblocks,
-            lo_half: 0,
-            ncols,
-            data,
-        };
+        let (plane, tops) = test_plane(1, uselen, nblocks, 0, &data);
         for sigma in [2.0, 3.0] {
             let cuts: Vec<f32> = (0..5).map(|s| power_for_sigma(sigma, 1 << s, 1.0) as f32).collect();
             let plan = SumPlan {
@@ -335,8 +422,9 @@ mod tests {
             let mut above = [0usize; 5];
             let mut total = [0usize; 5];
             let fr = all_fractions(5);
-            for b in 0..nblocks {
-                sum_block(&plan, &fr, b, &mut |s, _, _, acc, _| {
+            let mut ws = Workspace::new(&plan);
+            for (b, top) in tops.iter().enumerate() {
+                sum_block(&plan, &fr, b, top, &mut ws, &mut |s, _, _, acc, _| {
                     total[s as usize] += acc.len();
                     above[s as usize] += acc.iter().filter(|&&v| v > cuts[s as usize]).count();
                 });
@@ -366,14 +454,7 @@ mod tests {
         // (first column's half-bin index, stages, lowest searched half-bin index ≥ 2^(stages−1)·lo_half)
         for (lo_half, stages, i_lo) in [(96i64, 5usize, 1600u64), (32, 6, 1100)] {
             let data: Vec<f32> = (0..numz * ncols).map(|i| ((i * 7919) % 1009) as f32 * 0.01).collect();
-            let plane = Plane {
-                numz,
-                uselen,
-                nblocks,
-                lo_half,
-                ncols,
-                data,
-            };
+            let (plane, tops) = test_plane(numz, uselen, nblocks, lo_half, &data);
             let cuts = vec![f32::INFINITY; stages];
             let plan = SumPlan {
                 plane: &plane,
@@ -383,8 +464,9 @@ mod tests {
                 i_hi: lo_half as u64 + ncols as u64 - 1,
             };
             let fr = all_fractions(stages);
-            for b in 0..nblocks {
-                sum_block(&plan, &fr, b, &mut |s, i_scan, z, acc, max| {
+            let mut ws = Workspace::new(&plan);
+            for (b, top) in tops.iter().enumerate() {
+                sum_block(&plan, &fr, b, top, &mut ws, &mut |s, i_scan, z, acc, max| {
                     let h = 1i64 << s;
                     let j = ((z + zmax as i32) / 2) as usize;
                     for (t, &v) in acc.iter().enumerate() {
@@ -393,7 +475,12 @@ mod tests {
                             .map(|k| {
                                 let jr = sub_row(j, zmax, k, h);
                                 let c = (2 * i * k + h).div_euclid(2 * h) - lo_half;
-                                plane.row(jr)[c as usize]
+                                // The highest harmonic in full precision, the others as stored.
+                                if k == h {
+                                    data[jr * ncols + c as usize]
+                                } else {
+                                    half::f16::from_bits(plane.row(jr)[c as usize]).to_f32()
+                                }
                             })
                             .sum();
                         assert!(

@@ -56,12 +56,14 @@
 //! # Ok(()) }
 //! ```
 
+mod half_store;
 mod harmsum;
 mod output;
 pub(crate) mod plane;
 mod refine;
 pub mod response;
 mod select;
+mod sweep;
 
 use rayon::prelude::*;
 use rustfft::num_complex::Complex32;
@@ -81,7 +83,8 @@ pub use output::{accel_file, accel_path, cand_records, write_accel_file, write_c
 pub const NORM_BLOCK: usize = 512;
 
 /// Largest f-ḟ plane one search may hold \[bytes\]: the plane is kept whole
-/// in memory, 4·(zmax+1)·2·N_bins bytes (856 MB for zmax 50 at 2^22 points).
+/// in memory in half precision, 2·(zmax+1)·2·N_bins bytes (428 MB for zmax 50
+/// at 2^22 points).
 pub const MAX_PLANE_BYTES: u64 = 8 << 30;
 
 /// z step of the plane \[bins\] (PRESTO's ACCEL_DZ).
@@ -187,7 +190,7 @@ pub struct AccelSearcher {
     powcut: Vec<f32>,
     corr: plane::Correlator,
     /// Plane buffers kept between searches (one per thread that searched).
-    buffers: std::sync::Mutex<Vec<Vec<f32>>>,
+    buffers: std::sync::Mutex<Vec<Vec<u16>>>,
 }
 
 impl std::fmt::Debug for AccelSearcher {
@@ -247,7 +250,7 @@ impl AccelSearcher {
                 cfg.zmax
             )));
         }
-        let plane_bytes = 4 * (cfg.zmax as u64 + 1) * 2 * n_bins as u64;
+        let plane_bytes = 2 * (cfg.zmax as u64 + 1) * 2 * n_bins as u64;
         if plane_bytes > MAX_PLANE_BYTES {
             return Err(SearchError::Params(format!(
                 "zmax {} over {n_bins} bins needs a {:.1} GiB f-fdot plane, more than the {} GiB allowed",
@@ -270,7 +273,7 @@ impl AccelSearcher {
     }
 
     /// Frees the f-ḟ plane buffers kept for reuse. Each thread that has
-    /// searched keeps one (4·(zmax+1)·2·N_bins bytes: 214 MB for the high pass
+    /// searched keeps one (2·(zmax+1)·2·N_bins bytes: 107 MB for the high pass
     /// of a 2^20-point series), so that the next search does not allocate and
     /// page-fault it again.
     pub fn release_buffers(&self) {
@@ -341,17 +344,15 @@ impl AccelSearcher {
             .map(|mut b| b.pop())
             .unwrap_or(None)
             .unwrap_or_default();
-        let plane = self.corr.plane(&amps, lo_half, nr, self.cfg.parallel, buf);
-        let plan = harmsum::SumPlan {
-            plane: &plane,
+        let sums = sweep::SumSettings {
             zmax: self.cfg.zmax,
             powcut: &self.powcut,
             i_lo: 2 * self.rlo,
             i_hi: 2 * self.rhi,
         };
-        let crossings = harmsum::harmonic_sum(&plan, self.cfg.parallel);
+        let (crossings, buf) = sweep::sweep(&self.corr, &amps, lo_half, nr, &sums, self.cfg.parallel, buf);
         if let Ok(mut b) = self.buffers.lock() {
-            b.push(plane.data);
+            b.push(buf);
         }
         let mut grid = select::choose(&crossings, &self.numindep);
         if self.cfg.numharm > 1 {

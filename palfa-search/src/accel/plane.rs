@@ -3,20 +3,26 @@
 //! Powers on a grid of half Fourier bins in r (PRESTO's ACCEL_NUMBETWEEN = 2)
 //! and steps of 2 in z, from −zmax to +zmax, made by correlating the normalised
 //! amplitudes with each z's response kernel ([`super::response`]) by
-//! overlap-save FFT blocks. The plane is computed once for the whole searched
-//! range (down to the lowest subharmonic), so the harmonic sum looks
-//! subharmonics up instead of recomputing them (PRESTO's `-inmem` mode).
+//! overlap-save FFT blocks. The plane is kept for the whole searched range
+//! (down to the lowest subharmonic), so the harmonic sum looks subharmonics
+//! up instead of recomputing them (PRESTO's `-inmem` mode); it is computed
+//! block by block, low frequencies first, and each block is summed as soon as
+//! the lower-frequency blocks its subharmonics come from exist, while its own
+//! powers are still in cache ([`super::sweep`]).
 //!
-//! Layout: block-major, `[block][z][u]` with `u` the half-bin within a block of
-//! [`Correlator::uselen`] half-bins, so each FFT block writes one contiguous
-//! chunk (and blocks can be computed in parallel).
+//! Layout: `[z][column]` with `column` the half-bin from [`Plane::lo_half`];
+//! each FFT block of [`Correlator::uselen`] half-bins writes one stretch of
+//! every row.
 
+use std::ops::Range;
 use std::sync::Arc;
 
+use multiversion::multiversion;
 use rayon::prelude::*;
 use rustfft::num_complex::Complex32;
 use rustfft::{Fft, FftPlanner};
 
+use super::half_store;
 use super::response::{z_halfwidth, z_response};
 
 /// Correlation kernels and FFT plans for one zmax and block length.
@@ -35,7 +41,13 @@ pub(crate) struct Correlator {
     inv: Arc<dyn Fft<f32>>,
 }
 
-/// The computed plane.
+/// The plane's powers, stored in half precision ([`half_store`]: 11
+/// significant bits, a relative rounding error of at most 2^−11 ≈ 4.9e-4, far
+/// below the noise in any power; powers above 65504 are stored as 65504), so
+/// it takes
+/// half the memory and half the memory traffic of `f32`. The harmonic sum
+/// reads each block's own powers (the highest harmonic) in full precision
+/// from the block just computed, and only the subharmonics from here.
 pub(crate) struct Plane {
     /// Rows (z values).
     pub numz: usize,
@@ -48,28 +60,27 @@ pub(crate) struct Plane {
     /// Columns per row (`nblocks · uselen`; columns past the requested range are
     /// computed too, from zero-padded amplitudes).
     pub ncols: usize,
-    /// `[z][column]` powers.
-    pub data: Vec<f32>,
+    /// `[z][column]` powers as half-precision bits.
+    pub data: Vec<u16>,
 }
 
 impl Plane {
     /// Row `j`.
-    pub fn row(&self, j: usize) -> &[f32] {
+    #[cfg(test)]
+    pub fn row(&self, j: usize) -> &[u16] {
         &self.data[j * self.ncols..(j + 1) * self.ncols]
     }
 
-    /// Columns `[start, start + out.len())` of row `j` into `out`; columns
-    /// outside the plane read as 0.
+    /// Columns `[start, start + out.len())` of row `j` into `out` as `f32`;
+    /// columns outside the plane read as 0.
     pub fn copy_row(&self, j: usize, start: i64, out: &mut [f32]) {
-        let row = self.row(j);
-        for (t, o) in out.iter_mut().enumerate() {
-            let c = start + t as i64;
-            *o = if c >= 0 && (c as usize) < row.len() {
-                row[c as usize]
-            } else {
-                0.0
-            };
-        }
+        let row = &self.data[j * self.ncols..(j + 1) * self.ncols];
+        let lo = start.clamp(0, row.len() as i64);
+        let hi = (start + out.len() as i64).clamp(lo, row.len() as i64);
+        let (a, b) = ((lo - start) as usize, (hi - start) as usize);
+        out[..a].fill(0.0);
+        half_store::widen(&row[lo as usize..hi as usize], &mut out[a..b]);
+        out[b..].fill(0.0);
     }
 }
 
@@ -116,51 +127,20 @@ impl Correlator {
         self.zs.len()
     }
 
-    /// The plane for columns `lo_half/2 + c/2`, `c` in `0..nr` (rounded up
-    /// to whole blocks), from normalised amplitudes `amps` (bins outside it
-    /// count as 0). `lo_half` must be even.
+    /// An uncomputed plane for columns `lo_half/2 + c/2`, `c` in `0..nr`
+    /// (rounded up to whole blocks); `lo_half` must be even. Fill it with
+    /// [`compute_blocks`](Self::compute_blocks).
     ///
-    /// `buf` is reused for the powers (every element is overwritten), so a
-    /// caller that keeps it between searches avoids re-faulting hundreds of MB.
-    pub fn plane(&self, amps: &[Complex32], lo_half: i64, nr: usize, parallel: bool, buf: Vec<f32>) -> Plane {
+    /// `buf` is reused for the powers (its old contents stay until each block
+    /// is computed), so a caller that keeps it between searches avoids
+    /// re-faulting hundreds of MB.
+    pub fn empty_plane(&self, lo_half: i64, nr: usize, buf: Vec<u16>) -> Plane {
         let numz = self.numz();
         let u = self.uselen;
         let nblocks = nr.div_ceil(u).max(1);
         let ncols = nblocks * u;
         let mut data = buf;
-        data.resize(numz * ncols, 0.0);
-        if parallel {
-            // Forward transforms of every block first, then rows in parallel.
-            let fwd: Vec<Vec<Complex32>> = (0..nblocks)
-                .into_par_iter()
-                .map_init(
-                    || Buffers::new(self),
-                    |bufs, b| {
-                        self.forward(amps, lo_half, b, bufs);
-                        bufs.spread.clone()
-                    },
-                )
-                .collect();
-            data.par_chunks_mut(ncols).enumerate().for_each_init(
-                || Buffers::new(self),
-                |bufs, (j, row)| {
-                    for (b, f) in fwd.iter().enumerate() {
-                        self.correlate(f, j, &mut row[b * u..(b + 1) * u], bufs);
-                    }
-                },
-            );
-        } else {
-            let mut bufs = Buffers::new(self);
-            let mut f = vec![Complex32::default(); self.fftlen / 2];
-            for b in 0..nblocks {
-                self.forward(amps, lo_half, b, &mut bufs);
-                f.copy_from_slice(&bufs.spread);
-                for j in 0..numz {
-                    let row = &mut data[j * ncols + b * u..j * ncols + (b + 1) * u];
-                    self.correlate(&f, j, row, &mut bufs);
-                }
-            }
-        }
+        data.resize(numz * ncols, 0);
         Plane {
             numz,
             uselen: u,
@@ -169,6 +149,67 @@ impl Correlator {
             ncols,
             data,
         }
+    }
+
+    /// Computes `blocks` of every row of `plane` from the normalised
+    /// amplitudes `amps` (bins outside it count as 0), in parallel over
+    /// blocks when `parallel` is set. Returns each block's powers in full
+    /// precision, `[z][u]`, in buffers taken from `spare` where it has some.
+    pub fn compute_blocks(
+        &self,
+        amps: &[Complex32],
+        plane: &mut Plane,
+        blocks: Range<usize>,
+        parallel: bool,
+        spare: &mut Vec<Vec<f32>>,
+    ) -> Vec<Vec<f32>> {
+        let (numz, u, ncols, lo_half) = (plane.numz, plane.uselen, plane.ncols, plane.lo_half);
+        let mut fresh: Vec<Vec<f32>> = blocks
+            .clone()
+            .map(|_| {
+                let mut v = spare.pop().unwrap_or_default();
+                v.resize(numz * u, 0.0);
+                v
+            })
+            .collect();
+        // Each block's stretch of every plane row, so blocks can be stored at once.
+        let mut stores: Vec<Vec<&mut [u16]>> = blocks.clone().map(|_| Vec::with_capacity(numz)).collect();
+        for row in plane.data.chunks_mut(ncols) {
+            for (rows, chunk) in stores
+                .iter_mut()
+                .zip(row[blocks.start * u..blocks.end * u].chunks_mut(u))
+            {
+                rows.push(chunk);
+            }
+        }
+        let one = |bufs: &mut Buffers, b: usize, powers: &mut Vec<f32>, store: Vec<&mut [u16]>| {
+            self.forward(amps, lo_half, b, bufs);
+            for ((j, out), dst) in powers.chunks_mut(u).enumerate().zip(store) {
+                self.correlate(j, out, bufs);
+                half_store::store(out, dst);
+            }
+        };
+        if parallel {
+            fresh.par_iter_mut().zip(stores).zip(blocks).for_each_init(
+                || Buffers::new(self),
+                |bufs, ((powers, store), b)| one(bufs, b, powers, store),
+            );
+        } else {
+            let mut bufs = Buffers::new(self);
+            for ((powers, store), b) in fresh.iter_mut().zip(stores).zip(blocks) {
+                one(&mut bufs, b, powers, store);
+            }
+        }
+        fresh
+    }
+
+    /// The whole plane at once (tests; the search computes blocks as it sums).
+    #[cfg(test)]
+    pub fn plane(&self, amps: &[Complex32], lo_half: i64, nr: usize, parallel: bool) -> Plane {
+        let mut plane = self.empty_plane(lo_half, nr, Vec::new());
+        let n = plane.nblocks;
+        self.compute_blocks(amps, &mut plane, 0..n, parallel, &mut Vec::new());
+        plane
     }
 
     /// Half-length FFT of block `b`'s amplitudes into `bufs.spread`.
@@ -187,29 +228,40 @@ impl Correlator {
         self.fwd_half.process_with_scratch(&mut bufs.spread, &mut bufs.scratch);
     }
 
-    /// Row `j`'s powers of one block from its forward transform `f`.
-    fn correlate(&self, f: &[Complex32], j: usize, out: &mut [f32], bufs: &mut Buffers) {
+    /// Row `j`'s powers of one block from its forward transform in `bufs.spread`.
+    fn correlate(&self, j: usize, out: &mut [f32], bufs: &mut Buffers) {
         let half = self.fftlen / 2;
         let kern = &self.kernels[j];
-        let t = &mut bufs.work;
+        let Buffers { spread, work, scratch } = bufs;
         let (klo, khi) = kern.split_at(half);
-        let (tlo, thi) = t.split_at_mut(half);
-        for ((o, &d), &g) in tlo.iter_mut().zip(f).zip(klo) {
-            *o = d * g;
-        }
-        for ((o, &d), &g) in thi.iter_mut().zip(f).zip(khi) {
-            *o = d * g;
-        }
-        self.inv.process_with_scratch(t, &mut bufs.scratch);
+        let (tlo, thi) = work.split_at_mut(half);
+        multiply(spread, klo, tlo);
+        multiply(spread, khi, thi);
+        self.inv.process_with_scratch(work, scratch);
         let off = 2 * self.halfwidth;
-        for (p, y) in out.iter_mut().zip(&t[off..off + self.uselen]) {
-            *p = y.re * y.re + y.im * y.im;
-        }
+        powers(&work[off..off + self.uselen], out);
+    }
+}
+
+/// `out[i] = a[i] · b[i]` (complex), vectorised for the CPU at run time.
+#[multiversion(targets = "simd")]
+fn multiply(a: &[Complex32], b: &[Complex32], out: &mut [Complex32]) {
+    for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
+        *o = Complex32::new(x.re * y.re - x.im * y.im, x.re * y.im + x.im * y.re);
+    }
+}
+
+/// `out[i] = |y[i]|²`, vectorised for the CPU at run time.
+#[multiversion(targets = "simd")]
+fn powers(y: &[Complex32], out: &mut [f32]) {
+    for (p, v) in out.iter_mut().zip(y) {
+        *p = v.re * v.re + v.im * v.im;
     }
 }
 
 /// Per-thread buffers of one block's correlation.
 struct Buffers {
+    /// The block's forward transform (`fftlen / 2`).
     spread: Vec<Complex32>,
     work: Vec<Complex32>,
     scratch: Vec<Complex32>,
@@ -255,10 +307,11 @@ mod tests {
         let zmax = 20;
         let c = Correlator::new(zmax, default_fftlen(z_halfwidth(zmax as f64)));
         let amps = drifting_tone(3000, 1234.5, 8.0, 10.0);
-        let plane = c.plane(&amps, 0, 6000, false, Vec::new());
+        let plane = c.plane(&amps, 0, 6000, false);
         let mut best = (0f32, 0usize, 0usize);
         for j in 0..plane.numz {
             for (i, &p) in plane.row(j).iter().enumerate() {
+                let p = half::f16::from_bits(p).to_f32();
                 if p > best.0 {
                     best = (p, i, j);
                 }
@@ -269,8 +322,20 @@ mod tests {
         // Power = amp² × (fraction of |K|² inside the kernel)²; at half-bin
         // offsets the truncated tails hold ~1% of the power.
         assert!(best.0 > 97.0 && best.0 <= 100.0, "{}", best.0);
-        // The same with parallel blocks.
-        let p2 = c.plane(&amps, 0, 6000, true, vec![1.0; 5]);
+        // The same with parallel blocks, into a buffer with old contents.
+        let mut p2 = c.empty_plane(0, 6000, vec![0x3c00; 5]);
+        let nb = p2.nblocks;
+        let fresh = c.compute_blocks(&amps, &mut p2, 0..nb, true, &mut vec![vec![7.0; 3]]);
         assert_eq!(p2.data, plane.data);
+        // The full-precision powers round to the stored ones.
+        for (b, powers) in fresh.iter().enumerate() {
+            for (j, row) in powers.chunks(c.uselen).enumerate() {
+                for (t, &p) in row.iter().enumerate() {
+                    let mut h = [0u16];
+                    half_store::store(&[p], &mut h);
+                    assert_eq!(h[0], plane.row(j)[b * c.uselen + t]);
+                }
+            }
+        }
     }
 }
