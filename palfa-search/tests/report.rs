@@ -122,14 +122,20 @@ fn results() -> SearchResults {
         StageTiming {
             stage: "dedispersion".into(),
             seconds: 1.5,
+            cpu_seconds: None,
+            peak_rss_mib: None,
         },
         StageTiming {
             stage: HOSTILE.into(),
             seconds: 0.25,
+            cpu_seconds: None,
+            peak_rss_mib: None,
         },
         StageTiming {
             stage: "total".into(),
             seconds: 4.0,
+            cpu_seconds: None,
+            peak_rss_mib: None,
         },
     ];
     r.provenance = Some(Provenance {

@@ -12,9 +12,11 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::Args;
+use palfa_core::formats::results::SearchResults;
 use palfa_core::formats::results::SearchStatus;
 use palfa_core::simulate::{simulate, truth_path, Truth};
-use palfa_search::pipeline::{run_search, SearchJob, DEFAULT_SERIES_BUDGET};
+use palfa_search::pipeline::floors::{self, Floors};
+use palfa_search::pipeline::{resources, run_search, SearchJob, DEFAULT_SERIES_BUDGET};
 use serde::Serialize;
 
 use super::recovery::{self, Recovered};
@@ -46,13 +48,24 @@ pub struct BenchArgs {
     /// Memory for one group of dedispersed series [MiB].
     #[arg(long, default_value_t = DEFAULT_SERIES_BUDGET >> 20)]
     pub series_budget_mb: u64,
+    /// Print the report as JSON on standard output (as DIR/bench.json) instead of the table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// One stage's figures.
 #[derive(Debug, Serialize)]
 struct StageRow {
     stage: String,
+    /// Wall seconds (the "(core-s)" rows: CPU seconds summed over threads).
     seconds: f64,
+    /// Process CPU seconds during the stage.
+    cpu_s: Option<f64>,
+    /// Largest resident memory sampled during the stage [MiB].
+    peak_rss_mib: Option<f64>,
+    /// Work per wall second, in `unit`.
+    throughput: Option<f64>,
+    unit: Option<&'static str>,
 }
 
 /// What `palfa bench` measured (written to DIR/bench.json).
@@ -74,6 +87,7 @@ struct BenchReport {
     speedup_per_core: f64,
     speedup_wall_vs_one_presto_core: f64,
     stages: Vec<StageRow>,
+    floors: Floors,
     recovered: Vec<Recovered>,
 }
 
@@ -112,7 +126,11 @@ pub fn run(cli: &Cli, a: &BenchArgs) -> anyhow::Result<ExitCode> {
         keep_workdir: false,
         series_budget_bytes: a.series_budget_mb << 20,
     };
-    let bars = Bars::new(!cli.no_progress);
+    // The floors, measured before the search on the same machine: a 256-MiB
+    // copy on every thread and one thread's real FFTs of the longest series.
+    let fft_len = (p.nsamples as usize).next_power_of_two().clamp(1 << 10, 1 << 23);
+    let floors = floors::measure(256 << 20, fft_len);
+    let bars = Bars::new(!cli.no_progress && !a.json);
     let cpu0 = cpu_seconds();
     let t0 = Instant::now();
     let r = run_search(&job, &bars)?;
@@ -134,7 +152,7 @@ pub fn run(cli: &Cli, a: &BenchArgs) -> anyhow::Result<ExitCode> {
         dm_trials: r.num_dm_trials,
         wall_s: wall,
         cpu_s: cpu,
-        peak_rss_mib: peak_rss_bytes() as f64 / (1u64 << 20) as f64,
+        peak_rss_mib: resources::peak_rss_bytes().unwrap_or(0) as f64 / (1u64 << 20) as f64,
         channel_samples_per_s: p.nchans as f64 * p.nsamples as f64 / wall,
         realtime_factor: duration / wall,
         presto_core_s_scaled: presto,
@@ -143,18 +161,30 @@ pub fn run(cli: &Cli, a: &BenchArgs) -> anyhow::Result<ExitCode> {
         stages: r
             .timing
             .iter()
-            .map(|t| StageRow {
-                stage: t.stage.clone(),
-                seconds: t.seconds,
+            .map(|t| {
+                let work = stage_work(&t.stage, p.nchans as f64 * p.nsamples as f64, r.num_dm_trials, &r);
+                StageRow {
+                    stage: t.stage.clone(),
+                    seconds: t.seconds,
+                    cpu_s: t.cpu_seconds,
+                    peak_rss_mib: t.peak_rss_mib,
+                    throughput: work.filter(|_| t.seconds > 0.0).map(|(w, _)| w / t.seconds),
+                    unit: work.map(|(_, u)| u),
+                }
             })
             .collect(),
+        floors,
         recovered: recovery::compare(&truth, &r),
     };
-    print_report(&report);
+    let text = serde_json::to_string_pretty(&report)?;
     let json = a.dir.join("bench.json");
-    std::fs::write(&json, serde_json::to_string_pretty(&report)?)
-        .with_context(|| format!("writing {}", json.display()))?;
-    println!("report written to {}", json.display());
+    std::fs::write(&json, &text).with_context(|| format!("writing {}", json.display()))?;
+    if a.json {
+        println!("{text}");
+    } else {
+        print_report(&report);
+        println!("report written to {}", json.display());
+    }
     let all = report.recovered.iter().all(|x| x.found.is_some());
     Ok(if all { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
@@ -170,9 +200,31 @@ fn print_report(b: &BenchReport) {
     );
     println!("machine: {}, {} threads", b.cpu, b.threads);
     println!("stages (wall seconds; '(core-s)' rows are CPU seconds summed over threads):");
+    println!(
+        "  {:<36} {:>9} {:>9} {:>10}  throughput",
+        "stage", "wall s", "CPU s", "peak MiB"
+    );
+    let opt = |v: Option<f64>, prec: usize| v.map_or_else(|| "-".to_string(), |x| format!("{x:.prec$}"));
     for s in &b.stages {
-        println!("  {:<36} {:>10.1}", s.stage, s.seconds);
+        let rate = match (s.throughput, s.unit) {
+            (Some(t), Some(u)) => format!("{t:.3e} {u}"),
+            _ => String::new(),
+        };
+        println!(
+            "  {:<36} {:>9.1} {:>9} {:>10}  {rate}",
+            s.stage,
+            s.seconds,
+            opt(s.cpu_s, 1),
+            opt(s.peak_rss_mib, 0)
+        );
     }
+    println!(
+        "floors: copy {:.1} GB/s ({} threads, read + write), realfft {:.3e} points/s on one thread at {} points",
+        b.floors.copy_bytes_per_s / 1e9,
+        b.floors.copy_threads,
+        b.floors.realfft_points_per_s,
+        b.floors.fft_len
+    );
     println!(
         "total: {:.1} s wall, {:.1} CPU-s, peak RSS {:.0} MiB",
         b.wall_s, b.cpu_s, b.peak_rss_mib
@@ -190,35 +242,23 @@ fn print_report(b: &BenchReport) {
     recovery::print(&b.recovered, "  ");
 }
 
-/// CPU seconds (user + system, all threads) this process has used so far,
-/// from `/proc/self/stat` (Linux; 0 elsewhere). Its clock ticks are USER_HZ,
-/// which Linux fixes at 100 for user space.
+/// CPU seconds this process has used so far (0 where unknown).
 fn cpu_seconds() -> f64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
-        return 0.0;
-    };
-    // Fields after the command name (which is in parentheses and may hold spaces):
-    // state is field 3; utime and stime are fields 14 and 15.
-    let Some((_, rest)) = stat.rsplit_once(')') else {
-        return 0.0;
-    };
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let tick = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    (tick(11) + tick(12)) / 100.0
+    resources::process_cpu_seconds().unwrap_or(0.0)
 }
 
-/// Peak resident memory of this process [bytes], from `/proc/self/status` (Linux; 0 elsewhere).
-fn peak_rss_bytes() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<u64>().ok())
-        })
-        .unwrap_or(0)
-        * 1024
+/// The work a stage did and its unit, for its throughput: raw
+/// channel-samples for rfifind, channel-samples × DM trials for the
+/// dedispersion (PRESTO's measure), DM trials for the per-DM searches,
+/// candidates for the folding.
+fn stage_work(stage: &str, channel_samples: f64, dm_trials: u32, r: &SearchResults) -> Option<(f64, &'static str)> {
+    match stage {
+        "rfifind" => Some((channel_samples, "channel-samples/s")),
+        "dedispersion" => Some((channel_samples * dm_trials as f64, "channel-sample-DMs/s")),
+        "per-DM searches" => Some((dm_trials as f64, "DM trials/s")),
+        "folding" => Some((r.candidates.len() as f64, "folds/s")),
+        _ => None,
+    }
 }
 
 /// The CPU's model name, from /proc/cpuinfo where there is one, else the architecture.

@@ -408,8 +408,17 @@ pub struct Diagnostics {
 pub struct StageTiming {
     /// Stage name.
     pub stage: String,
-    /// Wall-clock seconds.
+    /// Wall-clock seconds (for the per-DM "(core-s)" rows: CPU seconds summed
+    /// over threads).
     pub seconds: f64,
+    /// CPU seconds the whole process used during the stage (user + system,
+    /// all threads), where measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_seconds: Option<f64>,
+    /// Largest resident memory of the process seen during the stage \[MiB\]
+    /// (sampled every 20 ms), where measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_rss_mib: Option<f64>,
 }
 
 /// `results.json`.

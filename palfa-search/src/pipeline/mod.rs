@@ -15,6 +15,7 @@
 //! [`SearchOutput`], [`sift_candidates`] → [`SiftOutput`], [`fold_best`], [`rate_folds`]),
 //! which a caller can also run one by one.
 
+pub mod floors;
 mod footprint;
 mod header;
 mod periodicity;
@@ -22,6 +23,7 @@ mod products;
 mod progress;
 pub mod provenance;
 pub mod reproduce;
+pub mod resources;
 mod stages;
 mod workdir;
 
@@ -30,7 +32,7 @@ use std::time::Instant;
 
 use palfa_core::beam::{open_beam, SpectraSource};
 use palfa_core::config::{Processing, Searching};
-use palfa_core::formats::results::{InputFile, SearchResults, SearchStatus, FORMAT_VERSION};
+use palfa_core::formats::results::{InputFile, SearchResults, SearchStatus, StageTiming, FORMAT_VERSION};
 
 pub use footprint::{disk_footprint, DiskFootprint};
 pub use header::{obs_name, observation_header};
@@ -81,7 +83,7 @@ pub struct SearchJob {
 pub fn run_search(job: &SearchJob, progress: &dyn StageProgress) -> SearchResult<SearchResults> {
     let s = &job.searching;
     let timer = StageTimer::default();
-    let t_start = Instant::now();
+    let t_start = (Instant::now(), resources::process_cpu_seconds());
     let started_at = products::now_rfc3339();
     let beam = open_beam(&job.files)?;
     let h = beam.header().clone();
@@ -169,12 +171,11 @@ pub fn run_search(job: &SearchJob, progress: &dyn StageProgress) -> SearchResult
         &sp_dir,
         job.series_budget_bytes,
         progress,
+        &timer,
     )?;
-    timer.add("dedispersion", searched.dedispersion_s);
-    timer.add("per-DM searches", searched.search_s);
     for (stage, cpu) in &searched.cpu_s {
         tracing::info!(stage, core_seconds = format!("{cpu:.1}"), "per-DM stage");
-        timer.add(&format!("{stage} (core-s)"), *cpu);
+        timer.add_core_seconds(&format!("{stage} (core-s)"), *cpu);
     }
     let out = searched.per_dm;
     if let Some(z) = &out.zap {
@@ -216,10 +217,15 @@ fn finish(
     wd: &WorkDir,
     job: &SearchJob,
     timer: &StageTimer,
-    t_start: Instant,
+    (t_start, cpu_start): (Instant, Option<f64>),
     (inputs, started_at): (Vec<InputFile>, String),
 ) -> SearchResult<SearchResults> {
-    timer.add("total", t_start.elapsed().as_secs_f64());
+    timer.add_row(StageTiming {
+        stage: "total".into(),
+        seconds: t_start.elapsed().as_secs_f64(),
+        cpu_seconds: resources::process_cpu_seconds().zip(cpu_start).map(|(b, a)| b - a),
+        peak_rss_mib: resources::peak_rss_bytes().map(|b| b as f64 / (1u64 << 20) as f64),
+    });
     results.timing = timer.timings();
     results.processed_at = products::now_rfc3339();
     results.provenance = Some(provenance::provenance(

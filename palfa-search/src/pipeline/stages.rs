@@ -13,7 +13,7 @@ use palfa_core::formats::presto::zaplist::Zaplist;
 use palfa_core::BeamHeader;
 
 use super::periodicity::{PerDmOutput, PerDmSearch};
-use super::progress::StageProgress;
+use super::progress::{StageProgress, StageTimer};
 use crate::candidate::AccelPass;
 use crate::ddplan::{Band, DmPlan};
 use crate::dedisp::{dedisperse_plan, ChannelScaling, DedispConfig};
@@ -147,10 +147,6 @@ pub fn zap_birdies(
 pub struct SearchOutput {
     /// Candidates of both acceleration passes, single-pulse events and zapping statistics.
     pub per_dm: PerDmOutput,
-    /// Wall time spent dedispersing \[s\].
-    pub dedispersion_s: f64,
-    /// Wall time spent in the per-DM searches \[s\].
-    pub search_s: f64,
     /// CPU time of each per-DM stage, summed over threads \[core-s\].
     pub cpu_s: Vec<(&'static str, f64)>,
 }
@@ -158,7 +154,8 @@ pub struct SearchOutput {
 /// Dedisperses `src` through `plan` in groups of passes whose series fit in
 /// `series_budget_bytes`, and searches each group while it is in memory
 /// (single pulses, written under `sp_dir`; FFT, whitening, zapping with
-/// `zap`, both acceleration passes). Progress is counted in passes.
+/// `zap`, both acceleration passes). Progress is counted in passes; the
+/// time goes to `timer`'s stages "dedispersion" and "per-DM searches".
 ///
 /// # Errors
 /// Reading, dedispersion or search errors, or failure to write `sp_dir`.
@@ -173,6 +170,7 @@ pub fn dedisperse_and_search(
     sp_dir: &Path,
     series_budget_bytes: u64,
     progress: &dyn StageProgress,
+    timer: &StageTimer,
 ) -> SearchResult<SearchOutput> {
     let mut per_dm = PerDmSearch::new(searching, &zap.zaplist, &zap.birdies, sp_dir)?;
     let mut out = PerDmOutput::default();
@@ -189,10 +187,9 @@ pub fn dedisperse_and_search(
         per_dm.set_ffa_dms(&dms);
         out.ffa_dms = dms;
     }
-    let t_loop = Instant::now();
-    let mut search_s = 0.0;
     progress.start("dedisperse + search", plan.plan.passes().len() as u64);
-    dedisperse_plan(
+    timer.enter("dedispersion");
+    let dedispersed = dedisperse_plan(
         src,
         &plan.plan,
         scaling,
@@ -200,16 +197,20 @@ pub fn dedisperse_and_search(
         series_budget_bytes,
         |group| {
             let t0 = Instant::now();
+            let summary = group
+                .first()
+                .zip(group.last())
+                .map(|(a, b)| (a.info.dm, b.info.dm, group.len(), a.data.len()));
+            timer.enter("per-DM searches");
             per_dm.run(&group, &mut out)?;
+            // The group's series are freed as this returns: count that to
+            // the searches, then go back to dedispersing.
+            drop(group);
+            timer.enter("dedispersion");
             let dt = t0.elapsed().as_secs_f64();
-            search_s += dt;
-            if let (Some(a), Some(b)) = (group.first(), group.last()) {
+            if let Some((lo, hi, n, len)) = summary {
                 tracing::info!(
-                    "DMs {:.2}-{:.2} ({} series of {} samples) searched in {dt:.1} s; {} lo, {} hi, {} FFA candidates, {} single-pulse events so far",
-                    a.info.dm,
-                    b.info.dm,
-                    group.len(),
-                    a.data.len(),
+                    "DMs {lo:.2}-{hi:.2} ({n} series of {len} samples) searched in {dt:.1} s; {} lo, {} hi, {} FFA candidates, {} single-pulse events so far",
                     out.lo.len(),
                     out.hi.len(),
                     out.ffa.len(),
@@ -219,12 +220,12 @@ pub fn dedisperse_and_search(
             Ok(())
         },
         &|done, _| progress.set(done),
-    )?;
+    );
+    timer.leave();
     progress.finish();
+    dedispersed?;
     Ok(SearchOutput {
         per_dm: out,
-        dedispersion_s: t_loop.elapsed().as_secs_f64() - search_s,
-        search_s,
         cpu_s: per_dm.cpu.seconds(),
     })
 }
