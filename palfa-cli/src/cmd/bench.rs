@@ -45,7 +45,7 @@ pub struct BenchArgs {
     /// Search the beam already in DIR (from an earlier run with the same preset) instead of simulating it.
     #[arg(long)]
     pub reuse: bool,
-    /// Memory for one group of dedispersed series [MiB].
+    /// Memory for one group of dedispersed series and the buffers that make them [MiB].
     #[arg(long, default_value_t = DEFAULT_SERIES_BUDGET >> 20)]
     pub series_budget_mb: u64,
     /// Print the report as JSON on standard output (as DIR/bench.json) instead of the table.

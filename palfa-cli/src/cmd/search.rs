@@ -38,7 +38,7 @@ pub struct SearchArgs {
     /// Keep the working directory (for debugging).
     #[arg(long)]
     pub keep_workdir: bool,
-    /// Memory for one group of dedispersed series [MiB].
+    /// Memory for one group of dedispersed series and the buffers that make them [MiB].
     #[arg(long, default_value_t = DEFAULT_SERIES_BUDGET >> 20)]
     pub series_budget_mb: u64,
     /// Print the results summary as JSON on stdout.

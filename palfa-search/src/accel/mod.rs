@@ -302,6 +302,25 @@ impl AccelSearcher {
         (self.rlo, self.rhi)
     }
 
+    /// The correlations one search computes: `(fft_len, count)`, `count`
+    /// complex inverse FFTs of `fft_len` points (one per plane row and
+    /// block) plus one forward FFT of `fft_len / 2` points per block. At
+    /// 5·N·log2(N) operations per FFT this is the search's arithmetic floor.
+    pub fn correlation_ffts(&self) -> (usize, usize) {
+        let (_, nr) = self.plane_columns();
+        let blocks = nr.div_ceil(self.corr.uselen).max(1);
+        (self.corr.fftlen, blocks * self.corr.numz())
+    }
+
+    /// The plane's first half-bin index and its number of columns.
+    fn plane_columns(&self) -> (i64, usize) {
+        let hmax = self.cfg.numharm as u64;
+        // Rounded down so that the first column's half-bin index is a multiple
+        // of 32, as the harmonic sum's index patterns need.
+        let plane_lo = self.rlo / hmax / 16 * 16;
+        (2 * plane_lo as i64, (2 * self.rhi - 2 * plane_lo + 1) as usize)
+    }
+
     /// Searches `spec`; candidates sorted by decreasing sigma.
     ///
     /// # Errors
@@ -332,12 +351,7 @@ impl AccelSearcher {
         } else {
             (spec.amps.clone(), vec![1.0; spec.amps.len().div_ceil(NORM_BLOCK)])
         };
-        let hmax = self.cfg.numharm as u64;
-        // Rounded down so that the first column's half-bin index is a multiple
-        // of 32, as the harmonic sum's index patterns need.
-        let plane_lo = self.rlo / hmax / 16 * 16;
-        let lo_half = 2 * plane_lo as i64;
-        let nr = (2 * self.rhi - 2 * plane_lo + 1) as usize;
+        let (lo_half, nr) = self.plane_columns();
         let buf = self
             .buffers
             .lock()

@@ -68,28 +68,11 @@ pub(super) fn run(
     if scaling.offset.len() != nchan {
         return Err(SearchError::Params("channel scaling does not match the beam".into()));
     }
-    let freqs: Vec<f64> = (0..nchan).map(|c| h.freq_mhz(c)).collect();
     let dt = h.tsamp_s;
     let dt_out = dt * ds as f64;
-    let shifts: Vec<(ChannelLayout, Vec<usize>, Vec<Vec<usize>>)> = specs
-        .iter()
-        .map(|p| {
-            let layout = ChannelLayout::new(freqs.clone(), p.nsub);
-            let s1 = intra_subband_shifts(&layout, p.subdm, dt);
-            let s2 = p.dms.iter().map(|&dm| subband_shifts(&layout, dm, dt_out)).collect();
-            (layout, s1, s2)
-        })
-        .collect();
-    let l1 = shifts.iter().flat_map(|s| s.1.iter().copied()).max().unwrap_or(0);
-    let l2_max = shifts
-        .iter()
-        .flat_map(|s| s.2.iter().flatten().copied())
-        .max()
-        .unwrap_or(0);
-    // Each step moves the windows' overlap (l1 raw, l2 subband samples) to their
-    // fronts, so a block at least as long as the overlaps keeps that copying
-    // (and the memory traffic) below the work itself.
-    let block = cfg.block.max(l1).max(l2_max * ds).max(ds).div_ceil(ds) * ds;
+    let g = Geometry::new(&h, specs, ds, cfg);
+    let (shifts, l1, block) = (g.shifts, g.l1, g.block);
+    let freqs: Vec<f64> = (0..nchan).map(|c| h.freq_mhz(c)).collect();
     let bo = block / ds;
     let mut states: Vec<PassState> = shifts
         .into_iter()
@@ -113,10 +96,16 @@ pub(super) fn run(
 
     src.seek(0)?;
     let mut raw = vec![0f32; nchan * width];
-    let mut blk = vec![0f32; block.max(l1) * nchan];
+    let mut blk = vec![0f32; block * nchan];
     let mut tbuf = Vec::new();
-    // Fill the whole first window.
-    read_into(src, &mut raw, width, 0, width, &mut blk, &mut tbuf, scaling, cfg)?;
+    // Fill the whole first window, a block at a time (so the read buffers
+    // need only hold one block).
+    let mut at = 0;
+    while at < width {
+        let n = block.min(width - at);
+        read_into(src, &mut raw, width, at, n, &mut blk, &mut tbuf, scaling, cfg)?;
+        at += n;
+    }
     let mut a = 0usize; // first raw sample of the window
     while states.iter().any(|s| s.out_pos < n_out) {
         // Stage 1: B/ds new subband samples for every unfinished pass.
@@ -168,6 +157,69 @@ pub(super) fn run(
                 .collect()
         })
         .collect())
+}
+
+/// The delays and window sizes of a set of passes dedispersed together.
+struct Geometry {
+    /// Per pass: channel layout, stage-1 shift per channel \[raw samples\],
+    /// stage-2 shift per subband per DM \[output samples\].
+    shifts: Vec<(ChannelLayout, Vec<usize>, Vec<Vec<usize>>)>,
+    /// Largest stage-1 shift \[raw samples\].
+    l1: usize,
+    /// Raw spectra per step (a multiple of the downsampling).
+    block: usize,
+}
+
+impl Geometry {
+    fn new(h: &palfa_core::BeamHeader, specs: &[PassSpec], ds: usize, cfg: &DedispConfig) -> Self {
+        let ds = ds.max(1);
+        let freqs: Vec<f64> = (0..h.nchans).map(|c| h.freq_mhz(c)).collect();
+        let (dt, dt_out) = (h.tsamp_s, h.tsamp_s * ds as f64);
+        let shifts: Vec<(ChannelLayout, Vec<usize>, Vec<Vec<usize>>)> = specs
+            .iter()
+            .map(|p| {
+                let layout = ChannelLayout::new(freqs.clone(), p.nsub);
+                let s1 = intra_subband_shifts(&layout, p.subdm, dt);
+                let s2 = p.dms.iter().map(|&dm| subband_shifts(&layout, dm, dt_out)).collect();
+                (layout, s1, s2)
+            })
+            .collect();
+        let l1 = shifts.iter().flat_map(|s| s.1.iter().copied()).max().unwrap_or(0);
+        let l2_max = shifts
+            .iter()
+            .flat_map(|s| s.2.iter().flatten().copied())
+            .max()
+            .unwrap_or(0);
+        // Each step moves the windows' overlap (l1 raw, l2 subband samples) to
+        // their fronts, so a block at least as long as the overlaps keeps that
+        // copying (and the memory traffic) below the work itself.
+        let block = cfg.block.max(l1).max(l2_max * ds).max(ds).div_ceil(ds) * ds;
+        Self { shifts, l1, block }
+    }
+
+    /// Bytes of the working buffers (not the output series): the
+    /// channel-major raw window, the read block and its transpose, every
+    /// pass's subband windows, and one stage-1 accumulator per thread.
+    fn working_bytes(&self, nchan: usize, ds: usize, threads: usize) -> u64 {
+        let bo = self.block / ds.max(1);
+        let subbands: usize = self
+            .shifts
+            .iter()
+            .map(|(layout, _, s2)| {
+                let l2 = s2.iter().flatten().copied().max().unwrap_or(0);
+                layout.subbands.len() * (l2 + 2 * bo)
+            })
+            .sum();
+        // The window, and the read block and its transpose.
+        let floats = nchan * (self.block + self.l1) + 2 * nchan * self.block + subbands + threads * self.block;
+        4 * floats as u64
+    }
+}
+
+/// Bytes the dedispersion of `specs` together needs besides its output
+/// series (see [`Geometry::working_bytes`]), with the current rayon pool.
+pub(super) fn working_bytes(h: &palfa_core::BeamHeader, specs: &[PassSpec], ds: usize, cfg: &DedispConfig) -> u64 {
+    Geometry::new(h, specs, ds, cfg).working_bytes(h.nchans, ds, rayon::current_num_threads())
 }
 
 /// Reads `count` spectra into window positions `[at, at + count)`, normalised;

@@ -18,7 +18,8 @@
 //! With `zerodm` the mean of each normalised spectrum is subtracted.
 //!
 //! Memory: one block of raw data per read, one window of subbands per pass, and
-//! the output series. The series of one call all have `N / downsamp` samples;
+//! the output series; [`dedisperse_plan`] counts the first three against its
+//! budget with the last. The series of one call all have `N / downsamp` samples;
 //! the last samples, where the lowest channels ran past the end of the data, are
 //! filled with zeros (the normalised mean) and recorded as the `.inf` on/off range.
 
@@ -26,7 +27,7 @@ mod batches;
 mod delays;
 mod engine;
 
-pub use batches::{dedisperse_plan, group_passes};
+pub use batches::{dedisperse_plan, group_passes, group_passes_with};
 pub use delays::ChannelLayout;
 
 use palfa_core::beam::SpectraSource;
@@ -146,15 +147,19 @@ pub fn dedisperse_passes(
             "passes dedispersed together must share their downsampling".into(),
         ));
     }
-    let specs: Vec<engine::PassSpec> = passes
+    engine::run(src, &pass_specs(passes), first.downsamp, scaling, cfg, progress)
+}
+
+/// What the engine computes for each pass.
+fn pass_specs(passes: &[DmPass]) -> Vec<engine::PassSpec> {
+    passes
         .iter()
         .map(|p| engine::PassSpec {
             nsub: p.nsub,
             subdm: p.subdm,
             dms: p.dms.clone(),
         })
-        .collect();
-    engine::run(src, &specs, first.downsamp, scaling, cfg, progress)
+        .collect()
 }
 
 /// Dedisperses `dms` by brute force (every channel shifted to the trial DM

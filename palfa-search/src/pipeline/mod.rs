@@ -47,7 +47,8 @@ pub use workdir::WorkDir;
 use crate::dedisp::{ChannelScaling, DedispConfig};
 use crate::error::{SearchError, SearchResult};
 
-/// Default memory for the dedispersed series of one group \[bytes\].
+/// Default memory for the dedispersed series of one group and the working
+/// buffers that dedisperse them \[bytes\].
 pub const DEFAULT_SERIES_BUDGET: u64 = 1536 << 20;
 
 /// One beam to search.

@@ -171,6 +171,18 @@ impl<'a> PerDmSearch<'a> {
         Ok(s)
     }
 
+    /// Frees the acceleration searches' plane buffers (kept from one series
+    /// to the next so that they are not page-faulted again), so that the
+    /// memory is free while the next group is dedispersed.
+    pub fn release_buffers(&self) {
+        for s in self.searchers.values() {
+            s.0.release_buffers();
+            if let Some(hi) = &s.1 {
+                hi.release_buffers();
+            }
+        }
+    }
+
     /// Searches every series of a group, in parallel, adding to `out`.
     pub fn run(&mut self, series: &[TimeSeries], out: &mut PerDmOutput) -> SearchResult<()> {
         let mut by_len: Vec<(usize, f64)> = series.iter().map(|s| (s.data.len(), s.duration_s())).collect();

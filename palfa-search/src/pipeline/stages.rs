@@ -203,6 +203,7 @@ pub fn dedisperse_and_search(
                 .map(|(a, b)| (a.info.dm, b.info.dm, group.len(), a.data.len()));
             timer.enter("per-DM searches");
             per_dm.run(&group, &mut out)?;
+            per_dm.release_buffers();
             // The group's series are freed as this returns: count that to
             // the searches, then go back to dedispersing.
             drop(group);
