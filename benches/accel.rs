@@ -132,12 +132,14 @@ fn bench(c: &mut Criterion) {
             let mut buf = vec![rustfft::num_complex::Complex32::new(1.0, 0.5); len];
             let mut scratch = vec![rustfft::num_complex::Complex32::default(); fft.get_inplace_scratch_len()];
             let flops = count as f64 * 5.0 * len as f64 * (len as f64).log2();
+            // Enough repeats for the thread clock (a few ms per tick) to see it.
+            let reps = (2e10 / flops).ceil().clamp(3.0, 1000.0) as usize;
             cpu_time(
                 &format!(
                     "{name}: its {count} FFTs of {len} points alone ({:.2} Gflop at 5 N log2 N)",
                     flops * 1e-9
                 ),
-                3,
+                reps,
                 || {
                     for _ in 0..count {
                         fft.process_with_scratch(&mut buf, &mut scratch);
