@@ -723,7 +723,7 @@ mod tests {
     /// ±(0.55|z| + 24). Run with
     /// `cargo test --release -p palfa-search --lib accel::response -- --ignored --nocapture`.
     #[test]
-    #[ignore]
+    #[ignore = "a timing of the new z_response against the old, run by hand with --ignored --nocapture"]
     fn time_z_response() {
         let mut state = 0x9e37_79b9_7f4a_7c15_u64;
         let mut uniform = || {
