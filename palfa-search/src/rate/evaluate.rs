@@ -12,7 +12,9 @@
 //! * 30 s at 131 µs over 64, 128 or 256 channels of the PALFA band;
 //! * no pulsar (one beam in six: a noise-and-RFI-only beam), one, or two:
 //!   period log-uniform over 1 ms – 10 s, duty cycle 0.01 – 0.2, S/N 6 – 30,
-//!   DM 3 – 600, half of them accelerated (|z| ≤ 30 at the fundamental);
+//!   DM 3 – 600, half of them accelerated (|z| ≤ 30 at the fundamental, and
+//!   a frequency change over the beam of at most 1 % of the spin frequency:
+//!   [`super::train::max_abs_z`]);
 //! * RFI, drawn independently: broadband periodic at DM 0 at any frequency,
 //!   or 50/60-Hz mains with its harmonics and ratios (the configuration's
 //!   mains frequency follows the beam's); narrowband periodic signals in a
@@ -252,7 +254,7 @@ fn beam_params(seed: u64, b: usize) -> (SimParams, Vec<String>, f64) {
     for _ in 0..npsr {
         let period = log_uniform(&mut rng, 1e-3, 10.0);
         let z: f64 = if rng.gen::<bool>() {
-            rng.gen_range(-30.0..30.0)
+            rng.gen_range(-1.0..1.0) * super::train::max_abs_z(period, t_obs)
         } else {
             0.0
         };

@@ -5,8 +5,9 @@
 //!
 //! * Pulsars: period log-uniform over 1 ms – 10 s, duty cycle 0.01 – 0.2,
 //!   S/N 6 – 30, DM 3 – 600, half of them accelerated (|z| up to 30 at the
-//!   fundamental), folded at their period and DM slightly off (as a search
-//!   finds them).
+//!   fundamental, and a frequency change over the beam of at most 1 % of the
+//!   spin frequency: [`max_abs_z`]), folded at their period and DM slightly
+//!   off (as a search finds them).
 //! * RFI, one kind per beam: broadband periodic at DM 0 (any frequency),
 //!   50/60-Hz mains and its harmonics and ratios, narrowband periodic in a
 //!   few channels, impulsive broadband bursts, bad channels. Periodic RFI is
@@ -123,7 +124,7 @@ fn beam_folds(seed: u64, b: usize, dir: &Path) -> SearchResult<Vec<LabelledFold>
     if has_pulsar {
         let dm = log_uniform(&mut rng, 3.0, 600.0);
         let z = if rng.gen::<bool>() {
-            rng.gen_range(-30.0..30.0)
+            rng.gen_range(-1.0..1.0) * max_abs_z(period, t_obs)
         } else {
             0.0
         };
@@ -458,3 +459,21 @@ pub fn plot_roc(report: &TrainReport, path: &Path) -> SearchResult<()> {
     root.present().map_err(&err)?;
     Ok(())
 }
+
+/// The largest |z| \[bins at the fundamental\] the simulated families give
+/// a pulsar of period `period_s` in a beam of `t_obs_s`: 30, and at most the
+/// z whose frequency change over the beam is [`MAX_DRIFT_FRACTION`] of the
+/// spin frequency. z bins of drift are z/T Hz, so the cap is
+/// `MAX_DRIFT_FRACTION·T/P`. Without it a slow pulsar drawn at |z| = 30 in a
+/// 30-s beam would have its frequency swept through zero (a 1.42-s pulsar's
+/// 0.70 Hz moving by 0.93 Hz): no orbit does that.
+pub fn max_abs_z(period_s: f64, t_obs_s: f64) -> f64 {
+    30f64.min(MAX_DRIFT_FRACTION * t_obs_s / period_s)
+}
+
+/// The largest fractional change of a simulated pulsar's spin frequency over
+/// its beam (v/c of the change in line-of-sight velocity): 1 %, ten times
+/// the fastest binaries' and more than the short simulated beams need to
+/// reach |z| = 30 at millisecond periods (30 bins in a 30-s beam is 1 % of
+/// 100 Hz).
+pub const MAX_DRIFT_FRACTION: f64 = 0.01;
