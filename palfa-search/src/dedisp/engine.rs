@@ -108,28 +108,35 @@ pub(super) fn run(
     }
     let mut a = 0usize; // first raw sample of the window
     while states.iter().any(|s| s.out_pos < n_out) {
-        // Stage 1: B/ds new subband samples for every unfinished pass.
-        stage1(&mut states, &raw, width, block, ds, n_out);
-        // Stage 2: outputs that the subband windows now allow.
-        for st in states.iter_mut().filter(|s| s.out_pos < n_out) {
-            st.len += bo;
-            let ready = st.len.saturating_sub(st.l2).min(n_out - st.out_pos);
-            if ready > 0 {
-                stage2(st, ready);
-                for v in st.sub.iter_mut() {
-                    v.copy_within(ready..st.len, 0);
+        // The next block is read (serial: the source decodes it) while the
+        // window is dedispersed, so both threads are busy.
+        let (fetched, ()) = rayon::join(
+            || fetch(src, &mut blk, block, nchan),
+            || {
+                // Stage 1: B/ds new subband samples for every unfinished pass.
+                stage1(&mut states, &raw, width, block, ds, n_out);
+                // Stage 2: outputs that the subband windows now allow.
+                for st in states.iter_mut().filter(|s| s.out_pos < n_out) {
+                    st.len += bo;
+                    let ready = st.len.saturating_sub(st.l2).min(n_out - st.out_pos);
+                    if ready > 0 {
+                        stage2(st, ready);
+                        for v in st.sub.iter_mut() {
+                            v.copy_within(ready..st.len, 0);
+                        }
+                        st.len -= ready;
+                        st.out_pos += ready;
+                    }
                 }
-                st.len -= ready;
-                st.out_pos += ready;
-            }
-        }
+            },
+        );
+        let got = fetched?;
         progress((a + block).min(n_in) as u64, n_in as u64);
         // Slide the raw window by one block.
         a += block;
-        for c in 0..nchan {
-            raw.copy_within(c * width + block..(c + 1) * width, c * width);
-        }
-        read_into(src, &mut raw, width, l1, block, &mut blk, &mut tbuf, scaling, cfg)?;
+        raw.par_chunks_mut(width)
+            .for_each(|row| row.copy_within(block..width, 0));
+        place(&mut raw, width, l1, block, got, &mut blk, &mut tbuf, scaling, cfg);
     }
 
     let lo_freq = freqs[0];
@@ -236,7 +243,14 @@ fn read_into(
     scaling: &ChannelScaling,
     cfg: &DedispConfig,
 ) -> SearchResult<()> {
-    let nchan = scaling.offset.len();
+    let got = fetch(src, blk, count, scaling.offset.len())?;
+    place(raw, width, at, count, got, blk, tbuf, scaling, cfg);
+    Ok(())
+}
+
+/// Reads up to `count` spectra into the front of `blk` (time-major, grown to
+/// `count` spectra if needed); returns how many the beam had left.
+fn fetch(src: &mut dyn SpectraSource, blk: &mut Vec<f32>, count: usize, nchan: usize) -> SearchResult<usize> {
     if blk.len() < count * nchan {
         blk.resize(count * nchan, 0.0);
     }
@@ -248,6 +262,25 @@ fn read_into(
         }
         got += n;
     }
+    Ok(got)
+}
+
+/// Normalises the `count` spectra [`fetch`] left in `blk` (of which the first
+/// `got` hold data, the rest become 0) and transposes them into window
+/// positions `[at, at + count)`.
+#[allow(clippy::too_many_arguments)]
+fn place(
+    raw: &mut [f32],
+    width: usize,
+    at: usize,
+    count: usize,
+    got: usize,
+    blk: &mut [f32],
+    tbuf: &mut Vec<f32>,
+    scaling: &ChannelScaling,
+    cfg: &DedispConfig,
+) {
+    let nchan = scaling.offset.len();
     let used = scaling.scale.iter().filter(|&&s| s != 0.0).count().max(1) as f32;
     blk[..count * nchan]
         .par_chunks_mut(nchan)
@@ -292,7 +325,6 @@ fn read_into(
             row[at + s0..at + s0 + n].copy_from_slice(&t[c * n..(c + 1) * n]);
         }
     });
-    Ok(())
 }
 
 /// Adds `bo = block / ds` new samples to every subband window of every pass.

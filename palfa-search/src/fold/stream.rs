@@ -91,11 +91,18 @@ pub(crate) fn fold_stream(
     let mut buf = vec![0f32; nchan * step];
     source.seek(0)?;
     let (mut w0, mut filled, mut read) = (0u64, 0usize, 0u64);
+    // Spectra read into `buf` while the previous window was folded.
+    let mut prefetched: Option<usize> = None;
     loop {
         let mut eof = false;
         while filled < width {
-            let want = (width - filled).min(step);
-            let n = source.read_spectra(&mut buf[..want * nchan])?;
+            let n = match prefetched.take() {
+                Some(n) => n,
+                None => {
+                    let want = (width - filled).min(step);
+                    source.read_spectra(&mut buf[..want * nchan])?
+                }
+            };
             if n == 0 {
                 eof = true;
                 break;
@@ -110,11 +117,20 @@ pub(crate) fn fold_stream(
             stride: width,
             w0,
         };
-        fold_window(&mut cands, &win, step as u64, avail_end, eof);
-        progress(read, total.max(read));
         if eof {
+            fold_window(&mut cands, &win, step as u64, avail_end, true);
+            progress(read, total.max(read));
             break;
         }
+        // The next step is read (serial: the source decodes it) while this
+        // window is folded, so both threads are busy; it is the same data the
+        // loop above would read next, so the cubes do not change.
+        let (fetched, ()) = rayon::join(
+            || fetch(source, &mut buf, step, nchan),
+            || fold_window(&mut cands, &win, step as u64, avail_end, false),
+        );
+        prefetched = Some(fetched?);
+        progress(read, total.max(read));
         window
             .par_chunks_mut(width)
             .for_each(|ch| ch.copy_within(step..filled, 0));
@@ -126,6 +142,20 @@ pub(crate) fn fold_stream(
         tracing::warn!("the beam ended after {read} of {total} spectra; {short} fold(s) are incomplete");
     }
     Ok(cands)
+}
+
+/// Reads up to `want` spectra into the front of `buf`, as many calls as it
+/// takes; fewer only at the end of the beam.
+fn fetch(source: &mut dyn SpectraSource, buf: &mut [f32], want: usize, nchan: usize) -> SearchResult<usize> {
+    let mut got = 0;
+    while got < want {
+        let n = source.read_spectra(&mut buf[got * nchan..want * nchan])?;
+        if n == 0 {
+            break;
+        }
+        got += n;
+    }
+    Ok(got)
 }
 
 /// Copies `n` time-major spectra into the channel-major window at column `at`,
