@@ -24,11 +24,15 @@ use super::search::{search_config, Bars};
 use super::simulate::{preset_params, Preset};
 use crate::{progress, Cli};
 
-/// PRESTO's cost of the whole PALFA recipe on one 268-s beam, one core
-/// [core-seconds] (presto-baseline.md, "whole recipe").
-const PRESTO_CORE_S: f64 = 39_900.0;
+/// PRESTO's cost of the whole PALFA recipe on one 25-s beam, one core
+/// [core-seconds]: `recipe.sh` run beside palfa on the project's 2-core AMD
+/// EPYC and scaled to all 6276 DM trials with PALFA's 100 folds
+/// (docs/performance.md, "Round three"). presto-baseline.md's table gave
+/// twice as much (39 900 core-s for 268 s): its acceleration search cost was
+/// not reproduced on the same kind of machine.
+const PRESTO_CORE_S: f64 = 1_760.0;
 /// The beam length that figure is for [s].
-const PRESTO_BEAM_S: f64 = 268.0;
+const PRESTO_BEAM_S: f64 = 25.0;
 
 /// Arguments of `palfa bench`.
 #[derive(Debug, Args)]
@@ -234,7 +238,7 @@ fn print_report(b: &BenchReport) {
         b.channel_samples_per_s, b.realtime_factor
     );
     println!(
-        "PRESTO (presto-baseline.md, scaled to {:.1} s): {:.0} core-s; palfa is {:.1}x cheaper per core, \
+        "PRESTO (its recipe measured beside palfa, docs/performance.md, scaled to {:.1} s): {:.0} core-s; palfa is {:.1}x cheaper per core, \
          and {:.1}x faster in wall time than PRESTO on one core",
         b.duration_s, b.presto_core_s_scaled, b.speedup_per_core, b.speedup_wall_vs_one_presto_core
     );
