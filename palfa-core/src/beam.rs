@@ -44,6 +44,26 @@ pub trait SpectraSource: Send {
     /// If `out.len()` is not a multiple of `nchans`.
     fn read_spectra(&mut self, out: &mut [f32]) -> FormatResult<usize>;
 
+    /// Reads spectra until `out` is full or the beam ends (as many
+    /// [`read_spectra`](Self::read_spectra) calls as that takes) and returns
+    /// how many were read: fewer than `out.len() / nchans` only at the end.
+    ///
+    /// # Panics
+    /// If `out.len()` is not a multiple of `nchans`.
+    fn read_full(&mut self, out: &mut [f32]) -> FormatResult<usize> {
+        let nchans = self.header().nchans.max(1);
+        let want = out.len() / nchans;
+        let mut got = 0;
+        while got < want {
+            let n = self.read_spectra(&mut out[got * nchans..])?;
+            if n == 0 {
+                break;
+            }
+            got += n;
+        }
+        Ok(got)
+    }
+
     /// Index of the next spectrum [`read_spectra`](Self::read_spectra) will return.
     fn position(&self) -> u64;
 
@@ -237,14 +257,7 @@ pub fn read_range(src: &mut dyn SpectraSource, start: u64, nspec: usize) -> Form
     let nchans = src.header().nchans;
     src.seek(start)?;
     let mut out = vec![0f32; nspec * nchans];
-    let mut filled = 0;
-    while filled < nspec {
-        let n = src.read_spectra(&mut out[filled * nchans..])?;
-        if n == 0 {
-            break;
-        }
-        filled += n;
-    }
+    let filled = src.read_full(&mut out)?;
     out.truncate(filled * nchans);
     Ok(out)
 }

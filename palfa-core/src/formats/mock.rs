@@ -233,8 +233,8 @@ impl SpectraSource for MockMerger {
         let (nl, nu) = (self.lower.header().nchans, self.upper.header().nchans);
         self.buf_lo.resize(want * nl, 0.0);
         self.buf_up.resize(want * nu, 0.0);
-        let got_lo = fill(self.lower.as_mut(), &mut self.buf_lo)?;
-        let got_up = fill(self.upper.as_mut(), &mut self.buf_up)?;
+        let got_lo = self.lower.read_full(&mut self.buf_lo)?;
+        let got_up = self.upper.read_full(&mut self.buf_up)?;
         let n = got_lo.min(got_up);
         for s in 0..n {
             let o = &mut out[s * nchans..(s + 1) * nchans];
@@ -266,20 +266,6 @@ impl SpectraSource for MockMerger {
         self.pos = index;
         Ok(())
     }
-}
-
-fn fill(src: &mut dyn SpectraSource, buf: &mut [f32]) -> FormatResult<usize> {
-    let nchans = src.header().nchans;
-    let want = buf.len() / nchans;
-    let mut done = 0;
-    while done < want {
-        let n = src.read_spectra(&mut buf[done * nchans..])?;
-        if n == 0 {
-            break;
-        }
-        done += n;
-    }
-    Ok(done)
 }
 
 #[cfg(test)]

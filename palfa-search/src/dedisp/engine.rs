@@ -254,15 +254,7 @@ fn fetch(src: &mut dyn SpectraSource, blk: &mut Vec<f32>, count: usize, nchan: u
     if blk.len() < count * nchan {
         blk.resize(count * nchan, 0.0);
     }
-    let mut got = 0;
-    while got < count {
-        let n = src.read_spectra(&mut blk[got * nchan..count * nchan])?;
-        if n == 0 {
-            break;
-        }
-        got += n;
-    }
-    Ok(got)
+    Ok(src.read_full(&mut blk[..count * nchan])?)
 }
 
 /// Normalises the `count` spectra [`fetch`] left in `blk` (of which the first

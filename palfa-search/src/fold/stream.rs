@@ -126,7 +126,7 @@ pub(crate) fn fold_stream(
         // window is folded, so both threads are busy; it is the same data the
         // loop above would read next, so the cubes do not change.
         let (fetched, ()) = rayon::join(
-            || fetch(source, &mut buf, step, nchan),
+            || source.read_full(&mut buf[..step * nchan]),
             || fold_window(&mut cands, &win, step as u64, avail_end, false),
         );
         prefetched = Some(fetched?);
@@ -142,20 +142,6 @@ pub(crate) fn fold_stream(
         tracing::warn!("the beam ended after {read} of {total} spectra; {short} fold(s) are incomplete");
     }
     Ok(cands)
-}
-
-/// Reads up to `want` spectra into the front of `buf`, as many calls as it
-/// takes; fewer only at the end of the beam.
-fn fetch(source: &mut dyn SpectraSource, buf: &mut [f32], want: usize, nchan: usize) -> SearchResult<usize> {
-    let mut got = 0;
-    while got < want {
-        let n = source.read_spectra(&mut buf[got * nchan..want * nchan])?;
-        if n == 0 {
-            break;
-        }
-        got += n;
-    }
-    Ok(got)
 }
 
 /// Copies `n` time-major spectra into the channel-major window at column `at`,
