@@ -150,8 +150,8 @@ pub fn run_dedisperse(cli: &Cli, a: &DedisperseArgs) -> anyhow::Result<ExitCode>
         write(out.into_iter().flatten().collect())?;
     } else {
         let plan = DmPlan::for_beam(&h, &cfg.searching.dedisp);
-        pb.set_length(plan.passes().len() as u64);
-        dedisperse_plan(src.as_mut(), &plan, &scaling, &dcfg, 1 << 30, &mut write, &|d, _| {
+        dedisperse_plan(src.as_mut(), &plan, &scaling, &dcfg, 1 << 30, &mut write, &|d, t| {
+            pb.set_length(t);
             pb.set_position(d)
         })?;
     }

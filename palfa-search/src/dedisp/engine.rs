@@ -14,6 +14,7 @@ use rayon::prelude::*;
 use palfa_core::beam::SpectraSource;
 
 use super::delays::{intra_subband_shifts, subband_shifts, ChannelLayout};
+use super::store::SeriesStore;
 use super::{ChannelScaling, DedispConfig};
 use crate::error::{SearchError, SearchResult};
 use crate::series::TimeSeries;
@@ -31,7 +32,7 @@ const TRANSPOSE_MIN_SPECTRA: usize = 256;
 /// Stage-2 samples summed per inner tile (keeps the subband slices in cache).
 const TILE: usize = 1024;
 
-struct PassState {
+struct PassState<S> {
     layout: ChannelLayout,
     /// Stage-1 shift of each channel \[raw samples\].
     s1: Vec<usize>,
@@ -43,17 +44,17 @@ struct PassState {
     len: usize,
     /// Next output sample.
     out_pos: usize,
-    outputs: Vec<Vec<f32>>,
+    outputs: Vec<S>,
 }
 
-pub(super) fn run(
+pub(super) fn run<S: SeriesStore>(
     src: &mut dyn SpectraSource,
     specs: &[PassSpec],
     ds: usize,
     scaling: &ChannelScaling,
     cfg: &DedispConfig,
     progress: &(dyn Fn(u64, u64) + Sync),
-) -> SearchResult<Vec<Vec<TimeSeries>>> {
+) -> SearchResult<Vec<Vec<S>>> {
     let h = src.header().clone();
     let nchan = h.nchans;
     let ds = ds.max(1);
@@ -68,13 +69,36 @@ pub(super) fn run(
     if scaling.offset.len() != nchan {
         return Err(SearchError::Params("channel scaling does not match the beam".into()));
     }
+    if S::NEEDS_NORMALISED && !cfg.normalise {
+        return Err(SearchError::Params(
+            "half-precision series need normalised channels".into(),
+        ));
+    }
     let dt = h.tsamp_s;
     let dt_out = dt * ds as f64;
     let g = Geometry::new(&h, specs, ds, cfg);
     let (shifts, l1, block) = (g.shifts, g.l1, g.block);
     let freqs: Vec<f64> = (0..nchan).map(|c| h.freq_mhz(c)).collect();
+    let (lo_freq, f_top) = (freqs[0], freqs[nchan - 1]);
+    // Normalised channels are noise of unit variance: a sum of `ds` samples
+    // of every live channel has this rms.
+    let live = scaling.scale.iter().filter(|&&k| k != 0.0).count().max(1);
+    let rms = ((live * ds) as f32).sqrt();
+    let new_series = |dm: f64| {
+        let mut info = TimeSeries::info_for(&h, dm, dt_out, n_out as u64);
+        // Samples after this one lack the lowest channels' data.
+        let delay = palfa_core::astro::relative_delay_s(dm, lo_freq, f_top);
+        let valid = ((n_in as f64 - delay / dt) / ds as f64).floor().max(0.0) as u64;
+        if valid < n_out as u64 {
+            info.onoff = vec![(0, valid.saturating_sub(1))];
+        }
+        if cfg.zerodm {
+            info.notes = "zero-DM filtered".into();
+        }
+        S::zeros(info, n_out, rms)
+    };
     let bo = block / ds;
-    let mut states: Vec<PassState> = shifts
+    let mut states: Vec<PassState<S>> = shifts
         .into_iter()
         .zip(specs)
         .map(|((layout, s1, s2), p)| {
@@ -88,7 +112,7 @@ pub(super) fn run(
                 sub: vec![vec![0f32; l2 + 2 * bo]; nsub],
                 len: 0,
                 out_pos: 0,
-                outputs: vec![vec![0f32; n_out]; p.dms.len()],
+                outputs: p.dms.iter().map(|&dm| new_series(dm)).collect(),
             }
         })
         .collect();
@@ -139,31 +163,7 @@ pub(super) fn run(
         place(&mut raw, width, l1, block, got, &mut blk, &mut tbuf, scaling, cfg);
     }
 
-    let lo_freq = freqs[0];
-    let f_top = *freqs.last().expect("channels");
-    Ok(states
-        .into_iter()
-        .zip(specs)
-        .map(|(st, spec)| {
-            st.outputs
-                .into_iter()
-                .zip(&spec.dms)
-                .map(|(data, &dm)| {
-                    let mut info = TimeSeries::info_for(&h, dm, dt_out, n_out as u64);
-                    // Samples after this one lack the lowest channels' data.
-                    let delay = palfa_core::astro::relative_delay_s(dm, lo_freq, f_top);
-                    let valid = ((n_in as f64 - delay / dt) / ds as f64).floor().max(0.0) as u64;
-                    if valid < n_out as u64 {
-                        info.onoff = vec![(0, valid.saturating_sub(1))];
-                    }
-                    if cfg.zerodm {
-                        info.notes = "zero-DM filtered".into();
-                    }
-                    TimeSeries { info, data }
-                })
-                .collect()
-        })
-        .collect())
+    Ok(states.into_iter().map(|st| st.outputs).collect())
 }
 
 /// The delays and window sizes of a set of passes dedispersed together.
@@ -320,7 +320,7 @@ fn place(
 }
 
 /// Adds `bo = block / ds` new samples to every subband window of every pass.
-fn stage1(states: &mut [PassState], raw: &[f32], width: usize, block: usize, ds: usize, n_out: usize) {
+fn stage1<S>(states: &mut [PassState<S>], raw: &[f32], width: usize, block: usize, ds: usize, n_out: usize) {
     let bo = block / ds;
     let mut jobs: Vec<(&ChannelLayout, &[usize], usize, &mut [f32])> = Vec::new();
     for st in states.iter_mut().filter(|s| s.out_pos < n_out) {
@@ -349,18 +349,18 @@ fn stage1(states: &mut [PassState], raw: &[f32], width: usize, block: usize, ds:
 }
 
 /// Writes `ready` output samples of every DM of a pass.
-fn stage2(st: &mut PassState, ready: usize) {
+fn stage2<S: SeriesStore>(st: &mut PassState<S>, ready: usize) {
     let pos = st.out_pos;
     let sub = &st.sub;
     st.outputs
         .par_iter_mut()
         .zip(st.s2.par_iter())
         .for_each(|(out, shifts)| {
-            let out = &mut out[pos..pos + ready];
-            out.fill(0.0);
+            let mut tile = [0f32; TILE];
             for t0 in (0..ready).step_by(TILE) {
                 let n = TILE.min(ready - t0);
-                let o = &mut out[t0..t0 + n];
+                let o = &mut tile[..n];
+                o.fill(0.0);
                 let mut j = 0;
                 // Four subbands at a time: one store per four loads.
                 while j + 4 <= sub.len() {
@@ -375,6 +375,7 @@ fn stage2(st: &mut PassState, ready: usize) {
                     add_into(o, &sub[j][t0 + shifts[j]..t0 + shifts[j] + n]);
                     j += 1;
                 }
+                out.put(pos + t0, o);
             }
         });
 }

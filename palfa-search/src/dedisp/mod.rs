@@ -26,9 +26,11 @@
 mod batches;
 mod delays;
 mod engine;
+mod store;
 
-pub use batches::{dedisperse_plan, group_passes, group_passes_with};
+pub use batches::{dedisperse_plan, dedisperse_plan_into, group_passes, group_passes_with};
 pub use delays::ChannelLayout;
+pub use store::SeriesStore;
 
 use palfa_core::beam::SpectraSource;
 
@@ -139,6 +141,18 @@ pub fn dedisperse_passes(
     cfg: &DedispConfig,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> SearchResult<Vec<Vec<TimeSeries>>> {
+    dedisperse_passes_into(src, passes, scaling, cfg, progress)
+}
+
+/// [`dedisperse_passes`] into any [`SeriesStore`]: [`HalfSeries`](crate::series::HalfSeries)
+/// keeps the series in half the memory (the channels must be normalised).
+pub fn dedisperse_passes_into<S: SeriesStore>(
+    src: &mut dyn SpectraSource,
+    passes: &[DmPass],
+    scaling: &ChannelScaling,
+    cfg: &DedispConfig,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> SearchResult<Vec<Vec<S>>> {
     let Some(first) = passes.first() else {
         return Ok(Vec::new());
     };
@@ -180,7 +194,7 @@ pub fn dedisperse_brute(
             dms: vec![dm],
         })
         .collect();
-    let out = engine::run(src, &specs, downsamp, scaling, cfg, progress)?;
+    let out = engine::run::<TimeSeries>(src, &specs, downsamp, scaling, cfg, progress)?;
     Ok(out.into_iter().flatten().collect())
 }
 

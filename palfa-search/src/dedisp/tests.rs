@@ -174,3 +174,40 @@ fn tail_is_marked_as_padding() {
     );
     assert!(s[1].info.onoff.is_empty(), "DM 0 has no padding");
 }
+
+#[test]
+fn half_precision_series_match_f32_to_eleven_bits_and_need_normalised_channels() {
+    use crate::series::HalfSeries;
+    use rand::{Rng, SeedableRng};
+    // Noise of unit variance in 48 channels plus a dispersed pulse.
+    let (nch, nsamp) = (48, 7001);
+    let mut src = dispersed_pulses(nch, nsamp, 60.0, &[2500.0], 3.0);
+    let h = src.header().clone();
+    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(7);
+    let mut data = palfa_core::beam::read_range(&mut src, 0, nsamp).unwrap();
+    for v in data.iter_mut() {
+        *v = 5.0 * *v + 100.0 + 3.0 * (rng.gen::<f32>() - 0.5) * 12f32.sqrt();
+    }
+    let mut src = MemorySource::new(h, data);
+    let scaling = ChannelScaling::measure(&mut src).unwrap();
+    let cfg = DedispConfig {
+        block: 1000,
+        ..DedispConfig::default()
+    };
+    let p = pass(vec![58.0, 60.0, 62.0], 8, 2);
+    let full = dedisperse_passes(&mut src, std::slice::from_ref(&p), &scaling, &cfg, &|_, _| {}).unwrap();
+    let half =
+        dedisperse_passes_into::<HalfSeries>(&mut src, std::slice::from_ref(&p), &scaling, &cfg, &|_, _| {}).unwrap();
+    // rms of 48 channels x 2 samples: sqrt(96) ~ 9.8, stored in units of 8.
+    for (f, h) in full[0].iter().zip(&half[0]) {
+        assert_eq!(f.info, h.info);
+        let w = h.to_series();
+        let peak = f.data.iter().fold(0f32, |m, v| m.max(v.abs()));
+        assert!(peak > 50.0, "the pulse is there: {peak}");
+        for (a, b) in f.data.iter().zip(&w.data) {
+            assert!((a - b).abs() <= a.abs() * 4.9e-4 + 8.0 * 6.2e-5, "{a} vs {b}");
+        }
+    }
+    let raw_half = dedisperse_passes_into::<HalfSeries>(&mut src, &[p], &scaling, &raw(), &|_, _| {});
+    assert!(matches!(raw_half, Err(SearchError::Params(_))));
+}

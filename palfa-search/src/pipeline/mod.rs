@@ -36,7 +36,7 @@ use palfa_core::formats::results::{InputFile, SearchResults, SearchStatus, Stage
 
 pub use footprint::{disk_footprint, DiskFootprint};
 pub use header::{obs_name, observation_header};
-pub use periodicity::{PerDmOutput, PerDmSearch, StageCpu};
+pub use periodicity::{PerDmOutput, PerDmSearch, SearchSeries, StageCpu};
 pub use progress::{NoProgress, StageProgress, StageTimer};
 pub use stages::{
     dedisperse_and_search, fold_best, mask_rfi, plan_dms, rate_folds, sift_candidates, zap_birdies, DmPlanOutput,
@@ -47,9 +47,11 @@ pub use workdir::WorkDir;
 use crate::dedisp::{ChannelScaling, DedispConfig};
 use crate::error::{SearchError, SearchResult};
 
-/// Default memory for the dedispersed series of one group and the working
-/// buffers that dedisperse them \[bytes\].
-pub const DEFAULT_SERIES_BUDGET: u64 = 1536 << 20;
+/// Default memory for the dedispersed series of one group (in half
+/// precision) and the working buffers that dedisperse them \[bytes\]: one
+/// full-resolution pass of a PALFA beam (76 series of 2^22 samples, 0.64 GB)
+/// with its buffers.
+pub const DEFAULT_SERIES_BUDGET: u64 = 1024 << 20;
 
 /// One beam to search.
 #[derive(Debug, Clone)]

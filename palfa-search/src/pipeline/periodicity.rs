@@ -19,11 +19,12 @@ use crate::error::SearchResult;
 use crate::ffa::{FfaConfig, FfaSearcher};
 
 use crate::rednoise::whiten;
-use crate::series::TimeSeries;
+use crate::series::{HalfSeries, TimeSeries};
 use crate::sift::{dm_key, r_tolerance};
 use crate::singlepulse::{SinglePulseConfig, SinglePulseSearcher};
 use crate::spectrum::SpectrumMaker;
 use crate::zap::{apply_zaplist, is_zapped_subharmonic, zaplist_for, Birdie, ZapStats};
+use palfa_core::formats::presto::InfFile;
 
 /// CPU time spent per stage of the per-DM work \[ns, summed over threads\].
 #[derive(Debug, Default)]
@@ -78,6 +79,50 @@ pub struct PerDmOutput {
     pub events: Vec<SinglePulseEvent>,
     /// Zapping of the first full-resolution series (the diagnostic).
     pub zap: Option<ZapStats>,
+}
+
+/// A series the per-DM searches take: in `f32`, or in half precision
+/// (widened while it is searched, one per thread at a time).
+pub trait SearchSeries: Sync {
+    /// Its metadata.
+    fn info(&self) -> &InfFile;
+    /// Number of samples.
+    fn samples(&self) -> usize;
+    /// The series in `f32`: itself, or widened into `buf`.
+    fn as_f32<'a>(&'a self, buf: &'a mut Option<TimeSeries>) -> &'a TimeSeries;
+}
+
+impl SearchSeries for TimeSeries {
+    fn info(&self) -> &InfFile {
+        &self.info
+    }
+
+    fn samples(&self) -> usize {
+        self.data.len()
+    }
+
+    fn as_f32<'a>(&'a self, _buf: &'a mut Option<TimeSeries>) -> &'a TimeSeries {
+        self
+    }
+}
+
+impl SearchSeries for HalfSeries {
+    fn info(&self) -> &InfFile {
+        &self.info
+    }
+
+    fn samples(&self) -> usize {
+        self.len()
+    }
+
+    fn as_f32<'a>(&'a self, buf: &'a mut Option<TimeSeries>) -> &'a TimeSeries {
+        let t = buf.get_or_insert_with(|| TimeSeries {
+            info: self.info.clone(),
+            data: Vec::new(),
+        });
+        self.widen_into(t);
+        t
+    }
 }
 
 /// What one series gives: its single-pulse events, lo, hi and FFA candidates, zapping.
@@ -184,8 +229,11 @@ impl<'a> PerDmSearch<'a> {
     }
 
     /// Searches every series of a group, in parallel, adding to `out`.
-    pub fn run(&mut self, series: &[TimeSeries], out: &mut PerDmOutput) -> SearchResult<()> {
-        let mut by_len: Vec<(usize, f64)> = series.iter().map(|s| (s.data.len(), s.duration_s())).collect();
+    pub fn run<S: SearchSeries>(&mut self, series: &[S], out: &mut PerDmOutput) -> SearchResult<()> {
+        let mut by_len: Vec<(usize, f64)> = series
+            .iter()
+            .map(|s| (s.samples(), s.samples() as f64 * s.info().dt))
+            .collect();
         by_len.dedup_by_key(|x| x.0);
         for (n, t) in by_len {
             self.searchers(n, t)?;
@@ -194,8 +242,8 @@ impl<'a> PerDmSearch<'a> {
         let results: Vec<OneSeries> = series
             .par_iter()
             .map_init(
-                || SinglePulseSearcher::new(this.sp_cfg.clone()),
-                |sp, s| this.one(sp, s),
+                || (SinglePulseSearcher::new(this.sp_cfg.clone()), None),
+                |(sp, buf), s| this.one(sp, s.as_f32(buf)),
             )
             .collect::<SearchResult<_>>()?;
         for (ev, lo, hi, ffa, zap) in results {

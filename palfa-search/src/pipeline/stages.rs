@@ -12,16 +12,17 @@ use palfa_core::config::{DedispParams, Processing, RfiParams, Searching};
 use palfa_core::formats::presto::zaplist::Zaplist;
 use palfa_core::BeamHeader;
 
-use super::periodicity::{PerDmOutput, PerDmSearch};
+use super::periodicity::{PerDmOutput, PerDmSearch, SearchSeries};
 use super::progress::{StageProgress, StageTimer};
 use crate::candidate::AccelPass;
 use crate::ddplan::{Band, DmPlan};
-use crate::dedisp::{dedisperse_plan, ChannelScaling, DedispConfig};
+use crate::dedisp::{dedisperse_plan_into, ChannelScaling, DedispConfig};
 use crate::error::SearchResult;
 use crate::ffa::{ffa_dm_step, ffa_dm_trials, FfaConfig};
 use crate::fold::{fold_candidates, FoldConfig, FoldRequest, FoldResult};
 use crate::rate::{rate_fold, RateConfig, Rating};
 use crate::rfi::{find_rfi, MaskedSource, RfiResult};
+use crate::series::{HalfSeries, TimeSeries};
 use crate::sift::{sift_all, SiftConfig, SiftResult};
 use crate::zap::{add_birdies, find_beam_birdies, find_zaplist, Birdie, ZaplistQuery, ZaplistSource};
 
@@ -154,8 +155,10 @@ pub struct SearchOutput {
 /// Dedisperses `src` through `plan` in groups of passes whose series fit in
 /// `series_budget_bytes`, and searches each group while it is in memory
 /// (single pulses, written under `sp_dir`; FFT, whitening, zapping with
-/// `zap`, both acceleration passes). Progress is counted in passes; the
-/// time goes to `timer`'s stages "dedispersion" and "per-DM searches".
+/// `zap`, both acceleration passes). With normalised channels (the default)
+/// the series are kept in half precision ([`HalfSeries`]) and widened one at a
+/// time per thread as they are searched. Progress is counted in DM trials;
+/// the time goes to `timer`'s stages "dedispersion" and "per-DM searches".
 ///
 /// # Errors
 /// Reading, dedispersion or search errors, or failure to write `sp_dir`.
@@ -187,41 +190,34 @@ pub fn dedisperse_and_search(
         per_dm.set_ffa_dms(&dms);
         out.ffa_dms = dms;
     }
-    progress.start("dedisperse + search", plan.plan.passes().len() as u64);
+    progress.start("dedisperse + search", plan.dms.len() as u64);
     timer.enter("dedispersion");
-    let dedispersed = dedisperse_plan(
-        src,
-        &plan.plan,
-        scaling,
-        dcfg,
-        series_budget_bytes,
-        |group| {
-            let t0 = Instant::now();
-            let summary = group
-                .first()
-                .zip(group.last())
-                .map(|(a, b)| (a.info.dm, b.info.dm, group.len(), a.data.len()));
-            timer.enter("per-DM searches");
-            per_dm.run(&group, &mut out)?;
-            per_dm.release_buffers();
-            // The group's series are freed as this returns: count that to
-            // the searches, then go back to dedispersing.
-            drop(group);
-            timer.enter("dedispersion");
-            let dt = t0.elapsed().as_secs_f64();
-            if let Some((lo, hi, n, len)) = summary {
-                tracing::info!(
-                    "DMs {lo:.2}-{hi:.2} ({n} series of {len} samples) searched in {dt:.1} s; {} lo, {} hi, {} FFA candidates, {} single-pulse events so far",
-                    out.lo.len(),
-                    out.hi.len(),
-                    out.ffa.len(),
-                    out.events.len()
-                );
-            }
-            Ok(())
-        },
-        &|done, _| progress.set(done),
-    );
+    let mut run = Groups {
+        per_dm: &mut per_dm,
+        out: &mut out,
+        timer,
+    };
+    let dedispersed = if dcfg.normalise {
+        dedisperse_plan_into::<HalfSeries>(
+            src,
+            &plan.plan,
+            scaling,
+            dcfg,
+            series_budget_bytes,
+            |g| run.search(g),
+            &|done, _| progress.set(done),
+        )
+    } else {
+        dedisperse_plan_into::<TimeSeries>(
+            src,
+            &plan.plan,
+            scaling,
+            dcfg,
+            series_budget_bytes,
+            |g| run.search(g),
+            &|done, _| progress.set(done),
+        )
+    };
     timer.leave();
     progress.finish();
     dedispersed?;
@@ -229,6 +225,42 @@ pub fn dedisperse_and_search(
         per_dm: out,
         cpu_s: per_dm.cpu.seconds(),
     })
+}
+
+/// The per-DM searches of each dedispersed group.
+struct Groups<'r, 'a> {
+    per_dm: &'r mut PerDmSearch<'a>,
+    out: &'r mut PerDmOutput,
+    timer: &'r StageTimer,
+}
+
+impl Groups<'_, '_> {
+    fn search<S: SearchSeries>(&mut self, group: Vec<S>) -> SearchResult<()> {
+        let t0 = Instant::now();
+        let summary = group
+            .first()
+            .zip(group.last())
+            .map(|(a, b)| (a.info().dm, b.info().dm, group.len(), a.samples()));
+        self.timer.enter("per-DM searches");
+        self.per_dm.run(&group, self.out)?;
+        self.per_dm.release_buffers();
+        // The group's series are freed as this returns: count that to
+        // the searches, then go back to dedispersing.
+        drop(group);
+        self.timer.enter("dedispersion");
+        let dt = t0.elapsed().as_secs_f64();
+        let out = &self.out;
+        if let Some((lo, hi, n, len)) = summary {
+            tracing::info!(
+                "DMs {lo:.2}-{hi:.2} ({n} series of {len} samples) searched in {dt:.1} s; {} lo, {} hi, {} FFA candidates, {} single-pulse events so far",
+                out.lo.len(),
+                out.hi.len(),
+                out.ffa.len(),
+                out.events.len()
+            );
+        }
+        Ok(())
+    }
 }
 
 /// The sifted candidates, and the settings they were sifted with.

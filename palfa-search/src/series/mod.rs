@@ -1,4 +1,5 @@
-//! [`TimeSeries`]: a dedispersed time series with its `.inf` metadata.
+//! [`TimeSeries`]: a dedispersed time series with its `.inf` metadata;
+//! [`HalfSeries`]: the same kept in half precision.
 
 use std::path::Path;
 
@@ -7,6 +8,10 @@ use palfa_core::names::with_suffix;
 use palfa_core::BeamHeader;
 
 use crate::error::SearchResult;
+
+mod half_precision;
+
+pub use half_precision::HalfSeries;
 
 /// A time series (one DM trial, say) and its metadata.
 #[derive(Debug, Clone, PartialEq)]
