@@ -344,3 +344,17 @@ fn bad_settings_are_errors_not_panics() {
     let huge = AccelConfig::new(&AccelParams { zmax: 1200, ..ok }, AccelPass::Hi).unwrap();
     assert!(AccelSearcher::new(1 << 23, 500.0, &huge).is_err());
 }
+
+/// The hi pass keeps only the plane rows and columns its subharmonics read:
+/// about 0.77 of the whole 2·(zmax+1)·2·N_bins bytes at zmax 50, 8 harmonics.
+#[test]
+fn the_hi_plane_keeps_only_what_the_harmonic_sum_reads() {
+    let params = palfa_core::config::AccelParams::DEFAULT_HI;
+    let cfg = AccelConfig::new(&params, AccelPass::Hi).unwrap();
+    let n_bins = (1usize << 19) + 1;
+    let s = AccelSearcher::new(n_bins, 68.72, &cfg).unwrap();
+    let whole = 2.0 * 51.0 * 2.0 * n_bins as f64;
+    let kept = s.plane_bytes() as f64 / whole;
+    eprintln!("kept {kept:.3} of the plane: {} bytes", s.plane_bytes());
+    assert!(kept > 0.72 && kept < 0.80, "{kept}");
+}

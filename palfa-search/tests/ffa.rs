@@ -64,6 +64,17 @@ fn injected_slow_pulsars_come_out_at_the_matched_filter_snr() {
             let ts = series(n, dt, period, duty, 12.0, 10 * i as u64 + seed);
             let pg = searcher.search(&ts).unwrap();
             let peaks = pg.peaks(7.0, 16);
+            // Keeping only the trials over the threshold gives the same peaks
+            // from a fraction of the trials.
+            let above = searcher.search_above(&ts, 7.0).unwrap();
+            assert_eq!(above.peaks(7.0, 16), peaks);
+            assert!(
+                !above.is_empty() && above.len() * 20 < pg.len(),
+                "{} of {}",
+                above.len(),
+                pg.len()
+            );
+            assert!(above.snr.iter().all(|&s| s >= 7.0));
             let best = peaks
                 .iter()
                 .find(|p| (p.period_s / period - 1.0).abs() < 1e-3)

@@ -15,7 +15,7 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use super::plane::Plane;
+use super::plane::{Extent, Plane};
 
 /// Fourier bins (of the fundamental) within which only one candidate is kept
 /// (PRESTO's ACCEL_CLOSEST_R).
@@ -108,6 +108,41 @@ pub(crate) fn sources_end(plane: &Plane, b: usize, stages: usize) -> usize {
         end = end.max((start - plane.lo_half).max(0) as usize + len);
     }
     end
+}
+
+/// The rows and leading columns of `plane` that summing `stages` stages
+/// reads through [`Plane::copy_row`], for highest-harmonic half-bin indices up
+/// to `i_hi`: the subharmonic rows of the plane's first and last rows (row
+/// lookups are monotonic in z), and the end of the last summed block's
+/// sources. With one stage nothing is read.
+pub(crate) fn read_extent(plane: &Plane, zmax: u32, stages: usize, i_hi: u64) -> Extent {
+    let fractions = all_fractions(stages);
+    if fractions.is_empty() || plane.numz == 0 {
+        return Extent { rows: 0..0, cols: 0 };
+    }
+    let last = plane.numz - 1;
+    let lo = fractions
+        .iter()
+        .map(|f| sub_row(0, zmax, f.k as i64, f.h as i64))
+        .min()
+        .unwrap_or(0);
+    let hi = fractions
+        .iter()
+        .map(|f| sub_row(last, zmax, f.k as i64, f.h as i64))
+        .max()
+        .unwrap_or(last);
+    let u = plane.uselen;
+    let b_last = ((i_hi as i64 - plane.lo_half).max(0) as usize / u).min(plane.nblocks - 1);
+    let i0 = plane.lo_half as usize + b_last * u;
+    let cols = fractions
+        .iter()
+        .map(|f| {
+            let (start, len) = source_span(i0, u, f);
+            (start - plane.lo_half).max(0) as usize + len
+        })
+        .max()
+        .unwrap_or(0);
+    Extent { rows: lo..hi + 1, cols }
 }
 
 /// First half-bin index and length of what fraction `f` reads for a block
@@ -367,6 +402,8 @@ mod tests {
             nblocks,
             lo_half,
             ncols,
+            rows: 0..numz,
+            stored: ncols,
             data: data
                 .iter()
                 .map(|&v| {

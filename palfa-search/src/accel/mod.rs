@@ -273,9 +273,8 @@ impl AccelSearcher {
     }
 
     /// Frees the f-ḟ plane buffers kept for reuse. Each thread that has
-    /// searched keeps one (2·(zmax+1)·2·N_bins bytes: 107 MB for the high pass
-    /// of a 2^20-point series), so that the next search does not allocate and
-    /// page-fault it again.
+    /// searched keeps one ([`plane_bytes`](Self::plane_bytes)), so that the
+    /// next search does not allocate and page-fault it again.
     pub fn release_buffers(&self) {
         if let Ok(mut b) = self.buffers.lock() {
             b.clear();
@@ -285,6 +284,23 @@ impl AccelSearcher {
     /// The settings.
     pub fn config(&self) -> &AccelConfig {
         &self.cfg
+    }
+
+    /// The same search, with rayon used inside each search (`parallel`) or
+    /// not ([`AccelConfig::parallel`]).
+    pub fn with_parallel(mut self, parallel: bool) -> Self {
+        self.cfg.parallel = parallel;
+        self
+    }
+
+    /// Bytes of the f-ḟ plane one search holds: the rows and columns its
+    /// harmonic sums read, in half precision (about 0.77 of
+    /// 2·(zmax+1)·2·N_bins bytes at zmax 50 and 8 harmonics: 83 MB for a
+    /// 2^20-point series).
+    pub fn plane_bytes(&self) -> u64 {
+        let (lo_half, nr) = self.plane_columns();
+        let stages = self.cfg.numharm.trailing_zeros() as usize + 1;
+        self.corr.stored_bytes_for_sums(lo_half, nr, stages, 2 * self.rhi)
     }
 
     /// Independent trials of each harmonic stage (1, 2, 4, … harmonics).

@@ -12,7 +12,12 @@
 //!
 //! Layout: `[z][column]` with `column` the half-bin from [`Plane::lo_half`];
 //! each FFT block of [`Correlator::uselen`] half-bins writes one stretch of
-//! every row.
+//! every row. Only what the harmonic sum looks up is stored
+//! ([`Correlator::empty_plane_for_sums`]): a subharmonic at fraction k/H < 1
+//! of the highest harmonic reads rows with |z| ≤ zmax·k/H and columns up to
+//! k/H of the searched range, so the rows beyond |z| ≈ (H−1)/H·zmax and the
+//! columns beyond (H−1)/H of the range are never kept (a quarter of the
+//! plane at zmax 50, 8 harmonics).
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -49,7 +54,7 @@ pub(crate) struct Correlator {
 /// reads each block's own powers (the highest harmonic) in full precision
 /// from the block just computed, and only the subharmonics from here.
 pub(crate) struct Plane {
-    /// Rows (z values).
+    /// Rows (z values) of the whole plane.
     pub numz: usize,
     /// Half-bins per block.
     pub uselen: usize,
@@ -60,21 +65,47 @@ pub(crate) struct Plane {
     /// Columns per row (`nblocks · uselen`; columns past the requested range are
     /// computed too, from zero-padded amplitudes).
     pub ncols: usize,
-    /// `[z][column]` powers as half-precision bits.
+    /// The rows kept (the others are computed but not stored).
+    pub rows: Range<usize>,
+    /// Columns kept per row, from column 0 (`≤ ncols`).
+    pub stored: usize,
+    /// `[z − rows.start][column]` powers as half-precision bits.
     pub data: Vec<u16>,
+}
+
+/// The rows and leading columns of a plane that are stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Extent {
+    /// Rows (indices into the plane's z values).
+    pub rows: Range<usize>,
+    /// Columns from column 0.
+    pub cols: usize,
 }
 
 impl Plane {
     /// Row `j`.
     #[cfg(test)]
     pub fn row(&self, j: usize) -> &[u16] {
-        &self.data[j * self.ncols..(j + 1) * self.ncols]
+        let r = j - self.rows.start;
+        &self.data[r * self.stored..(r + 1) * self.stored]
     }
 
     /// Columns `[start, start + out.len())` of row `j` into `out` as `f32`;
-    /// columns outside the plane read as 0.
+    /// columns outside the plane read as 0. Row `j` must be stored, and the
+    /// columns read past [`stored`](Self::stored) are past the plane's end.
     pub fn copy_row(&self, j: usize, start: i64, out: &mut [f32]) {
-        let row = &self.data[j * self.ncols..(j + 1) * self.ncols];
+        debug_assert!(self.rows.contains(&j), "row {j} of {:?} read", self.rows);
+        let Some(r) = j.checked_sub(self.rows.start).filter(|&r| r < self.rows.len()) else {
+            out.fill(0.0);
+            return;
+        };
+        debug_assert!(
+            start + out.len() as i64 <= self.stored as i64 || start >= self.ncols as i64,
+            "columns {start}+{} read, {} stored",
+            out.len(),
+            self.stored
+        );
+        let row = &self.data[r * self.stored..(r + 1) * self.stored];
         let lo = start.clamp(0, row.len() as i64);
         let hi = (start + out.len() as i64).clamp(lo, row.len() as i64);
         let (a, b) = ((lo - start) as usize, (hi - start) as usize);
@@ -134,21 +165,69 @@ impl Correlator {
     /// `buf` is reused for the powers (its old contents stay until each block
     /// is computed), so a caller that keeps it between searches avoids
     /// re-faulting hundreds of MB.
+    #[cfg(test)]
     pub fn empty_plane(&self, lo_half: i64, nr: usize, buf: Vec<u16>) -> Plane {
+        self.empty_plane_keeping(
+            lo_half,
+            nr,
+            |p| Extent {
+                rows: 0..p.numz,
+                cols: p.ncols,
+            },
+            buf,
+        )
+    }
+
+    /// As [`empty_plane`](Self::empty_plane), storing only the rows and
+    /// columns that summing `stages` harmonic stages (1, 2, 4, … harmonics)
+    /// of highest-harmonic half-bin indices up to `i_hi` reads
+    /// ([`super::harmsum::read_extent`]); the highest harmonic itself is
+    /// summed from each block's full-precision powers.
+    pub fn empty_plane_for_sums(&self, lo_half: i64, nr: usize, stages: usize, i_hi: u64, buf: Vec<u16>) -> Plane {
+        let zmax = self.zs.last().map_or(0, |&z| z as u32);
+        self.empty_plane_keeping(lo_half, nr, |p| super::harmsum::read_extent(p, zmax, stages, i_hi), buf)
+    }
+
+    /// The bytes [`empty_plane_for_sums`](Self::empty_plane_for_sums) allocates.
+    pub fn stored_bytes_for_sums(&self, lo_half: i64, nr: usize, stages: usize, i_hi: u64) -> u64 {
+        let zmax = self.zs.last().map_or(0, |&z| z as u32);
+        let p = self.layout(lo_half, nr, |p| super::harmsum::read_extent(p, zmax, stages, i_hi));
+        2 * (p.rows.len() * p.stored) as u64
+    }
+
+    fn empty_plane_keeping(
+        &self,
+        lo_half: i64,
+        nr: usize,
+        keep: impl FnOnce(&Plane) -> Extent,
+        buf: Vec<u16>,
+    ) -> Plane {
+        let mut plane = self.layout(lo_half, nr, keep);
+        plane.data = buf;
+        plane.data.resize(plane.rows.len() * plane.stored, 0);
+        plane
+    }
+
+    /// The plane's geometry, with no data.
+    fn layout(&self, lo_half: i64, nr: usize, keep: impl FnOnce(&Plane) -> Extent) -> Plane {
         let numz = self.numz();
         let u = self.uselen;
         let nblocks = nr.div_ceil(u).max(1);
         let ncols = nblocks * u;
-        let mut data = buf;
-        data.resize(numz * ncols, 0);
-        Plane {
+        let mut plane = Plane {
             numz,
             uselen: u,
             nblocks,
             lo_half,
             ncols,
-            data,
-        }
+            rows: 0..numz,
+            stored: ncols,
+            data: Vec::new(),
+        };
+        let Extent { rows, cols } = keep(&plane);
+        plane.rows = rows.start.min(numz)..rows.end.min(numz);
+        plane.stored = cols.min(ncols);
+        plane
     }
 
     /// Computes `blocks` of every row of `plane` from the normalised
@@ -163,7 +242,8 @@ impl Correlator {
         parallel: bool,
         spare: &mut Vec<Vec<f32>>,
     ) -> Vec<Vec<f32>> {
-        let (numz, u, ncols, lo_half) = (plane.numz, plane.uselen, plane.ncols, plane.lo_half);
+        let (numz, u, lo_half) = (plane.numz, plane.uselen, plane.lo_half);
+        let (r0, stored) = (plane.rows.start, plane.stored);
         let mut fresh: Vec<Vec<f32>> = blocks
             .clone()
             .map(|_| {
@@ -172,21 +252,25 @@ impl Correlator {
                 v
             })
             .collect();
-        // Each block's stretch of every plane row, so blocks can be stored at once.
+        // Each block's stretch of every stored row (shorter or none past the
+        // stored columns), so blocks can be stored at once.
         let mut stores: Vec<Vec<&mut [u16]>> = blocks.clone().map(|_| Vec::with_capacity(numz)).collect();
-        for row in plane.data.chunks_mut(ncols) {
-            for (rows, chunk) in stores
-                .iter_mut()
-                .zip(row[blocks.start * u..blocks.end * u].chunks_mut(u))
-            {
-                rows.push(chunk);
+        let (c0, c1) = ((blocks.start * u).min(stored), (blocks.end * u).min(stored));
+        if stored > 0 {
+            for row in plane.data.chunks_mut(stored) {
+                for (rows, chunk) in stores.iter_mut().zip(row[c0..c1].chunks_mut(u)) {
+                    rows.push(chunk);
+                }
             }
         }
-        let one = |bufs: &mut Buffers, b: usize, powers: &mut Vec<f32>, store: Vec<&mut [u16]>| {
+        let one = |bufs: &mut Buffers, b: usize, powers: &mut Vec<f32>, mut store: Vec<&mut [u16]>| {
             self.forward(amps, lo_half, b, bufs);
-            for ((j, out), dst) in powers.chunks_mut(u).enumerate().zip(store) {
+            for (j, out) in powers.chunks_mut(u).enumerate() {
                 self.correlate(j, out, bufs);
-                half_store::store(out, dst);
+                if let Some(dst) = j.checked_sub(r0).and_then(|r| store.get_mut(r)) {
+                    let n = dst.len();
+                    half_store::store(&out[..n], dst);
+                }
             }
         };
         if parallel {

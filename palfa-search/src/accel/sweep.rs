@@ -38,10 +38,10 @@ pub(crate) fn sweep(
     parallel: bool,
     buf: Vec<u16>,
 ) -> (Vec<Crossing>, Vec<u16>) {
-    let mut plane = corr.empty_plane(lo_half, nr, buf);
+    let stages = sums.powcut.len();
+    let mut plane = corr.empty_plane_for_sums(lo_half, nr, stages, sums.i_hi, buf);
     let n = plane.nblocks;
     let u = plane.uselen;
-    let stages = sums.powcut.len();
     // Blocks computed at a time: one (in cache) on one thread; a few per
     // thread when blocks are computed in parallel.
     let step = if parallel {
@@ -130,10 +130,18 @@ mod tests {
             };
             let lo_half = 64;
             let nr = 2 * n - 64;
-            let (serial, _) = sweep(&corr, &amps, lo_half, nr, &sums, false, Vec::new());
+            let (serial, kept) = sweep(&corr, &amps, lo_half, nr, &sums, false, Vec::new());
             let (par, _) = sweep(&corr, &amps, lo_half, nr, &sums, true, vec![1; 10]);
-            // The whole plane first, then every block summed.
+            // The whole plane first (every row and column stored), then every
+            // block summed.
             let mut plane = corr.empty_plane(lo_half, nr, Vec::new());
+            // The sweep kept (H−1)/H of the columns and of the z range.
+            let full = plane.data.len() as f64;
+            assert!(
+                (kept.len() as f64) < 0.85 * full && (kept.len() as f64) > 0.6 * full,
+                "{} of {full}",
+                kept.len()
+            );
             let nb = plane.nblocks;
             let tops = corr.compute_blocks(&amps, &mut plane, 0..nb, false, &mut Vec::new());
             let mut whole = Vec::new();

@@ -1,5 +1,13 @@
 //! The per-DM work of a whole-beam search: single pulses, the periodicity
 //! search (Fourier and FFA) of every dedispersed series, in parallel over DMs.
+//!
+//! Each thread's high-acceleration search holds an f-ḟ plane in proportion
+//! to the series' length ([`AccelSearcher::plane_bytes`]: 0.33 GB at 2^22
+//! samples). Where one per thread would pass the plane budget
+//! ([`DEFAULT_PLANE_BUDGET`]), the series are first searched in parallel
+//! without it, then their high-acceleration searches run one at a time with
+//! every thread inside the one plane (the spectrum made again for each), so
+//! memory stays bounded as beams grow, for a little more CPU.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -22,7 +30,7 @@ use crate::rednoise::whiten;
 use crate::series::{HalfSeries, TimeSeries};
 use crate::sift::{dm_key, r_tolerance};
 use crate::singlepulse::{SinglePulseConfig, SinglePulseSearcher};
-use crate::spectrum::SpectrumMaker;
+use crate::spectrum::{Spectrum, SpectrumMaker};
 use crate::zap::{apply_zaplist, is_zapped_subharmonic, zaplist_for, Birdie, ZapStats};
 use palfa_core::formats::presto::InfFile;
 
@@ -134,6 +142,18 @@ type OneSeries = (
     ZapStats,
 );
 
+/// Most bytes of high-acceleration f-ḟ planes held at once by default: with
+/// one plane per thread over it, the planes take turns ([`PerDmSearch`]).
+pub const DEFAULT_PLANE_BUDGET: u64 = 1 << 30;
+
+/// The acceleration searches of one series length.
+struct Searchers {
+    lo: AccelSearcher,
+    hi: Option<AccelSearcher>,
+    /// The high pass runs one series at a time, parallel inside.
+    hi_shared: bool,
+}
+
 /// Searches series: built once per beam, used for every group of DMs.
 pub struct PerDmSearch<'a> {
     searching: &'a Searching,
@@ -141,7 +161,8 @@ pub struct PerDmSearch<'a> {
     birdies: &'a [Birdie],
     sp_dir: &'a Path,
     maker: SpectrumMaker,
-    searchers: HashMap<usize, Arc<(AccelSearcher, Option<AccelSearcher>)>>,
+    searchers: HashMap<usize, Arc<Searchers>>,
+    plane_budget: u64,
     sp_cfg: SinglePulseConfig,
     ffa: Option<FfaSearcher>,
     /// DM keys (to 0.01 pc cm⁻³, as PRESTO names series) of the series the
@@ -177,6 +198,7 @@ impl<'a> PerDmSearch<'a> {
             sp_dir,
             maker: SpectrumMaker::new(),
             searchers: HashMap::new(),
+            plane_budget: DEFAULT_PLANE_BUDGET,
             sp_cfg: SinglePulseConfig::from(&searching.singlepulse),
             ffa,
             ffa_dms: None,
@@ -191,7 +213,16 @@ impl<'a> PerDmSearch<'a> {
         self.ffa_dms = Some(dms.iter().map(|&d| dm_key(d)).collect());
     }
 
-    fn searchers(&mut self, n: usize, t_obs: f64) -> SearchResult<Arc<(AccelSearcher, Option<AccelSearcher>)>> {
+    /// Sets the most bytes of high-acceleration planes held at once (default
+    /// [`DEFAULT_PLANE_BUDGET`]). Where one plane per thread would pass it,
+    /// each series' high-acceleration search runs alone with every thread
+    /// inside its plane; the candidates are the same either way.
+    pub fn set_plane_budget(&mut self, bytes: u64) {
+        self.plane_budget = bytes;
+        self.searchers.clear();
+    }
+
+    fn searchers(&mut self, n: usize, t_obs: f64) -> SearchResult<Arc<Searchers>> {
         if let Some(s) = self.searchers.get(&n) {
             return Ok(s.clone());
         }
@@ -211,7 +242,18 @@ impl<'a> PerDmSearch<'a> {
                 &AccelConfig::new(&self.searching.hi_accel, AccelPass::Hi)?,
             )?)
         };
-        let s = Arc::new((lo, hi));
+        let threads = rayon::current_num_threads() as u64;
+        let hi_shared = hi
+            .as_ref()
+            .is_some_and(|h| threads > 1 && h.plane_bytes() * threads > self.plane_budget);
+        if hi_shared {
+            tracing::info!(
+                "series of {n} samples: one {:.0}-MiB high-acceleration plane at a time, searched by {threads} threads",
+                hi.as_ref().map_or(0, |h| h.plane_bytes()) as f64 / (1u64 << 20) as f64
+            );
+        }
+        let hi = hi.map(|h| h.with_parallel(hi_shared));
+        let s = Arc::new(Searchers { lo, hi, hi_shared });
         self.searchers.insert(n, s.clone());
         Ok(s)
     }
@@ -221,8 +263,8 @@ impl<'a> PerDmSearch<'a> {
     /// memory is free while the next group is dedispersed.
     pub fn release_buffers(&self) {
         for s in self.searchers.values() {
-            s.0.release_buffers();
-            if let Some(hi) = &s.1 {
+            s.lo.release_buffers();
+            if let Some(hi) = &s.hi {
                 hi.release_buffers();
             }
         }
@@ -239,13 +281,20 @@ impl<'a> PerDmSearch<'a> {
             self.searchers(n, t)?;
         }
         let this = &*self;
-        let results: Vec<OneSeries> = series
+        let mut results: Vec<OneSeries> = series
             .par_iter()
             .map_init(
                 || (SinglePulseSearcher::new(this.sp_cfg.clone()), None),
                 |(sp, buf), s| this.one(sp, s.as_f32(buf)),
             )
             .collect::<SearchResult<_>>()?;
+        // The high-acceleration searches that take turns with one plane.
+        let mut buf = None;
+        for (r, s) in results.iter_mut().zip(series) {
+            if self.searchers[&s.samples()].hi_shared {
+                r.2 = self.hi_alone(s.as_f32(&mut buf))?;
+            }
+        }
         for (ev, lo, hi, ffa, zap) in results {
             out.events.extend(ev);
             out.lo.extend(lo);
@@ -256,6 +305,32 @@ impl<'a> PerDmSearch<'a> {
         Ok(())
     }
 
+    /// The spectrum of `s`, whitened and zapped, and what zapping did.
+    fn spectrum(&self, s: &TimeSeries) -> SearchResult<(Spectrum, Zaplist, ZapStats)> {
+        let t0 = Instant::now();
+        let mut spec = self.maker.make(s)?;
+        let t1 = StageCpu::add(&self.cpu.fft, t0);
+        whiten(&mut spec, &self.searching.rednoise);
+        let zaplist = zaplist_for(self.zaplist, self.birdies, &spec, false);
+        let zap = apply_zaplist(&mut spec, &zaplist, 0.0);
+        StageCpu::add(&self.cpu.whiten_zap, t1);
+        Ok((spec, zaplist, zap))
+    }
+
+    /// The high-acceleration search of `s` alone, every thread inside its
+    /// plane (its CPU time counted as its wall time on every thread).
+    fn hi_alone(&self, s: &TimeSeries) -> SearchResult<Vec<AccelCandidate>> {
+        let Some(hi) = &self.searchers[&s.data.len()].hi else {
+            return Ok(Vec::new());
+        };
+        let (spec, _, _) = self.spectrum(s)?;
+        let t0 = Instant::now();
+        let found = hi.search(&spec)?;
+        let ns = t0.elapsed().as_nanos() as u64 * rayon::current_num_threads() as u64;
+        self.cpu.accel_hi.fetch_add(ns, Ordering::Relaxed);
+        Ok(found)
+    }
+
     fn one(&self, sp: &mut SinglePulseSearcher, s: &TimeSeries) -> SearchResult<OneSeries> {
         let t0 = Instant::now();
         let events = sp.search(s)?;
@@ -264,20 +339,17 @@ impl<'a> PerDmSearch<'a> {
         // The series' .inf beside it, as PALFA shipped them (`_inf.tgz`):
         // PRESTO's single_pulse_search.py plots .singlepulse files only with it.
         s.info.write(with_suffix(&base, ".inf"))?;
-        let t1 = StageCpu::add(&self.cpu.singlepulse, t0);
-        let mut spec = self.maker.make(s)?;
-        let t2 = StageCpu::add(&self.cpu.fft, t1);
-        whiten(&mut spec, &self.searching.rednoise);
-        let zaplist = zaplist_for(self.zaplist, self.birdies, &spec, false);
-        let zap = apply_zaplist(&mut spec, &zaplist, 0.0);
-        let t3 = StageCpu::add(&self.cpu.whiten_zap, t2);
+        StageCpu::add(&self.cpu.singlepulse, t0);
+        let (spec, zaplist, zap) = self.spectrum(s)?;
+        let t3 = Instant::now();
         let searchers = &self.searchers[&s.data.len()];
-        let lo = searchers.0.search(&spec)?;
+        let lo = searchers.lo.search(&spec)?;
         let t4 = StageCpu::add(&self.cpu.accel_lo, t3);
-        let hi = match &searchers.1 {
-            Some(h) => h.search(&spec)?,
-            None => Vec::new(),
+        let hi = match &searchers.hi {
+            Some(h) if !searchers.hi_shared => h.search(&spec)?,
+            _ => Vec::new(),
         };
+        drop(spec);
         let t5 = StageCpu::add(&self.cpu.accel_hi, t4);
         let wanted = self.ffa_dms.as_ref().is_none_or(|k| k.contains(&dm_key(s.info.dm)));
         let ffa = match &self.ffa {
@@ -285,7 +357,7 @@ impl<'a> PerDmSearch<'a> {
                 let cfg = f.config();
                 // Periodic interference the Fourier search zaps also folds up
                 // at its subharmonics: drop peaks there too.
-                f.search(s)?
+                f.search_above(s, cfg.snr_threshold)?
                     .peaks(cfg.snr_threshold, cfg.max_peaks)
                     .iter()
                     .map(|p| p.to_candidate())
@@ -299,5 +371,86 @@ impl<'a> PerDmSearch<'a> {
         };
         StageCpu::add(&self.cpu.ffa, t5);
         Ok((events, lo, hi, ffa, zap))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand_distr::{Distribution, Normal};
+
+    /// 2^16 samples of 0.5 ms of unit noise with a 4.7-ms pulsar (duty 5 %,
+    /// 0.9 σ per sample in the pulse) accelerated so that it drifts by
+    /// `z` Fourier bins of its fundamental over the series.
+    fn series(dm: f64, z: f64, seed: u64) -> TimeSeries {
+        let (n, dt, p) = (1usize << 16, 5e-4, 4.7e-3);
+        let t_obs = n as f64 * dt;
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(seed);
+        let noise = Normal::new(0.0f32, 1.0).unwrap_or_else(|_| unreachable!());
+        let data = (0..n)
+            .map(|i| {
+                let t = i as f64 * dt;
+                // Phase of a frequency that rises by z / T over the series.
+                let phase = t / p + 0.5 * z * t * t / (t_obs * t_obs);
+                noise.sample(&mut rng) + if phase.fract() < 0.05 { 0.9 } else { 0.0 }
+            })
+            .collect();
+        TimeSeries {
+            info: InfFile {
+                basename: format!("t_DM{dm:.2}"),
+                n: n as u64,
+                dt,
+                dm,
+                ..InfFile::default()
+            },
+            data,
+        }
+    }
+
+    /// The high-acceleration searches taking turns with one plane, every
+    /// thread inside it, find exactly what one plane per thread finds.
+    #[test]
+    fn shared_planes_find_what_planes_per_thread_find() {
+        let searching = Searching::default();
+        let zaplist = Zaplist::default();
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let group: Vec<TimeSeries> = [(10.0, 0.0), (20.0, 6.0), (30.0, -5.0), (40.0, 3.0)]
+            .iter()
+            .enumerate()
+            .map(|(i, &(dm, z))| series(dm, z, i as u64))
+            .collect();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let run = |budget: Option<u64>| -> (PerDmOutput, bool) {
+            pool.install(|| {
+                let mut per_dm =
+                    PerDmSearch::new(&searching, &zaplist, &[], dir.path()).unwrap_or_else(|e| panic!("{e}"));
+                if let Some(b) = budget {
+                    per_dm.set_plane_budget(b);
+                }
+                let mut out = PerDmOutput::default();
+                per_dm.run(&group, &mut out).unwrap_or_else(|e| panic!("{e}"));
+                let shared = per_dm.searchers[&(1 << 16)].hi_shared;
+                (out, shared)
+            })
+        };
+        let (apart, shared_a) = run(None);
+        let (together, shared_t) = run(Some(0));
+        assert!(!shared_a && shared_t);
+        assert_eq!(apart.hi, together.hi);
+        assert_eq!(apart.lo, together.lo);
+        assert_eq!(apart.events, together.events);
+        // The accelerated pulsar is among them, at its drift.
+        assert!(
+            together
+                .hi
+                .iter()
+                .any(|c| c.dm == 20.0 && (c.z - 6.0).abs() < 2.0 && (c.r / (32.768 / 4.7e-3) - 1.0).abs() < 2e-3),
+            "{:?}",
+            together.hi.iter().filter(|c| c.dm == 20.0).take(5).collect::<Vec<_>>()
+        );
     }
 }
