@@ -71,7 +71,7 @@ impl FfaSearcher {
     /// As [`search`](Self::search), keeping only the trials of S/N at least
     /// `min_snr` (finite): what [`Periodogram::peaks`] with that threshold
     /// looks at, so its peaks are the same, without holding every trial (16
-    /// bytes each, about 1.4 trials per sample of the series).
+    /// bytes each).
     ///
     /// # Errors
     /// As [`search`](Self::search).
