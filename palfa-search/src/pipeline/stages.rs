@@ -16,7 +16,7 @@ use super::periodicity::{PerDmOutput, PerDmSearch, SearchSeries};
 use super::progress::{StageProgress, StageTimer};
 use crate::candidate::AccelPass;
 use crate::ddplan::{Band, DmPlan};
-use crate::dedisp::{dedisperse_plan_into, ChannelScaling, DedispConfig};
+use crate::dedisp::{dedisperse_plan_into, ChannelScaling, DedispConfig, SeriesStore};
 use crate::error::SearchResult;
 use crate::ffa::{ffa_dm_step, ffa_dm_trials, FfaConfig};
 use crate::fold::{fold_candidates, FoldConfig, FoldRequest, FoldResult};
@@ -197,26 +197,17 @@ pub fn dedisperse_and_search(
         out: &mut out,
         timer,
     };
+    let stream = Stream {
+        plan,
+        scaling,
+        dcfg,
+        budget: series_budget_bytes,
+        progress,
+    };
     let dedispersed = if dcfg.normalise {
-        dedisperse_plan_into::<HalfSeries>(
-            src,
-            &plan.plan,
-            scaling,
-            dcfg,
-            series_budget_bytes,
-            |g| run.search(g),
-            &|done, _| progress.set(done),
-        )
+        stream.run::<HalfSeries>(src, &mut run)
     } else {
-        dedisperse_plan_into::<TimeSeries>(
-            src,
-            &plan.plan,
-            scaling,
-            dcfg,
-            series_budget_bytes,
-            |g| run.search(g),
-            &|done, _| progress.set(done),
-        )
+        stream.run::<TimeSeries>(src, &mut run)
     };
     timer.leave();
     progress.finish();
@@ -225,6 +216,34 @@ pub fn dedisperse_and_search(
         per_dm: out,
         cpu_s: per_dm.cpu.seconds(),
     })
+}
+
+/// The plan dedispersed group by group into series of type `S`, each group
+/// searched as it is made.
+struct Stream<'r> {
+    plan: &'r DmPlanOutput,
+    scaling: &'r ChannelScaling,
+    dcfg: &'r DedispConfig,
+    budget: u64,
+    progress: &'r dyn StageProgress,
+}
+
+impl Stream<'_> {
+    fn run<S: SeriesStore + SearchSeries>(
+        &self,
+        src: &mut dyn SpectraSource,
+        groups: &mut Groups<'_, '_>,
+    ) -> SearchResult<()> {
+        dedisperse_plan_into::<S>(
+            src,
+            &self.plan.plan,
+            self.scaling,
+            self.dcfg,
+            self.budget,
+            |g| groups.search(g),
+            &|done, _| self.progress.set(done),
+        )
+    }
 }
 
 /// The per-DM searches of each dedispersed group.
