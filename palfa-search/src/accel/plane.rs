@@ -91,20 +91,21 @@ impl Plane {
     }
 
     /// Columns `[start, start + out.len())` of row `j` into `out` as `f32`;
-    /// columns outside the plane read as 0. Row `j` must be stored, and the
-    /// columns read past [`stored`](Self::stored) are past the plane's end.
+    /// columns outside the plane read as 0.
+    ///
+    /// # Panics
+    /// If row `j` is not stored, or columns past [`stored`](Self::stored)
+    /// but inside the plane are read: the plane was trimmed to less than
+    /// its reader needs, which would otherwise lose signal silently.
     pub fn copy_row(&self, j: usize, start: i64, out: &mut [f32]) {
-        debug_assert!(self.rows.contains(&j), "row {j} of {:?} read", self.rows);
-        let Some(r) = j.checked_sub(self.rows.start).filter(|&r| r < self.rows.len()) else {
-            out.fill(0.0);
-            return;
-        };
-        debug_assert!(
+        assert!(self.rows.contains(&j), "row {j} of {:?} read", self.rows);
+        assert!(
             start + out.len() as i64 <= self.stored as i64 || start >= self.ncols as i64,
             "columns {start}+{} read, {} stored",
             out.len(),
             self.stored
         );
+        let r = j - self.rows.start;
         let row = &self.data[r * self.stored..(r + 1) * self.stored];
         let lo = start.clamp(0, row.len() as i64);
         let hi = (start + out.len() as i64).clamp(lo, row.len() as i64);
@@ -184,15 +185,20 @@ impl Correlator {
     /// ([`super::harmsum::read_extent`]); the highest harmonic itself is
     /// summed from each block's full-precision powers.
     pub fn empty_plane_for_sums(&self, lo_half: i64, nr: usize, stages: usize, i_hi: u64, buf: Vec<u16>) -> Plane {
-        let zmax = self.zs.last().map_or(0, |&z| z as u32);
-        self.empty_plane_keeping(lo_half, nr, |p| super::harmsum::read_extent(p, zmax, stages, i_hi), buf)
+        self.empty_plane_keeping(lo_half, nr, self.sums_extent(stages, i_hi), buf)
     }
 
     /// The bytes [`empty_plane_for_sums`](Self::empty_plane_for_sums) allocates.
     pub fn stored_bytes_for_sums(&self, lo_half: i64, nr: usize, stages: usize, i_hi: u64) -> u64 {
-        let zmax = self.zs.last().map_or(0, |&z| z as u32);
-        let p = self.layout(lo_half, nr, |p| super::harmsum::read_extent(p, zmax, stages, i_hi));
+        let p = self.layout(lo_half, nr, self.sums_extent(stages, i_hi));
         2 * (p.rows.len() * p.stored) as u64
+    }
+
+    /// What summing `stages` harmonic stages up to highest-harmonic half-bin
+    /// index `i_hi` reads of a plane of this correlator's z values.
+    fn sums_extent(&self, stages: usize, i_hi: u64) -> impl FnOnce(&Plane) -> Extent {
+        let zmax = self.zs.last().map_or(0, |&z| z as u32);
+        move |p| super::harmsum::read_extent(p, zmax, stages, i_hi)
     }
 
     fn empty_plane_keeping(
