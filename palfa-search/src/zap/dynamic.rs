@@ -4,7 +4,7 @@
 //! series and fades slowly with DM; a pulsar is strongest at its own DM > 0. A
 //! peak of the DM 0 spectrum is a birdie when
 //!
-//! * its power, normalised by the median of its [`NORM_BLOCK`]-bin block, is
+//! * its power, normalised by the median of its [`NORM_BLOCK`](crate::accel::NORM_BLOCK)-bin block, is
 //!   significant at `params.sigma` **after** the trials of every bin searched
 //!   (so pure noise gives no birdie at any sensible sigma);
 //! * it is present (normalised power ≥ [`PRESENT_POWER`], i.e. 3σ for one
@@ -32,8 +32,7 @@
 use palfa_core::config::DynamicZapParams;
 use palfa_core::formats::presto::zaplist::{Bird, Zaplist};
 
-use crate::accel::NORM_BLOCK;
-use crate::rednoise::median_in_place;
+use super::powers::ProbePowers;
 use crate::spectrum::Spectrum;
 use crate::stats::{candidate_sigma, power_for_sigma};
 
@@ -137,44 +136,10 @@ pub fn add_birdies(list: &mut Zaplist, birdies: &[Birdie], barycentric: bool) {
     list.birds.extend(birdies.iter().map(|b| b.to_bird(barycentric)));
 }
 
-/// Powers normalised by their block medians / ln 2.
-fn normalised_powers(spec: &Spectrum) -> Vec<f32> {
-    let mut out: Vec<f32> = spec.amps.iter().map(|a| a.norm_sqr()).collect();
-    let mut buf = Vec::with_capacity(NORM_BLOCK);
-    for block in out.chunks_mut(NORM_BLOCK) {
-        buf.clear();
-        buf.extend_from_slice(block);
-        let level = median_in_place(&mut buf) / std::f32::consts::LN_2;
-        let norm = if level.is_finite() && level > f32::MIN_POSITIVE {
-            1.0 / level
-        } else {
-            1.0
-        };
-        block.iter_mut().for_each(|p| *p *= norm);
-    }
-    if let Some(p) = out.first_mut() {
-        *p = 0.0;
-    }
-    out
-}
-
-/// The mean noise power of a spectrum as a whole: the median power (÷ ln 2)
-/// of its upper seven eighths, clear of red noise.
-fn noise_level(spec: &Spectrum) -> f64 {
-    let n = spec.amps.len();
-    let mut p: Vec<f32> = spec.amps[n / 8..].iter().map(|a| a.norm_sqr()).collect();
-    let level = f64::from(median_in_place(&mut p)) / std::f64::consts::LN_2;
-    if level.is_finite() && level > 0.0 {
-        level
-    } else {
-        1.0
-    }
-}
-
 /// The delays \[s\] of a spectrum's channels relative to its top channel at its
 /// DM, rounded to its samples: how a DM-0 signal is spread in that
 /// dedispersed series.
-fn channel_delays(s: &Spectrum) -> Vec<f64> {
+pub(super) fn channel_delays(s: &Spectrum) -> Vec<f64> {
     let n = s.info.nchan.max(1);
     let lo = s.info.lofreq_mhz;
     let df = if s.info.chan_bw_mhz > 0.0 {
@@ -231,18 +196,25 @@ pub const EXCESS_FRACTION: f64 = 0.1;
 /// the same length at other DMs; spectra of another length are ignored.
 /// Returns nothing when dynamic zapping is disabled.
 pub fn find_birdies(dm0: &Spectrum, others: &[Spectrum], params: &DynamicZapParams) -> Vec<Birdie> {
-    if !params.enabled || params.max_birds == 0 || dm0.amps.len() < 3 {
+    let others: Vec<ProbePowers> = others
+        .iter()
+        .filter(|s| s.amps.len() == dm0.amps.len())
+        .map(ProbePowers::new)
+        .collect();
+    find_birdies_in(&ProbePowers::new(dm0), &others, params)
+}
+
+/// [`find_birdies`] on what each spectrum keeps ([`ProbePowers`]), which
+/// lets the spectra be made one at a time.
+pub fn find_birdies_in(dm0: &ProbePowers, others: &[ProbePowers], params: &DynamicZapParams) -> Vec<Birdie> {
+    if !params.enabled || params.max_birds == 0 || dm0.len() < 3 {
         return Vec::new();
     }
-    let n = dm0.amps.len();
+    let n = dm0.len();
     let trials = (n - 1) as f64;
     let cut = power_for_sigma(params.sigma, 1, trials) as f32;
-    let p0 = normalised_powers(dm0);
-    let kept: Vec<&Spectrum> = others.iter().filter(|s| s.amps.len() == n).collect();
-    let sweeps: Vec<Vec<f64>> = kept.iter().map(|s| channel_delays(s)).collect();
-    let others: Vec<Vec<f32>> = kept.iter().map(|s| normalised_powers(s)).collect();
-    let levels0 = noise_level(dm0);
-    let levels: Vec<f64> = kept.iter().map(|s| noise_level(s)).collect();
+    let p0: Vec<f32> = (0..n).map(|k| dm0.normalised(k)).collect();
+    let kept: Vec<&ProbePowers> = others.iter().filter(|s| s.len() == n).collect();
     let t = dm0.t_obs_s;
     let mut birds = Vec::new();
     let mut k = 1;
@@ -273,16 +245,11 @@ pub fn find_birdies(dm0: &Spectrum, others: &[Spectrum], params: &DynamicZapPara
             .map(|(i, &p)| (lo + i) as f64 * p as f64)
             .sum::<f64>()
             / weight;
-        let around = |p: &[f32]| -> f32 {
-            p[peak_bin.saturating_sub(1)..(peak_bin + 2).min(n)]
-                .iter()
-                .fold(0f32, |m, &v| m.max(v))
-        };
-        let strengths: Vec<f32> = others.iter().map(|p| around(p)).collect();
+        let strengths: Vec<f32> = kept.iter().map(|p| p.around(peak_bin)).collect();
         let f_hz = centre / t;
         let (mut asked, mut present) = (0usize, 0usize);
-        for (st, sweep) in strengths.iter().zip(&sweeps) {
-            if survives(f_hz, sweep) {
+        for (st, other) in strengths.iter().zip(&kept) {
+            if survives(f_hz, &other.delays) {
                 asked += 1;
                 present += usize::from(*st as f64 >= PRESENT_POWER);
             }
@@ -290,7 +257,7 @@ pub fn find_birdies(dm0: &Spectrum, others: &[Spectrum], params: &DynamicZapPara
         let fraction = if asked == 0 { 1.0 } else { present as f64 / asked as f64 };
         let strongest_elsewhere = strengths.iter().fold(0f32, |m, &v| m.max(v));
         let best = strongest_elsewhere as f64;
-        let dm0_power = around(&p0) as f64;
+        let dm0_power = dm0.around(peak_bin) as f64;
         let strongest_at_dm0 = dm0_power >= best - 3.0 * (2.0 * best + 1.0).sqrt();
         // An undispersed signal of power S at DM 0 keeps S·|⟨e^{2πifτ_c}⟩|² at a
         // trial shifting its channels by τ_c. A low-DM pulsar is stronger than that near its own
@@ -310,29 +277,16 @@ pub fn find_birdies(dm0: &Spectrum, others: &[Spectrum], params: &DynamicZapPara
         // around it most at DM 0, which lowers its block-normalised DM-0 power
         // and makes an undispersed line look dispersed. A dispersed signal
         // must stand out both ways.
-        let raw_around = |s: &Spectrum| -> f64 {
-            s.amps[peak_bin.saturating_sub(1)..(peak_bin + 2).min(n)]
-                .iter()
-                .fold(0f64, |m, a| m.max(f64::from(a.norm_sqr())))
-        };
-        let signal_global = (raw_around(dm0) / levels0 - 1.0).max(0.0);
+        let signal_global = (dm0.around_global(peak_bin) - 1.0).max(0.0);
         // Strongest at DM 0 on either normalisation (the block medians at DM 0
         // are raised most by a strong line's own leakage).
-        let best_global = kept
-            .iter()
-            .zip(&levels)
-            .fold(0f64, |m, (spec, &level)| m.max(raw_around(spec) / level));
+        let best_global = kept.iter().fold(0f64, |m, other| m.max(other.around_global(peak_bin)));
         let p0_global = signal_global + 1.0;
         let strongest_at_dm0 = strongest_at_dm0 || p0_global >= best_global - 3.0 * (2.0 * best_global + 1.0).sqrt();
-        let dispersed =
-            strengths
-                .iter()
-                .zip(&sweeps)
-                .zip(kept.iter().zip(&levels))
-                .any(|((&st, sweep), (spec, &level))| {
-                    let att = attenuation(f_hz, sweep);
-                    att >= 0.5 && excess(signal, st as f64, att) && excess(signal_global, raw_around(spec) / level, att)
-                });
+        let dispersed = strengths.iter().zip(&kept).any(|(&st, other)| {
+            let att = attenuation(f_hz, &other.delays);
+            att >= 0.5 && excess(signal, st as f64, att) && excess(signal_global, other.around_global(peak_bin), att)
+        });
         tracing::debug!(
             f_hz,
             power = dm0_power,

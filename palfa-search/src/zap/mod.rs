@@ -24,10 +24,12 @@
 
 mod dynamic;
 mod lookup;
+mod powers;
 mod probe;
 
-pub use dynamic::{add_birdies, find_birdies, zaplist_for, Birdie};
+pub use dynamic::{add_birdies, find_birdies, find_birdies_in, zaplist_for, Birdie};
 pub use lookup::{find_zaplist, ZaplistQuery, ZaplistSource};
+pub use powers::ProbePowers;
 pub use probe::{find_beam_birdies, probe_dms, DYNAMIC_ZAP_DMS};
 
 use palfa_core::formats::presto::zaplist::Zaplist;

@@ -5,7 +5,8 @@
 use palfa_core::beam::SpectraSource;
 use palfa_core::config::DynamicZapParams;
 
-use super::{find_birdies, Birdie};
+use super::powers::ProbePowers;
+use super::{find_birdies_in, Birdie};
 use crate::dedisp::{dedisperse_brute, ChannelScaling, DedispConfig};
 use crate::error::SearchResult;
 use crate::spectrum::SpectrumMaker;
@@ -39,8 +40,9 @@ pub fn probe_dms(max_dm: f64) -> Vec<f64> {
 /// `scaling` and `dcfg` as the search's dedispersion), each series' spectrum
 /// (not whitened: rednoise's narrow blocks near a strong line take in its
 /// leakage and would lower the line's level at DM 0 the most;
-/// [`find_birdies`] normalises by the median of wide blocks itself), and
-/// [`find_birdies`] on them. `src` is left wherever dedispersion stopped.
+/// [`super::find_birdies`] normalises by the median of wide blocks itself),
+/// and [`find_birdies_in`] on them (made one at a time: the series and
+/// [`ProbePowers`] are held, one spectrum at a time). `src` is left wherever dedispersion stopped.
 ///
 /// # Errors
 /// Reading or dedispersion errors, or settings the spectrum maker refuses.
@@ -55,6 +57,14 @@ pub fn find_beam_birdies(
     let probe = probe_dms(max_dm);
     let series = dedisperse_brute(src, &probe, downsamp, scaling, dcfg, &|_, _| {})?;
     let maker = SpectrumMaker::new();
-    let spectra = series.iter().map(|t| maker.make(t)).collect::<SearchResult<Vec<_>>>()?;
-    Ok(find_birdies(&spectra[0], &spectra[1..], params))
+    // One spectrum at a time, each series freed once transformed: what is
+    // kept of each is a quarter of its spectrum.
+    let mut powers = Vec::with_capacity(series.len());
+    for s in series {
+        powers.push(ProbePowers::new(&maker.make(&s)?));
+    }
+    let Some((dm0, others)) = powers.split_first() else {
+        return Ok(Vec::new());
+    };
+    Ok(find_birdies_in(dm0, others, params))
 }
