@@ -11,7 +11,11 @@
 //! Prefix sums restart at every chunk and are accumulated in `f64`, then stored
 //! as `f32`: each stored value is within an `f32` rounding of the exact sum, so
 //! a boxcar sum is off by at most ~1e-7 of the largest |P| in the chunk (a few
-//! hundred for noise), with no error growing along the chunk. Each width is
+//! hundred for noise), with no error growing along the chunk. Chunks lie on a
+//! grid fixed by the series (multiples of [`CHUNK`] from sample 0), whatever
+//! range of samples is searched, so a sample's boxcar sums come out the same to
+//! the last bit whether the whole series or a stretch around it is searched
+//! (what lets the searcher take a long series a segment at a time). Each width is
 //! scanned in runs of [`SCAN_RUN`] outputs whose maximum is computed
 //! branch-free (it vectorises); only a run whose maximum crosses the threshold
 //! is looked at sample by sample.
@@ -35,12 +39,14 @@ pub(crate) struct BoxcarScratch {
 }
 
 /// Fills `scratch.hits` with the threshold crossings of every width in `widths`
-/// (which must start with 1), skipping samples of blocks that are not searched.
+/// (which must start with 1) at the output samples in `range`, skipping
+/// samples of blocks that are not searched.
 pub(crate) fn find_crossings(
     data: &[f32],
     stats: &BlockStats,
     widths: &[u32],
     threshold: f64,
+    range: std::ops::Range<usize>,
     scratch: &mut BoxcarScratch,
 ) {
     scratch.hits.resize_with(widths.len(), Vec::new);
@@ -48,7 +54,7 @@ pub(crate) fn find_crossings(
     for h in &mut scratch.hits {
         h.clear();
     }
-    find_crossings_in(data, stats, widths, threshold, 0..data.len(), scratch);
+    find_crossings_in(data, stats, widths, threshold, range, scratch);
 }
 
 /// Redoes the crossings of the output samples in `range` (after the blocks
@@ -88,18 +94,26 @@ fn find_crossings_in(
     scratch: &mut BoxcarScratch,
 ) {
     let n = range.end.min(data.len());
+    if range.start >= n {
+        return;
+    }
     let max_w = widths.iter().copied().max().unwrap_or(1) as usize;
     let left = max_w / 2;
     let right = max_w - left;
+    // The prefix sums' four chains start at fixed places in every chunk, so
+    // a chunk cut short at `n` gives its samples the same sums.
+    let quarter = (CHUNK + left + right).div_ceil(4);
     let limits: Vec<f32> = widths
         .iter()
         .map(|&w| (threshold * f64::from(w).sqrt()) as f32)
         .collect();
     let inv_sqrt: Vec<f64> = widths.iter().map(|&w| 1.0 / f64::from(w).sqrt()).collect();
-    let mut c0 = range.start;
+    let mut c0 = range.start / CHUNK * CHUNK;
     while c0 < n {
         let c1 = (c0 + CHUNK).min(n);
-        if !chunk_searched(stats, c0, c1) {
+        // Outputs before `range` are in the chunk's sums but not scanned.
+        let skip = range.start.saturating_sub(c0);
+        if !chunk_searched(stats, c0 + skip, c1) {
             c0 = c1;
             continue;
         }
@@ -110,42 +124,50 @@ fn find_crossings_in(
         let p = &mut scratch.prefix;
         p.clear();
         p.resize(len + 1, 0.0);
-        prefix_sums(y, &mut p[1..]);
+        prefix_sums(y, &mut p[1..], quarter);
         let nout = c1 - c0;
         for (k, &w) in widths.iter().enumerate() {
             let w = w as usize;
             let hits = &mut scratch.hits[k];
             let mut record = |j: usize, sum: f32| {
-                let sample = c0 + j;
+                let sample = c0 + skip + j;
                 if stats.searched(sample) {
                     hits.push((sample, f64::from(sum) * inv_sqrt[k]));
                 }
             };
             if w == 1 {
                 // The unsmoothed series itself.
-                scan(&y[left..left + nout], None, limits[k], &mut record);
+                scan(&y[left + skip..left + nout], None, limits[k], &mut record);
             } else {
                 let a = left - w / 2;
-                scan(&p[a..a + nout], Some(&p[a + w..a + w + nout]), limits[k], &mut record);
+                scan(
+                    &p[a + skip..a + nout],
+                    Some(&p[a + w + skip..a + w + nout]),
+                    limits[k],
+                    &mut record,
+                );
             }
         }
         c0 = c1;
     }
 }
 
-/// `out[i] = y[0] + … + y[i]`, accumulated in `f64`. Four quarters are summed
-/// as independent chains (the adds overlap in the pipeline instead of waiting
-/// on each other), then each quarter is offset by the totals before it.
-fn prefix_sums(y: &[f32], out: &mut [f32]) {
-    let q = y.len() / 4;
-    let (y0, rest) = y.split_at(q);
-    let (y1, rest) = rest.split_at(q);
-    let (y2, y3) = rest.split_at(q);
-    let (o0, rest) = out.split_at_mut(q);
-    let (o1, rest) = rest.split_at_mut(q);
-    let (o2, o3) = rest.split_at_mut(q);
+/// `out[i] = y[0] + … + y[i]`, accumulated in `f64`. Four stretches of
+/// `quarter` samples (the last one takes the rest) are summed as independent
+/// chains (the adds overlap in the pipeline instead of waiting on each
+/// other), then each is offset by the totals before it. Each `out[i]` depends
+/// only on `y[..=i]` and `quarter`.
+fn prefix_sums(y: &[f32], out: &mut [f32], quarter: usize) {
+    let q = quarter.max(1);
+    let n = y.len();
+    let (b1, b2, b3) = (q.min(n), (2 * q).min(n), (3 * q).min(n));
+    let (y0, y1, y2, y3) = (&y[..b1], &y[b1..b2], &y[b2..b3], &y[b3..]);
+    let (o0, rest) = out.split_at_mut(b1);
+    let (o1, rest) = rest.split_at_mut(b2 - b1);
+    let (o2, o3) = rest.split_at_mut(b3 - b2);
     let (mut a0, mut a1, mut a2, mut a3) = (0f64, 0f64, 0f64, 0f64);
-    for i in 0..q {
+    let both = y3.len().min(y2.len());
+    for i in 0..both {
         a0 += f64::from(y0[i]);
         o0[i] = a0 as f32;
         a1 += f64::from(y1[i]);
@@ -155,9 +177,17 @@ fn prefix_sums(y: &[f32], out: &mut [f32]) {
         a3 += f64::from(y3[i]);
         o3[i] = a3 as f32;
     }
-    for (o, &v) in o3[q..].iter_mut().zip(&y3[q..]) {
-        a3 += f64::from(v);
-        *o = a3 as f32;
+    // Whatever each chain has left, on its own.
+    for (ys, os, a) in [
+        (y0, &mut *o0, &mut a0),
+        (y1, &mut *o1, &mut a1),
+        (y2, &mut *o2, &mut a2),
+        (y3, &mut *o3, &mut a3),
+    ] {
+        for (o, &v) in os[both..].iter_mut().zip(&ys[both..]) {
+            *a += f64::from(v);
+            *o = *a as f32;
+        }
     }
     for (seg, offset) in [(o1, a0), (o2, a0 + a1), (o3, a0 + a1 + a2)] {
         let offset = offset as f32;
@@ -303,7 +333,7 @@ mod tests {
         let widths = [1u32, 2, 3, 14, 45, 300];
         let thr = 0.9;
         let mut s = BoxcarScratch::default();
-        find_crossings(&data, &stats, &widths, thr, &mut s);
+        find_crossings(&data, &stats, &widths, thr, 0..n, &mut s);
         for (k, &w) in widths.iter().enumerate() {
             let w = w as isize;
             let mut want = Vec::new();
@@ -341,7 +371,7 @@ mod tests {
             stats.blocks[b].inv_std = 0.0;
         }
         let mut s = BoxcarScratch::default();
-        find_crossings(&data, &stats, &[1, 4], 5.0, &mut s);
+        find_crossings(&data, &stats, &[1, 4], 5.0, 0..n, &mut s);
         assert!(s.hits.iter().flatten().all(|&(i, _)| (2000..3000).contains(&i)));
         assert_eq!(s.hits[0].len(), 1000);
     }
