@@ -192,15 +192,30 @@ impl Geometry {
             })
             .collect();
         let l1 = shifts.iter().flat_map(|s| s.1.iter().copied()).max().unwrap_or(0);
-        let l2_max = shifts
+        // Each step moves the windows' overlaps to their fronts: l1 raw
+        // samples of every channel, each pass's l2 samples of every subband.
+        // A block at least l1 long keeps the first copy below stage 1's work;
+        // the subband windows' copies, fewer, are kept below a step's work
+        // (stage 1: every channel once per raw sample and pass; stage 2: every
+        // subband once per output sample and DM), not each below its own
+        // stage's: a block as long as the longest stage-2 shift would make the
+        // raw window, the read block and its transpose hold the whole band's
+        // delay (1 GB of f32 for 960 channels at DM 4096).
+        let copies: usize = shifts
             .iter()
-            .flat_map(|s| s.2.iter().flatten().copied())
-            .max()
-            .unwrap_or(0);
-        // Each step moves the windows' overlap (l1 raw, l2 subband samples) to
-        // their fronts, so a block at least as long as the overlaps keeps that
-        // copying (and the memory traffic) below the work itself.
-        let block = cfg.block.max(l1).max(l2_max * ds).max(ds).div_ceil(ds) * ds;
+            .map(|(layout, _, s2)| layout.subbands.len() * s2.iter().flatten().copied().max().unwrap_or(0))
+            .sum();
+        let work_per_spectrum: usize = shifts
+            .iter()
+            .map(|(layout, _, s2)| (h.nchans + s2.len() * layout.subbands.len() / ds).max(1))
+            .sum();
+        let block = cfg
+            .block
+            .max(l1)
+            .max(copies.div_ceil(work_per_spectrum.max(1)))
+            .max(ds)
+            .div_ceil(ds)
+            * ds;
         Self { shifts, l1, block }
     }
 

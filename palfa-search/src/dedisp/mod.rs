@@ -176,6 +176,50 @@ fn pass_specs(passes: &[DmPass]) -> Vec<engine::PassSpec> {
         .collect()
 }
 
+/// Dedisperses `src` at each of `dms` with subbands formed at that very DM
+/// (a pass of `nsub` subbands per DM, no subband smearing), all in one read,
+/// downsampled by `downsamp`. The same series as [`dedisperse_brute`] but
+/// for the rounding of each channel's shift in two stages (a channel can land
+/// one sample away), in far less memory: the raw window holds the delay
+/// across one subband, not across the band (for 960 channels at DM 4096,
+/// 0.42 GB of working buffers instead of 1.02 GB).
+pub fn dedisperse_exact(
+    src: &mut dyn SpectraSource,
+    dms: &[f64],
+    downsamp: usize,
+    nsub: usize,
+    scaling: &ChannelScaling,
+    cfg: &DedispConfig,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> SearchResult<Vec<TimeSeries>> {
+    let specs = exact_specs(dms, nsub);
+    let out = engine::run::<TimeSeries>(src, &specs, downsamp, scaling, cfg, progress)?;
+    Ok(out.into_iter().flatten().collect())
+}
+
+/// Bytes of working buffers [`dedisperse_exact`] takes for a beam with header
+/// `h`, besides the series themselves.
+pub fn exact_working_bytes(
+    h: &palfa_core::BeamHeader,
+    dms: &[f64],
+    downsamp: usize,
+    nsub: usize,
+    cfg: &DedispConfig,
+) -> u64 {
+    engine::working_bytes(h, &exact_specs(dms, nsub), downsamp.max(1), cfg)
+}
+
+/// One pass of `nsub` subbands per DM, formed at that DM.
+fn exact_specs(dms: &[f64], nsub: usize) -> Vec<engine::PassSpec> {
+    dms.iter()
+        .map(|&dm| engine::PassSpec {
+            nsub: nsub.max(1),
+            subdm: dm,
+            dms: vec![dm],
+        })
+        .collect()
+}
+
 /// Dedisperses `dms` by brute force (every channel shifted to the trial DM
 /// directly), in one read of `src`.
 pub fn dedisperse_brute(

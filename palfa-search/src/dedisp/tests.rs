@@ -211,3 +211,57 @@ fn half_precision_series_match_f32_to_eleven_bits_and_need_normalised_channels()
     let raw_half = dedisperse_passes_into::<HalfSeries>(&mut src, &[p], &scaling, &raw(), &|_, _| {});
     assert!(matches!(raw_half, Err(SearchError::Params(_))));
 }
+
+#[test]
+fn exact_dedispersion_matches_brute_force_in_a_fraction_of_the_memory() {
+    // Subbands formed at each DM: only the two-stage rounding differs from
+    // brute force (a channel up to one sample away), as in
+    // `subband_and_brute_force_agree_on_noise_free_data` without the
+    // subband smearing.
+    let nch = 128;
+    let mut src = dispersed_pulses(nch, 8000, 400.0, &[2000.0, 5000.3], 3.0);
+    let id = ChannelScaling::identity(nch);
+    let dms = [0.0, 100.0, 400.0, 800.0];
+    let exact = dedisperse_exact(&mut src, &dms, 1, 16, &id, &raw(), &|_, _| {}).unwrap();
+    let brute = dedisperse_brute(&mut src, &dms, 1, &id, &raw(), &|_, _| {}).unwrap();
+    // Samples compared with the dedispersed pulse's height (at other DMs
+    // the pulse is smeared over hundreds of samples, each well below it).
+    let full = brute[2].data.iter().copied().fold(f32::MIN, f32::max);
+    for (a, b) in exact.iter().zip(&brute) {
+        assert_eq!((a.info.dm, a.data.len()), (b.info.dm, b.data.len()));
+        let worst = a
+            .data
+            .iter()
+            .zip(&b.data)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0f32, f32::max);
+        assert!(
+            worst < 0.05 * full,
+            "DM {}: max difference {worst} vs {full}",
+            a.info.dm
+        );
+    }
+    let pa = exact[2].data.iter().copied().fold(f32::MIN, f32::max);
+    assert!((pa - full).abs() < 0.05 * full, "peaks {pa} vs {full}");
+    // At its own DM the pulse is whole.
+    let at = exact[2].data.iter().copied().fold(f32::MIN, f32::max);
+    assert!(at > 0.9 * nch as f32, "peak {at}");
+
+    // A PALFA beam's zaplist probe (960 channels, 65.476 µs, 14 DMs up to
+    // 4096 with 96 subbands): less than half of brute force's working memory.
+    let h = BeamHeader::for_band(960, 1214.0, 322.0 / 960.0, 65.476e-6);
+    let probe = crate::zap::probe_dms(5090.4);
+    let cfg = DedispConfig::default();
+    let exact = exact_working_bytes(&h, &probe, 1, 96, &cfg);
+    let brute_specs: Vec<engine::PassSpec> = probe
+        .iter()
+        .map(|&dm| engine::PassSpec {
+            nsub: 1,
+            subdm: dm,
+            dms: vec![dm],
+        })
+        .collect();
+    let brute = engine::working_bytes(&h, &brute_specs, 1, &cfg);
+    assert!(brute > 900_000_000, "{brute}");
+    assert!(exact < brute / 2, "{exact} vs {brute}");
+}

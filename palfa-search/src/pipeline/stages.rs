@@ -108,7 +108,7 @@ impl ZapOutput {
 
 /// The beam's zaplist and, when `searching.dynamic_zap` is on, its own
 /// birdies, found in `src` dedispersed at the probe DMs of `plan`'s range
-/// ([`find_beam_birdies`], with the first step's downsampling).
+/// ([`find_beam_birdies`], with the first step's downsampling and subbands).
 ///
 /// # Errors
 /// A zaplist that cannot be read; reading or dedispersion errors.
@@ -129,8 +129,16 @@ pub fn zap_birdies(
     tracing::info!(?source, birds = zaplist.birds.len(), "static zaplist");
     let birdies = if searching.dynamic_zap.enabled {
         let max_dm = plan.dms.last().copied().unwrap_or(0.0);
-        let downsamp = plan.plan.steps[0].downsamp;
-        let b = find_beam_birdies(src, max_dm, downsamp, scaling, dcfg, &searching.dynamic_zap)?;
+        let first = &plan.plan.steps[0];
+        let b = find_beam_birdies(
+            src,
+            max_dm,
+            first.downsamp,
+            first.nsub,
+            scaling,
+            dcfg,
+            &searching.dynamic_zap,
+        )?;
         tracing::info!(birdies = b.len(), "dynamic zapping");
         b
     } else {

@@ -7,7 +7,7 @@ use palfa_core::config::DynamicZapParams;
 
 use super::powers::ProbePowers;
 use super::{find_birdies_in, Birdie};
-use crate::dedisp::{dedisperse_brute, ChannelScaling, DedispConfig};
+use crate::dedisp::{dedisperse_exact, ChannelScaling, DedispConfig};
 use crate::error::SearchResult;
 use crate::spectrum::SpectrumMaker;
 
@@ -35,9 +35,10 @@ pub fn probe_dms(max_dm: f64) -> Vec<f64> {
         .collect()
 }
 
-/// This beam's birdies: `src` dedispersed by brute force at the
-/// [`probe_dms`] of a search up to `max_dm` (downsampled by `downsamp`, with
-/// `scaling` and `dcfg` as the search's dedispersion), each series' spectrum
+/// This beam's birdies: `src` dedispersed at the [`probe_dms`] of a search
+/// up to `max_dm` (with `nsub` subbands formed at each DM,
+/// [`dedisperse_exact`]; downsampled by `downsamp`, with `scaling` and
+/// `dcfg` as the search's dedispersion), each series' spectrum
 /// (not whitened: rednoise's narrow blocks near a strong line take in its
 /// leakage and would lower the line's level at DM 0 the most;
 /// [`super::find_birdies`] normalises by the median of wide blocks itself),
@@ -50,12 +51,13 @@ pub fn find_beam_birdies(
     src: &mut dyn SpectraSource,
     max_dm: f64,
     downsamp: usize,
+    nsub: usize,
     scaling: &ChannelScaling,
     dcfg: &DedispConfig,
     params: &DynamicZapParams,
 ) -> SearchResult<Vec<Birdie>> {
     let probe = probe_dms(max_dm);
-    let series = dedisperse_brute(src, &probe, downsamp, scaling, dcfg, &|_, _| {})?;
+    let series = dedisperse_exact(src, &probe, downsamp, nsub, scaling, dcfg, &|_, _| {})?;
     let maker = SpectrumMaker::new();
     // One spectrum at a time, each series freed once transformed: what is
     // kept of each is a quarter of its spectrum.
