@@ -18,7 +18,7 @@ fn thread_cpu_s() -> f64 {
 }
 
 fn main() {
-    let (nchans, nsamp) = (960, 1 << 16);
+    let (nchans, nsamp) = (960, 1 << 18);
     let h = BeamHeader::for_band(nchans, 1214.7, 0.336, 65.476e-6);
     let data: Vec<f32> = (0..nchans * nsamp)
         .map(|i| ((i * 2_654_435_761usize) >> 7 & 255) as f32)
@@ -26,12 +26,14 @@ fn main() {
     let src = MemorySource::new(h, data);
     let scaling = ChannelScaling::identity(nchans);
     let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
-    for ds in [1usize, 2] {
-        let dms: Vec<f64> = (0..76).map(|i| 100.0 + 0.1 * i as f64).collect();
+    // The PALFA plan's first step, its second, and its last (the longest
+    // delays: 5.3 s across the band at DM 5000).
+    for (ds, lodm, ddm) in [(1usize, 100.0, 0.1), (2, 300.0, 0.3), (30, 4800.0, 3.0)] {
+        let dms: Vec<f64> = (0..76).map(|i| lodm + ddm * i as f64).collect();
         let pass = DmPass {
             step: 0,
             pass: 0,
-            subdm: 103.8,
+            subdm: 0.5 * (dms[0] + dms[75]),
             dms,
             nsub: 96,
             downsamp: ds,
@@ -55,7 +57,7 @@ fn main() {
         }
         let rate = (nchans * nsamp) as f64 / best;
         println!(
-            "ds {ds}: {best:.3} s CPU, {:.3e} channel-samples/s, {:.3e} channel-sample-DMs/s",
+            "ds {ds} (DM {lodm}): {best:.3} s CPU, {:.3e} channel-samples/s, {:.3e} channel-sample-DMs/s",
             rate,
             rate * 76.0
         );
