@@ -230,16 +230,8 @@ pub fn dedisperse_brute(
     cfg: &DedispConfig,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> SearchResult<Vec<TimeSeries>> {
-    let specs: Vec<engine::PassSpec> = dms
-        .iter()
-        .map(|&dm| engine::PassSpec {
-            nsub: 1,
-            subdm: dm,
-            dms: vec![dm],
-        })
-        .collect();
-    let out = engine::run::<TimeSeries>(src, &specs, downsamp, scaling, cfg, progress)?;
-    Ok(out.into_iter().flatten().collect())
+    // One subband of every channel, formed at each DM.
+    dedisperse_exact(src, dms, downsamp, 1, scaling, cfg, progress)
 }
 
 #[cfg(test)]
