@@ -1,6 +1,7 @@
 //! What dynamic zapping keeps of each probe spectrum: its powers and how to
-//! normalise them, at a quarter of the spectrum's memory, so that the probe
-//! series can be transformed one at a time and dropped.
+//! normalise them, at half the spectrum's memory (one `f32` per bin instead
+//! of a complex amplitude), so that the probe series can be transformed one
+//! at a time and dropped.
 
 use crate::accel::NORM_BLOCK;
 use crate::rednoise::median_in_place;

@@ -60,7 +60,7 @@ pub fn find_beam_birdies(
     let series = dedisperse_exact(src, &probe, downsamp, nsub, scaling, dcfg, &|_, _| {})?;
     let maker = SpectrumMaker::new();
     // One spectrum at a time, each series freed once transformed: what is
-    // kept of each is a quarter of its spectrum.
+    // kept of each is half its spectrum.
     let mut powers = Vec::with_capacity(series.len());
     for s in series {
         powers.push(ProbePowers::new(&maker.make(&s)?));
