@@ -1,7 +1,10 @@
 //! Benchmarks of the periodicity search stages on one 2^20-point series (PALFA
 //! series are 2^22 points at downsampling 1): FFT, red-noise whitening,
 //! zapping a 1000-bird list, the low pass (zmax 0, 16 harmonics) and the high
-//! pass (zmax 50, 8 harmonics), each on one core.
+//! pass (zmax 50, 8 harmonics), each on one core; and the FFT of a series
+//! whose length has large prime factors (the 274.6-s PALFA beam's ds-3 series,
+//! 2^22 / 3 = 1 398 101 = 23·89·683 points) at its own length and padded to a
+//! smooth one (1 399 680 = 2^7·3^7·5), as the survey's search does.
 //!
 //! `cargo bench -p palfa-search --bench accel -- --quick`
 
@@ -22,11 +25,18 @@ const RED: RedNoiseParams = RedNoiseParams {
     endfreq_hz: 6.0,
 };
 
+/// The PALFA beam's ds-3 series length (23·89·683).
+const N_ODD: usize = 1_398_101;
+
 fn series() -> TimeSeries {
+    series_of(N)
+}
+
+fn series_of(n: usize) -> TimeSeries {
     // Noise from a fixed linear congruential generator (uniform, unit variance)
     // plus a 4.16-ms pulsar: the content hardly matters for the timing.
     let mut s = 12345u64;
-    let data = (0..N)
+    let data = (0..n)
         .map(|i| {
             s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             let u = (s >> 40) as f32 / (1u64 << 24) as f32 - 0.5;
@@ -36,7 +46,7 @@ fn series() -> TimeSeries {
         .collect();
     TimeSeries {
         info: InfFile {
-            n: N as u64,
+            n: n as u64,
             dt: DT,
             ..InfFile::default()
         },
@@ -51,8 +61,13 @@ fn thread_cpu_s() -> Option<f64> {
     Some(text.split_whitespace().next()?.parse::<f64>().ok()? * 1e-9)
 }
 
-/// Prints the mean thread CPU time of `reps` runs of `f`.
-fn cpu_time(name: &str, reps: usize, mut f: impl FnMut()) {
+/// Prints the mean thread CPU time of `reps` runs of `f` on a 2^20-point series.
+fn cpu_time(name: &str, reps: usize, f: impl FnMut()) {
+    cpu_time_of(name, reps, N, f);
+}
+
+/// Prints the mean thread CPU time of `reps` runs of `f` on an `n`-point series.
+fn cpu_time_of(name: &str, reps: usize, n: usize, mut f: impl FnMut()) {
     f();
     let Some(t0) = thread_cpu_s() else {
         return;
@@ -62,10 +77,11 @@ fn cpu_time(name: &str, reps: usize, mut f: impl FnMut()) {
     }
     if let Some(t1) = thread_cpu_s() {
         let per = (t1 - t0) / reps as f64;
+        let what = if n == N { "2^20".to_string() } else { n.to_string() };
         println!(
-            "cpu time {name}: {:.2} ms per 2^20-point series ({:.1} Msamples/s per core)",
+            "cpu time {name}: {:.2} ms per {what}-point series ({:.1} Msamples/s per core)",
             per * 1e3,
-            N as f64 / per / 1e6
+            n as f64 / per / 1e6
         );
     }
 }
@@ -116,6 +132,12 @@ fn bench(c: &mut Criterion) {
     };
     if std::env::var_os("PALFA_BENCH_CPU").is_some() {
         cpu_time("realfft", 10, || drop(maker.make(&ts).unwrap()));
+        let odd = series_of(N_ODD);
+        let padded = SpectrumMaker::padded();
+        cpu_time_of("realfft, own length", 5, N_ODD, || drop(maker.make(&odd).unwrap()));
+        cpu_time_of("realfft, padded to 1399680", 5, N_ODD, || {
+            drop(padded.make(&odd).unwrap())
+        });
         cpu_time("rednoise", 10, || rednoise::whiten(&mut raw.clone(), &RED));
         cpu_time("zap_1000_birds", 10, || {
             let _ = apply_zaplist(&mut white.clone(), &list, 1e-4);
@@ -152,6 +174,7 @@ fn bench(c: &mut Criterion) {
     g.sample_size(10);
     g.throughput(Throughput::Elements(N as u64));
     g.bench_function("realfft", |b| b.iter(|| maker.make(&ts).unwrap()));
+
     g.bench_function("rednoise", |b| {
         b.iter_batched(
             || raw.clone(),
@@ -194,6 +217,14 @@ fn bench(c: &mut Criterion) {
         let searcher = AccelSearcher::new(white.num_bins(), white.t_obs_s, &cfg).unwrap();
         g.bench_function(name, |b| b.iter(|| searcher.search(&white).unwrap()));
     }
+    g.finish();
+    let odd = series_of(N_ODD);
+    let padded = SpectrumMaker::padded();
+    let mut g = c.benchmark_group("realfft_1398101");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(N_ODD as u64));
+    g.bench_function("own_length", |b| b.iter(|| maker.make(&odd).unwrap()));
+    g.bench_function("padded", |b| b.iter(|| padded.make(&odd).unwrap()));
     g.finish();
 }
 

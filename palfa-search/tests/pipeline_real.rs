@@ -36,9 +36,14 @@ fn tutorial_pulsar_is_the_top_candidate() {
         top.period_s, top.dm, top.prepfold_sigma
     );
     assert!((top.period_s - 0.25).abs() < 1e-4 * 0.25, "P {}", top.period_s);
-    // In this narrow band a DM error of 10 moves the pulse by 1.2 ms of its
-    // 250 ms: DM is weakly constrained, so only a loose check.
-    assert!((top.dm - 30.0).abs() < 12.0, "DM {}", top.dm);
+    // In this narrow band a DM error of 20 moves the pulse by 3.6 ms of its
+    // 250 ms, and PALFA's fold does not search DM at this period: the
+    // candidate's DM is the trial where the acceleration search's sigma
+    // peaked, and that curve is flat to within 1 sigma from DM 24 to 51
+    // (`.accelcands`; the top hit was at DM 30 in spectra of the file's own
+    // length, at DM 45, 0.6 sigma above DM 30, in spectra padded by 0.3 %).
+    // So only a loose check.
+    assert!((top.dm - 30.0).abs() < 20.0, "DM {}", top.dm);
     assert!(top.prepfold_sigma > 30.0, "fold sigma {}", top.prepfold_sigma);
     assert!(!top.impulsive);
     // Everything else is far weaker.

@@ -196,7 +196,7 @@ impl<'a> PerDmSearch<'a> {
             zaplist,
             birdies,
             sp_dir,
-            maker: SpectrumMaker::new(),
+            maker: SpectrumMaker::padded(),
             searchers: HashMap::new(),
             plane_budget: DEFAULT_PLANE_BUDGET,
             sp_cfg: SinglePulseConfig::from(&searching.singlepulse),
@@ -222,11 +222,15 @@ impl<'a> PerDmSearch<'a> {
         self.searchers.clear();
     }
 
-    fn searchers(&mut self, n: usize, t_obs: f64) -> SearchResult<Arc<Searchers>> {
+    /// The searches of series of `n` samples of `dt` seconds (their spectra
+    /// padded to a smooth length).
+    fn searchers(&mut self, n: usize, dt: f64) -> SearchResult<Arc<Searchers>> {
         if let Some(s) = self.searchers.get(&n) {
             return Ok(s.clone());
         }
-        let nbins = n / 2 + 1;
+        let n_fft = self.maker.fft_len(n);
+        let nbins = n_fft / 2 + 1;
+        let t_obs = n_fft as f64 * dt;
         let lo = AccelSearcher::new(
             nbins,
             t_obs,
@@ -272,13 +276,10 @@ impl<'a> PerDmSearch<'a> {
 
     /// Searches every series of a group, in parallel, adding to `out`.
     pub fn run<S: SearchSeries>(&mut self, series: &[S], out: &mut PerDmOutput) -> SearchResult<()> {
-        let mut by_len: Vec<(usize, f64)> = series
-            .iter()
-            .map(|s| (s.samples(), s.samples() as f64 * s.info().dt))
-            .collect();
+        let mut by_len: Vec<(usize, f64)> = series.iter().map(|s| (s.samples(), s.info().dt)).collect();
         by_len.dedup_by_key(|x| x.0);
-        for (n, t) in by_len {
-            self.searchers(n, t)?;
+        for (n, dt) in by_len {
+            self.searchers(n, dt)?;
         }
         let this = &*self;
         let mut results: Vec<OneSeries> = series
@@ -384,7 +385,12 @@ mod tests {
     /// 0.9 σ per sample in the pulse) accelerated so that it drifts by
     /// `z` Fourier bins of its fundamental over the series.
     fn series(dm: f64, z: f64, seed: u64) -> TimeSeries {
-        let (n, dt, p) = (1usize << 16, 5e-4, 4.7e-3);
+        series_of(1 << 16, dm, z, seed)
+    }
+
+    /// As [`series`], `n` samples long.
+    fn series_of(n: usize, dm: f64, z: f64, seed: u64) -> TimeSeries {
+        let (dt, p) = (5e-4, 4.7e-3);
         let t_obs = n as f64 * dt;
         let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(seed);
         let noise = Normal::new(0.0f32, 1.0).unwrap_or_else(|_| unreachable!());
@@ -452,5 +458,52 @@ mod tests {
             "{:?}",
             together.hi.iter().filter(|c| c.dm == 20.0).take(5).collect::<Vec<_>>()
         );
+    }
+
+    /// A series of a prime number of samples is searched in a spectrum padded
+    /// by 1.6 % (66 161 → 67 200 points): the accelerated pulsar comes out at
+    /// its frequency and drift, at least as significant as in the spectrum of
+    /// the series' own length.
+    #[test]
+    fn padded_spectra_find_an_accelerated_pulsar_where_it_is() {
+        let (n, dt, p, z) = (66_161usize, 5e-4, 4.7e-3, 6.0);
+        let ts = series_of(n, 20.0, z, 7);
+        let searching = Searching::default();
+        let zaplist = Zaplist::default();
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let mut per_dm = PerDmSearch::new(&searching, &zaplist, &[], dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        let mut out = PerDmOutput::default();
+        per_dm
+            .run(std::slice::from_ref(&ts), &mut out)
+            .unwrap_or_else(|e| panic!("{e}"));
+        // The same search of the unpadded spectrum.
+        let mut spec = SpectrumMaker::new().make(&ts).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(spec.n_samples, n);
+        whiten(&mut spec, &searching.rednoise);
+        let cfg = AccelConfig::new(&searching.hi_accel, AccelPass::Hi).unwrap_or_else(|e| panic!("{e}"));
+        let exact = AccelSearcher::new(spec.num_bins(), spec.t_obs_s, &cfg)
+            .and_then(|s| s.search(&spec))
+            .unwrap_or_else(|e| panic!("{e}"));
+        // The pulsar's mean frequency and its drift [Hz/s].
+        let t = n as f64 * dt;
+        let (f_mean, fdot) = (1.0 / p + 0.5 * z / t, z / (t * t));
+        let best = |cands: &[AccelCandidate]| -> AccelCandidate {
+            cands
+                .iter()
+                .filter(|c| (c.freq_hz() - f_mean).abs() < 2.0 / t)
+                .max_by(|a, b| a.sigma.total_cmp(&b.sigma))
+                .cloned()
+                .unwrap_or_else(|| panic!("pulsar not found"))
+        };
+        let (padded, unpadded) = (best(&out.hi), best(&exact));
+        assert!((padded.t_obs_s - 67_200.0 * dt).abs() < 1e-9);
+        assert!((unpadded.t_obs_s - t).abs() < 1e-9);
+        for c in [&padded, &unpadded] {
+            // Within a Fourier bin of the mean frequency, two bins of drift.
+            assert!((c.freq_hz() - f_mean).abs() < 1.0 / t, "{c:?}");
+            let c_fdot = c.z / (c.t_obs_s * c.t_obs_s);
+            assert!((c_fdot - fdot).abs() < 2.0 / (t * t), "{c:?}");
+        }
+        assert!(padded.sigma > 0.95 * unpadded.sigma, "{padded:?} vs {unpadded:?}");
     }
 }

@@ -58,7 +58,7 @@ pub fn find_beam_birdies(
 ) -> SearchResult<Vec<Birdie>> {
     let probe = probe_dms(max_dm);
     let series = dedisperse_exact(src, &probe, downsamp, nsub, scaling, dcfg, &|_, _| {})?;
-    let maker = SpectrumMaker::new();
+    let maker = SpectrumMaker::padded();
     // One spectrum at a time, each series freed once transformed: what is
     // kept of each is half its spectrum.
     let mut powers = Vec::with_capacity(series.len());
