@@ -8,6 +8,11 @@
 //! scan goes on from it until no candidate is within `r_err`. Each group
 //! becomes one [`SiftedCandidate`] whose hits are all its members' detections.
 //! One sort and one linear scan: O(n log n).
+//!
+//! Series of different downsampling have spectra of different lengths T
+//! (each padded to a smooth FFT length), so one frequency is a different r
+//! in each: r is compared in bins of the shortest spectrum among the
+//! candidates (`r · T_min / T`), where a bin is the widest.
 
 use std::cmp::Ordering;
 
@@ -41,10 +46,23 @@ pub(crate) fn by_rank(a: &SiftStats, b: &SiftStats) -> Ordering {
 /// either); returns the groups and the number of
 /// candidates that became hits of another.
 pub(crate) fn remove_duplicates(mut cands: Vec<Scored>, r_err: f64) -> (Vec<SiftedCandidate>, usize) {
-    cands.sort_by(|a, b| a.cand.r.total_cmp(&b.cand.r));
+    let t_min = cands
+        .iter()
+        .map(|c| c.cand.t_obs_s)
+        .filter(|&t| t.is_finite() && t > 0.0)
+        .fold(f64::INFINITY, f64::min);
+    // r in bins of the shortest spectrum (the candidate's own where it is one).
+    let common_r = |c: &AccelCandidate| {
+        if c.t_obs_s == t_min || !t_min.is_finite() {
+            c.r
+        } else {
+            c.r * t_min / c.t_obs_s
+        }
+    };
+    cands.sort_by(|a, b| common_r(&a.cand).total_cmp(&common_r(&b.cand)));
     let n = cands.len();
     let mut slots: Vec<Option<Scored>> = cands.into_iter().map(Some).collect();
-    let r_of = |slots: &[Option<Scored>], i: usize| slots[i].as_ref().map_or(f64::NAN, |s| s.cand.r);
+    let r_of = |slots: &[Option<Scored>], i: usize| slots[i].as_ref().map_or(f64::NAN, |s| common_r(&s.cand));
     let tol_of = |slots: &[Option<Scored>], i: usize| slots[i].as_ref().map_or(r_err, |s| r_tolerance(&s.cand, r_err));
     let mut groups = Vec::new();
     let mut absorbed = 0;
@@ -159,6 +177,33 @@ mod tests {
         ];
         let (groups, _) = remove_duplicates(cands, 1.1);
         assert_eq!(groups.len(), 2);
+    }
+
+    /// One pulsar in spectra of 2^22 points (ds 1) and padded from 1 398 101
+    /// to 1 399 680 points (ds 3): 0.11 % apart in r, 74 bins at r 66 000.
+    #[test]
+    fn one_frequency_in_spectra_of_different_lengths_is_one_group() {
+        let t1 = 4_194_304.0 * 65.476e-6;
+        let t3 = 1_399_680.0 * 3.0 * 65.476e-6;
+        let f = 240.5;
+        let mut a = scored(f * t1, 100.0, 9.0);
+        a.cand.t_obs_s = t1;
+        let mut b = scored(f * t3, 500.0, 6.0);
+        b.cand.t_obs_s = t3;
+        // A different signal 5 bins up in the longer spectrum.
+        let mut c = scored(f * t3 + 5.0, 600.0, 7.0);
+        c.cand.t_obs_s = t3;
+        assert!(b.cand.r - a.cand.r > 70.0);
+        let (groups, absorbed) = remove_duplicates(vec![a, b, c], 1.1);
+        assert_eq!((groups.len(), absorbed), (2, 1));
+        let dms: Vec<Vec<f64>> = groups.iter().map(|g| g.hits.iter().map(|h| h.dm).collect()).collect();
+        assert!(
+            dms.contains(&vec![100.0, 500.0]) && dms.contains(&vec![600.0]),
+            "{dms:?}"
+        );
+        // The group keeps its best member's own r and T.
+        let g = groups.iter().find(|g| g.hits.len() == 2).unwrap();
+        assert_eq!((g.best.r, g.best.t_obs_s), (f * t1, t1));
     }
 
     #[test]
