@@ -264,8 +264,9 @@ impl<'a> PerDmSearch<'a> {
 
     /// Frees the acceleration searches' plane buffers (kept from one series
     /// to the next so that they are not page-faulted again), so that the
-    /// memory is free while the next group is dedispersed.
+    /// memory is free while the next group is dedispersed; and the spectra's.
     pub fn release_buffers(&self) {
+        self.maker.release_buffers();
         for s in self.searchers.values() {
             s.lo.release_buffers();
             if let Some(hi) = &s.hi {
@@ -327,6 +328,7 @@ impl<'a> PerDmSearch<'a> {
         let (spec, _, _) = self.spectrum(s)?;
         let t0 = Instant::now();
         let found = hi.search(&spec)?;
+        self.maker.recycle(spec);
         let ns = t0.elapsed().as_nanos() as u64 * rayon::current_num_threads() as u64;
         self.cpu.accel_hi.fetch_add(ns, Ordering::Relaxed);
         Ok(found)
@@ -350,7 +352,7 @@ impl<'a> PerDmSearch<'a> {
             Some(h) if !searchers.hi_shared => h.search(&spec)?,
             _ => Vec::new(),
         };
-        drop(spec);
+        self.maker.recycle(spec);
         let t5 = StageCpu::add(&self.cpu.accel_hi, t4);
         let wanted = self.ffa_dms.as_ref().is_none_or(|k| k.contains(&dm_key(s.info.dm)));
         let ffa = match &self.ffa {

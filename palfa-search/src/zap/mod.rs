@@ -162,7 +162,6 @@ pub fn is_zapped_subharmonic(freq_hz: f64, tol_hz: f64, list: &Zaplist) -> bool 
 /// (see the module docs) and says how much was zapped.
 pub fn apply_zaplist(spec: &mut Spectrum, list: &Zaplist, baryv: f64) -> ZapStats {
     let n = spec.amps.len();
-    let mut zapped = vec![false; n];
     let mut noise = Noise(0x5EED_0001);
     let mut buf = Vec::new();
     let ranges: Vec<(usize, usize)> = list
@@ -177,27 +176,46 @@ pub fn apply_zaplist(spec: &mut Spectrum, list: &Zaplist, baryv: f64) -> ZapStat
         .map(|&(lo, hi)| local_level(spec, lo, hi, &mut buf))
         .collect();
     for (&(lo, hi), &level) in ranges.iter().zip(&levels) {
-        let lo = lo.max(1);
-        for (a, z) in spec.amps[lo..hi].iter_mut().zip(&mut zapped[lo..hi]) {
+        for a in &mut spec.amps[lo.max(1)..hi] {
             *a = noise.amplitude(level);
-            *z = true;
         }
     }
+    // The zapped bins as disjoint ranges (birds may overlap), for the counts.
+    let zapped = merged(&ranges);
+    let zapped_below = |nb: usize| -> usize { zapped.iter().map(|&(lo, hi)| hi.min(nb).saturating_sub(lo)).sum() };
     let t = spec.t_obs_s;
     let frac_below = |f_hz: f64| -> f64 {
         let nb = ((f_hz * t).ceil() as usize).min(n);
         if nb <= 1 {
             return 0.0;
         }
-        zapped[1..nb].iter().filter(|&&z| z).count() as f64 / (nb - 1) as f64
+        zapped_below(nb) as f64 / (nb - 1) as f64
     };
-    let total = zapped.iter().filter(|&&z| z).count();
+    let total = zapped_below(n);
     ZapStats {
         bins_zapped: total,
         fraction_zapped_total: if n > 1 { total as f64 / (n - 1) as f64 } else { 0.0 },
         below_10hz: frac_below(10.0),
         below_1hz: frac_below(1.0),
     }
+}
+
+/// Bin ranges `[lo, hi)` (bin 0 left out) as sorted, disjoint ranges.
+fn merged(ranges: &[(usize, usize)]) -> Vec<(usize, usize)> {
+    let mut r: Vec<(usize, usize)> = ranges
+        .iter()
+        .map(|&(lo, hi)| (lo.max(1), hi))
+        .filter(|&(lo, hi)| lo < hi)
+        .collect();
+    r.sort_unstable();
+    let mut out: Vec<(usize, usize)> = Vec::with_capacity(r.len());
+    for (lo, hi) in r {
+        match out.last_mut() {
+            Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
+            _ => out.push((lo, hi)),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -221,6 +239,31 @@ mod tests {
     }
 
     use super::*;
+
+    /// Overlapping, touching, nested and empty ranges merge into the bins
+    /// they cover (what a flag per bin counts).
+    #[test]
+    fn merged_ranges_cover_the_same_bins() {
+        let ranges = [
+            (5, 9),
+            (0, 2),
+            (8, 12),
+            (20, 21),
+            (12, 14),
+            (30, 30),
+            (21, 25),
+            (22, 23),
+            (40, 50),
+        ];
+        let m = merged(&ranges);
+        assert_eq!(m, vec![(1, 2), (5, 14), (20, 25), (40, 50)]);
+        let mut flags = [false; 60];
+        for &(lo, hi) in &ranges {
+            flags[lo.max(1)..hi].iter_mut().for_each(|f| *f = true);
+        }
+        let covered: usize = m.iter().map(|&(lo, hi)| hi - lo).sum();
+        assert_eq!(covered, flags.iter().filter(|&&f| f).count());
+    }
     use palfa_core::formats::presto::zaplist::Bird;
 
     fn flat(n: usize, t: f64) -> Spectrum {

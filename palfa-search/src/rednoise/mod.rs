@@ -26,6 +26,10 @@ use palfa_core::config::RedNoiseParams;
 
 use crate::spectrum::{Complex32, Spectrum};
 
+mod median;
+
+use median::{BlockMedians, LANES};
+
 /// Median of `v` (reorders it): the upper middle element for even lengths.
 pub(crate) fn median_in_place(v: &mut [f32]) -> f32 {
     if v.is_empty() {
@@ -40,7 +44,12 @@ pub(crate) fn median_in_place(v: &mut [f32]) -> f32 {
 fn block_level(block: &[Complex32], buf: &mut Vec<f32>) -> f32 {
     buf.clear();
     buf.extend(block.iter().map(|a| a.norm_sqr()));
-    let level = median_in_place(buf) / std::f32::consts::LN_2;
+    level_of_median(median_in_place(buf))
+}
+
+/// Noise level (mean power) from a block's median power.
+fn level_of_median(median: f32) -> f32 {
+    let level = median / std::f32::consts::LN_2;
     if level.is_finite() && level > f32::MIN_POSITIVE {
         level
     } else {
@@ -80,24 +89,7 @@ pub fn whiten(spec: &mut Spectrum, params: &RedNoiseParams) {
         data.iter_mut().for_each(|a| scale(a, level));
         return;
     }
-    let next_len = |binnum: usize| -> usize {
-        if (binnum as f32) / t < params.endfreq_hz as f32 {
-            ((startwidth as f64 * (binnum as f64).ln()) as usize).clamp(1, endwidth)
-        } else {
-            endwidth
-        }
-    };
-    // Block boundaries first (start, len, level), then the scaling pass.
-    let mut blocks: Vec<(usize, usize, f32)> = Vec::new();
-    let mut start = 0usize;
-    let mut len = startwidth;
-    while start < total {
-        let l = len.min(total - start);
-        let level = block_level(&data[start..start + l], &mut buf);
-        blocks.push((start, l, level));
-        start += l;
-        len = next_len(start + 1);
-    }
+    let blocks = block_levels(data, t, params, startwidth, endwidth, true);
     // First half of the first block: its own level.
     let (_, l0, lev0) = blocks[0];
     for a in &mut data[..l0 / 2] {
@@ -121,9 +113,93 @@ pub fn whiten(spec: &mut Spectrum, params: &RedNoiseParams) {
     }
 }
 
+/// Each block's `(start, length, level)` over `data` (bins 1…), for a
+/// spectrum of `t` seconds; blocks of `endwidth` are selected [`LANES`] at a
+/// time by a network when `network` is set (the same levels, faster).
+fn block_levels(
+    data: &[Complex32],
+    t: f32,
+    params: &RedNoiseParams,
+    startwidth: usize,
+    endwidth: usize,
+    network: bool,
+) -> Vec<(usize, usize, f32)> {
+    let total = data.len();
+    let next_len = |binnum: usize| -> usize {
+        if (binnum as f32) / t < params.endfreq_hz as f32 {
+            ((startwidth as f64 * (binnum as f64).ln()) as usize).clamp(1, endwidth)
+        } else {
+            endwidth
+        }
+    };
+    let mut buf = Vec::with_capacity(endwidth);
+    let mut blocks: Vec<(usize, usize, f32)> = Vec::with_capacity(total / endwidth + 64);
+    let mut start = 0usize;
+    let mut len = startwidth;
+    let mut network = if network { BlockMedians::new(endwidth) } else { None };
+    while start < total {
+        if let Some(m) = network.as_mut().filter(|_| len == endwidth) {
+            // Once a block is endwidth long every later one is (next_len
+            // never shrinks), so whole groups of them can be taken here.
+            let group = LANES * endwidth;
+            while total - start >= group {
+                let medians = m.median_powers(&data[start..start + group]);
+                for (b, &med) in medians.iter().enumerate() {
+                    blocks.push((start + b * endwidth, endwidth, level_of_median(med)));
+                }
+                start += group;
+            }
+            network = None;
+            if start >= total {
+                break;
+            }
+        }
+        let l = len.min(total - start);
+        let level = block_level(&data[start..start + l], &mut buf);
+        blocks.push((start, l, level));
+        start += l;
+        len = next_len(start + 1);
+    }
+    blocks
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The levels from the selection network are those of one selection
+    /// per block, for spectra whose widths and lengths leave partial groups.
+    #[test]
+    fn network_levels_equal_one_selection_per_block() {
+        let mut state = 11u64;
+        for (nbins, t, endwidth) in [
+            (50_000usize, 20.0f32, 100usize),
+            (7_777, 3.0, 100),
+            (40_000, 100.0, 37),
+            (9_000, 1.0, 300),
+        ] {
+            let data: Vec<Complex32> = (0..nbins)
+                .map(|k| {
+                    state = state
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    let u = (state >> 40) as f32 / (1u64 << 24) as f32;
+                    // Red noise and a few repeated values (ties).
+                    let red = 1.0 + 1e3 / (1.0 + k as f32);
+                    Complex32::new(red * (u - 0.5), if k % 5 == 0 { 1.0 } else { red * u })
+                })
+                .collect();
+            let p = RedNoiseParams {
+                startwidth: 6,
+                endwidth,
+                endfreq_hz: 6.0,
+            };
+            let fast = block_levels(&data, t, &p, 6, endwidth, true);
+            let slow = block_levels(&data, t, &p, 6, endwidth, false);
+            assert_eq!(fast, slow, "{nbins} bins, {t} s, endwidth {endwidth}");
+            assert!(fast.len() > 30);
+        }
+    }
 
     #[test]
     fn median_of_small_sets() {
