@@ -142,7 +142,7 @@ mod output;
 mod plot;
 mod result;
 mod robust;
-mod stretch;
+pub(crate) mod stretch;
 
 #[cfg(test)]
 mod tests;

@@ -35,6 +35,7 @@ pub use probe::{find_beam_birdies, probe_dms, DYNAMIC_ZAP_DMS};
 use palfa_core::formats::presto::zaplist::Zaplist;
 
 use crate::rednoise::median_in_place;
+use crate::rfi::stretch::merge;
 use crate::spectrum::{Complex32, Spectrum};
 
 /// Bins on each side of a bird over which the local level is measured.
@@ -202,20 +203,11 @@ pub fn apply_zaplist(spec: &mut Spectrum, list: &Zaplist, baryv: f64) -> ZapStat
 
 /// Bin ranges `[lo, hi)` (bin 0 left out) as sorted, disjoint ranges.
 fn merged(ranges: &[(usize, usize)]) -> Vec<(usize, usize)> {
-    let mut r: Vec<(usize, usize)> = ranges
-        .iter()
-        .map(|&(lo, hi)| (lo.max(1), hi))
-        .filter(|&(lo, hi)| lo < hi)
-        .collect();
-    r.sort_unstable();
-    let mut out: Vec<(usize, usize)> = Vec::with_capacity(r.len());
-    for (lo, hi) in r {
-        match out.last_mut() {
-            Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
-            _ => out.push((lo, hi)),
-        }
-    }
-    out
+    let r = ranges.iter().map(|&(lo, hi)| (lo.max(1) as u64, hi as u64)).collect();
+    merge(r)
+        .into_iter()
+        .map(|(lo, hi)| (lo as usize, hi as usize))
+        .collect()
 }
 
 #[cfg(test)]
