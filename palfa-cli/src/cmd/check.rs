@@ -137,14 +137,16 @@ fn beam_needs(s: &palfa_core::config::Searching) -> WorkerNeeds {
     let p = palfa_core::simulate::presets::Preset::Palfa.params();
     let mut h = palfa_core::header::BeamHeader::for_band(p.nchans, p.freq_mhz(0), p.chan_bw_mhz, p.tsamp_s);
     h.nsamples = p.nsamples;
+    h.nbits = p.nbits;
     let f = palfa_search::pipeline::disk_footprint(&h, s);
     WorkerNeeds {
         beam_bytes: f.bytes,
         basis: format!(
-            "a PALFA beam's {} DM trials and up to {} folds of {:.1} MB",
+            "a PALFA beam's {} DM trials, up to {} folds of {:.1} MB, and its {:.1} GB spilled while it is dedispersed",
             f.dm_trials,
             f.folds,
-            f.pfd_bytes as f64 / 1e6
+            f.pfd_bytes as f64 / 1e6,
+            f.spill_bytes as f64 / 1e9
         ),
     }
 }

@@ -11,7 +11,9 @@ use palfa_core::beam::SpectraSource;
 
 use super::engine::working_bytes;
 use super::store::SeriesStore;
-use super::{dedisperse_passes_into, pass_specs, ChannelScaling, DedispConfig};
+use super::feed::{Feed, StreamFeed};
+use super::prepared::{PreparedBeam, PreparedFeed};
+use super::{passes_from, pass_specs, ChannelScaling, DedispConfig};
 use crate::ddplan::{DmPass, DmPlan};
 use crate::error::SearchResult;
 use crate::series::TimeSeries;
@@ -115,10 +117,37 @@ pub fn dedisperse_plan_into<S: SeriesStore>(
     scaling: &ChannelScaling,
     cfg: &DedispConfig,
     budget_bytes: u64,
+    on_group: impl FnMut(Vec<S>) -> SearchResult<()>,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> SearchResult<()> {
+    plan_from(&mut StreamFeed::new(src), plan, scaling, cfg, budget_bytes, on_group, progress)
+}
+
+/// [`dedisperse_plan_into`] from a [`PreparedBeam`], read once already
+/// (not once per group): the same series. The memory it holds is not
+/// counted against `budget_bytes` (see [`PreparedBeam::resident_bytes`]).
+pub fn dedisperse_plan_prepared<S: SeriesStore>(
+    beam: &PreparedBeam,
+    plan: &DmPlan,
+    scaling: &ChannelScaling,
+    cfg: &DedispConfig,
+    budget_bytes: u64,
+    on_group: impl FnMut(Vec<S>) -> SearchResult<()>,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> SearchResult<()> {
+    plan_from(&mut PreparedFeed::new(beam), plan, scaling, cfg, budget_bytes, on_group, progress)
+}
+
+fn plan_from<S: SeriesStore>(
+    feed: &mut dyn Feed,
+    plan: &DmPlan,
+    scaling: &ChannelScaling,
+    cfg: &DedispConfig,
+    budget_bytes: u64,
     mut on_group: impl FnMut(Vec<S>) -> SearchResult<()>,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> SearchResult<()> {
-    let h = src.header().clone();
+    let h = feed.header().clone();
     let groups = group_passes_with(plan, h.nsamples, S::BYTES_PER_SAMPLE, budget_bytes, |g| {
         working_bytes(&h, &pass_specs(g), g[0].downsamp, cfg)
     });
@@ -126,7 +155,7 @@ pub fn dedisperse_plan_into<S: SeriesStore>(
     let total: u64 = groups.iter().map(|g| ndms(g)).sum();
     let mut done = 0;
     for g in groups {
-        let out = dedisperse_passes_into::<S>(src, &g, scaling, cfg, &|_, _| {})?;
+        let out = passes_from::<S>(feed, &g, scaling, cfg, &|_, _| {})?;
         on_group(out.into_iter().flatten().collect())?;
         done += ndms(&g);
         progress(done, total);

@@ -11,9 +11,8 @@
 use multiversion::multiversion;
 use rayon::prelude::*;
 
-use palfa_core::beam::SpectraSource;
-
 use super::delays::{intra_subband_shifts, subband_shifts, ChannelLayout};
+use super::feed::Feed;
 use super::store::SeriesStore;
 use super::{ChannelScaling, DedispConfig};
 use crate::error::{SearchError, SearchResult};
@@ -25,9 +24,6 @@ pub(super) struct PassSpec {
     pub subdm: f64,
     pub dms: Vec<f64>,
 }
-
-/// Fewest spectra one thread transposes at a time.
-const TRANSPOSE_MIN_SPECTRA: usize = 256;
 
 /// Stage-2 samples summed per inner tile (keeps the subband slices in cache).
 const TILE: usize = 1024;
@@ -48,14 +44,14 @@ struct PassState<S> {
 }
 
 pub(super) fn run<S: SeriesStore>(
-    src: &mut dyn SpectraSource,
+    feed: &mut dyn Feed,
     specs: &[PassSpec],
     ds: usize,
     scaling: &ChannelScaling,
     cfg: &DedispConfig,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> SearchResult<Vec<Vec<S>>> {
-    let h = src.header().clone();
+    let h = feed.header().clone();
     let nchan = h.nchans;
     let ds = ds.max(1);
     let n_in = h.nsamples as usize;
@@ -118,24 +114,23 @@ pub(super) fn run<S: SeriesStore>(
         .collect();
     let width = block + l1;
 
-    src.seek(0)?;
+    feed.rewind()?;
     let mut raw = vec![0f32; nchan * width];
-    let mut blk = vec![0f32; block * nchan];
-    let mut tbuf = Vec::new();
     // Fill the whole first window, a block at a time (so the read buffers
     // need only hold one block).
     let mut at = 0;
     while at < width {
         let n = block.min(width - at);
-        read_into(src, &mut raw, width, at, n, &mut blk, &mut tbuf, scaling, cfg)?;
+        let got = feed.fetch(n)?;
+        feed.place(&mut raw, width, at, n, got, scaling, cfg);
         at += n;
     }
     let mut a = 0usize; // first raw sample of the window
     while states.iter().any(|s| s.out_pos < n_out) {
-        // The next block is read (serial: the source decodes it) while the
+        // The next block is fetched (serial: the source decodes it) while the
         // window is dedispersed, so both threads are busy.
         let (fetched, ()) = rayon::join(
-            || fetch(src, &mut blk, block, nchan),
+            || feed.fetch(block),
             || {
                 // Stage 1: B/ds new subband samples for every unfinished pass.
                 stage1(&mut states, &raw, width, block, ds, n_out);
@@ -160,7 +155,7 @@ pub(super) fn run<S: SeriesStore>(
         a += block;
         raw.par_chunks_mut(width)
             .for_each(|row| row.copy_within(block..width, 0));
-        place(&mut raw, width, l1, block, got, &mut blk, &mut tbuf, scaling, cfg);
+        feed.place(&mut raw, width, l1, block, got, scaling, cfg);
     }
 
     Ok(states.into_iter().map(|st| st.outputs).collect())
@@ -242,96 +237,6 @@ impl Geometry {
 /// series (see [`Geometry::working_bytes`]), with the current rayon pool.
 pub(super) fn working_bytes(h: &palfa_core::BeamHeader, specs: &[PassSpec], ds: usize, cfg: &DedispConfig) -> u64 {
     Geometry::new(h, specs, ds, cfg).working_bytes(h.nchans, ds, rayon::current_num_threads())
-}
-
-/// Reads `count` spectra into window positions `[at, at + count)`, normalised;
-/// positions past the end of the beam become 0 (the normalised mean).
-#[allow(clippy::too_many_arguments)]
-fn read_into(
-    src: &mut dyn SpectraSource,
-    raw: &mut [f32],
-    width: usize,
-    at: usize,
-    count: usize,
-    blk: &mut Vec<f32>,
-    tbuf: &mut Vec<f32>,
-    scaling: &ChannelScaling,
-    cfg: &DedispConfig,
-) -> SearchResult<()> {
-    let got = fetch(src, blk, count, scaling.offset.len())?;
-    place(raw, width, at, count, got, blk, tbuf, scaling, cfg);
-    Ok(())
-}
-
-/// Reads up to `count` spectra into the front of `blk` (time-major, grown to
-/// `count` spectra if needed); returns how many the beam had left.
-fn fetch(src: &mut dyn SpectraSource, blk: &mut Vec<f32>, count: usize, nchan: usize) -> SearchResult<usize> {
-    if blk.len() < count * nchan {
-        blk.resize(count * nchan, 0.0);
-    }
-    Ok(src.read_full(&mut blk[..count * nchan])?)
-}
-
-/// Normalises the `count` spectra [`fetch`] left in `blk` (of which the first
-/// `got` hold data, the rest become 0) and transposes them into window
-/// positions `[at, at + count)`.
-#[allow(clippy::too_many_arguments)]
-fn place(
-    raw: &mut [f32],
-    width: usize,
-    at: usize,
-    count: usize,
-    got: usize,
-    blk: &mut [f32],
-    tbuf: &mut Vec<f32>,
-    scaling: &ChannelScaling,
-    cfg: &DedispConfig,
-) {
-    let nchan = scaling.offset.len();
-    let used = scaling.scale.iter().filter(|&&s| s != 0.0).count().max(1) as f32;
-    blk[..count * nchan]
-        .par_chunks_mut(nchan)
-        .enumerate()
-        .for_each(|(s, spec)| {
-            if s >= got {
-                spec.fill(0.0);
-                return;
-            }
-            if cfg.normalise {
-                for ((v, &o), &k) in spec.iter_mut().zip(&scaling.offset).zip(&scaling.scale) {
-                    *v = (*v - o) * k;
-                }
-            }
-            if cfg.zerodm {
-                let mean = spec.iter().sum::<f32>() / used;
-                for (v, &k) in spec.iter_mut().zip(&scaling.scale) {
-                    if k != 0.0 {
-                        *v -= mean;
-                    }
-                }
-            }
-        });
-    // Transpose into the channel-major window: stretches of spectra in
-    // parallel, each transposed (cache-blocked, `transpose` crate) into a
-    // scratch matrix whose rows are then copied into the window's channel rows.
-    let blk = &blk[..count * nchan];
-    let nthreads = rayon::current_num_threads().max(1);
-    let per = count.div_ceil(nthreads).max(TRANSPOSE_MIN_SPECTRA);
-    if tbuf.len() < blk.len() {
-        tbuf.resize(blk.len(), 0.0);
-    }
-    let tbuf = &mut tbuf[..blk.len()];
-    blk.par_chunks(per * nchan)
-        .zip(tbuf.par_chunks_mut(per * nchan))
-        .for_each(|(part, t)| transpose::transpose(part, t, nchan, part.len() / nchan));
-    let tbuf = &*tbuf;
-    raw.par_chunks_mut(width).enumerate().for_each(|(c, row)| {
-        for (k, t) in tbuf.chunks(per * nchan).enumerate() {
-            let n = t.len() / nchan;
-            let s0 = k * per;
-            row[at + s0..at + s0 + n].copy_from_slice(&t[c * n..(c + 1) * n]);
-        }
-    });
 }
 
 /// Adds `bo = block / ds` new samples to every subband window of every pass.

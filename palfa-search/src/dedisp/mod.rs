@@ -26,15 +26,20 @@
 mod batches;
 mod delays;
 mod engine;
+mod feed;
+mod prepared;
 mod store;
 
-pub use batches::{dedisperse_plan, dedisperse_plan_into, group_passes, group_passes_with};
+pub use batches::{dedisperse_plan, dedisperse_plan_into, dedisperse_plan_prepared, group_passes, group_passes_with};
 pub use delays::ChannelLayout;
+pub use prepared::{PrepareOptions, PreparedBeam, Replacements, SampleCode};
 pub use store::SeriesStore;
 
 use palfa_core::beam::SpectraSource;
 
 use crate::ddplan::DmPass;
+use feed::{Feed, StreamFeed};
+use prepared::PreparedFeed;
 use crate::error::{SearchError, SearchResult};
 use crate::series::TimeSeries;
 
@@ -153,6 +158,27 @@ pub fn dedisperse_passes_into<S: SeriesStore>(
     cfg: &DedispConfig,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> SearchResult<Vec<Vec<S>>> {
+    passes_from(&mut StreamFeed::new(src), passes, scaling, cfg, progress)
+}
+
+/// [`dedisperse_passes_into`] from a [`PreparedBeam`]: the same series.
+pub fn dedisperse_passes_prepared<S: SeriesStore>(
+    beam: &PreparedBeam,
+    passes: &[DmPass],
+    scaling: &ChannelScaling,
+    cfg: &DedispConfig,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> SearchResult<Vec<Vec<S>>> {
+    passes_from(&mut PreparedFeed::new(beam), passes, scaling, cfg, progress)
+}
+
+fn passes_from<S: SeriesStore>(
+    feed: &mut dyn Feed,
+    passes: &[DmPass],
+    scaling: &ChannelScaling,
+    cfg: &DedispConfig,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> SearchResult<Vec<Vec<S>>> {
     let Some(first) = passes.first() else {
         return Ok(Vec::new());
     };
@@ -161,7 +187,7 @@ pub fn dedisperse_passes_into<S: SeriesStore>(
             "passes dedispersed together must share their downsampling".into(),
         ));
     }
-    engine::run(src, &pass_specs(passes), first.downsamp, scaling, cfg, progress)
+    engine::run(feed, &pass_specs(passes), first.downsamp, scaling, cfg, progress)
 }
 
 /// What the engine computes for each pass.
@@ -193,7 +219,22 @@ pub fn dedisperse_exact(
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> SearchResult<Vec<TimeSeries>> {
     let specs = exact_specs(dms, nsub);
-    let out = engine::run::<TimeSeries>(src, &specs, downsamp, scaling, cfg, progress)?;
+    let out = engine::run::<TimeSeries>(&mut StreamFeed::new(src), &specs, downsamp, scaling, cfg, progress)?;
+    Ok(out.into_iter().flatten().collect())
+}
+
+/// [`dedisperse_exact`] from a [`PreparedBeam`]: the same series.
+pub fn dedisperse_exact_prepared(
+    beam: &PreparedBeam,
+    dms: &[f64],
+    downsamp: usize,
+    nsub: usize,
+    scaling: &ChannelScaling,
+    cfg: &DedispConfig,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> SearchResult<Vec<TimeSeries>> {
+    let specs = exact_specs(dms, nsub);
+    let out = engine::run::<TimeSeries>(&mut PreparedFeed::new(beam), &specs, downsamp, scaling, cfg, progress)?;
     Ok(out.into_iter().flatten().collect())
 }
 

@@ -5,7 +5,8 @@
 use palfa_core::config::Searching;
 use palfa_core::header::BeamHeader;
 
-use super::plan_dms;
+use super::{plan_dms, PREPARED_IN_MEMORY_BYTES};
+use crate::dedisp::SampleCode;
 use crate::fold::{usable_nsub, FoldParams};
 
 /// Bytes per DM trial: its `.singlepulse` events (a few hundred lines at
@@ -26,6 +27,11 @@ pub struct DiskFootprint {
     pub folds: usize,
     /// The largest `.pfd` of one fold \[bytes\].
     pub pfd_bytes: u64,
+    /// The beam prepared for dedispersion, when too large for memory
+    /// ([`PREPARED_IN_MEMORY_BYTES`]): a spill file in the working
+    /// directory while the beam is dedispersed, gone before the folds are
+    /// written \[bytes\].
+    pub spill_bytes: u64,
     /// The whole working directory, an upper estimate \[bytes\].
     pub bytes: u64,
 }
@@ -33,7 +39,8 @@ pub struct DiskFootprint {
 /// An upper estimate of the working (and results) directory of a search of
 /// the beam `header` describes with the settings `s`: every allowed fold at
 /// the largest fold cube of PALFA's table, a `.singlepulse` file per DM
-/// trial of the beam's DM plan, and the fixed products.
+/// trial of the beam's DM plan, and the fixed products; or, if larger, the
+/// prepared beam's spill file beside the single-pulse files.
 ///
 /// ```
 /// use palfa_core::config::Searching;
@@ -41,8 +48,12 @@ pub struct DiskFootprint {
 /// use palfa_search::pipeline::disk_footprint;
 /// let mut h = BeamHeader::for_band(960, 1214.4, 0.3361, 65.476e-6);
 /// h.nsamples = 1 << 22;
+/// h.nbits = 8;
 /// let f = disk_footprint(&h, &Searching::default());
-/// assert!(f.dm_trials > 1000 && f.bytes > 100 << 20 && f.bytes < 4 << 30);
+/// assert!(f.dm_trials > 1000 && f.bytes > 100 << 20);
+/// // 8-bit samples: the spill file is one byte per sample.
+/// assert_eq!(f.spill_bytes, 960 << 22);
+/// assert!(f.bytes > f.spill_bytes && f.bytes < 5 << 30);
 /// ```
 pub fn disk_footprint(header: &BeamHeader, s: &Searching) -> DiskFootprint {
     let dm_trials = plan_dms(header, &s.dedisp).dms.len();
@@ -58,11 +69,16 @@ pub fn disk_footprint(header: &BeamHeader, s: &Searching) -> DiskFootprint {
     // The raw folds (f64) and seven statistics per (part, subband).
     let pfd_bytes = nsub * cube * 8 + nsub * 50 * 7 * 8 + (64 << 10);
     let folds = s.max_cands_to_fold;
-    let bytes = folds as u64 * (pfd_bytes + PER_FOLD_EXTRA) + dm_trials as u64 * PER_DM_TRIAL + FIXED;
+    let prepared = header.nchans as u64 * header.nsamples * SampleCode::for_bits(header.nbits).bytes() as u64;
+    let spill_bytes = if prepared > PREPARED_IN_MEMORY_BYTES { prepared } else { 0 };
+    let singlepulse = dm_trials as u64 * PER_DM_TRIAL;
+    // The spill file is gone before the folds are written.
+    let bytes = (folds as u64 * (pfd_bytes + PER_FOLD_EXTRA)).max(spill_bytes) + singlepulse + FIXED;
     DiskFootprint {
         dm_trials,
         folds,
         pfd_bytes,
+        spill_bytes,
         bytes,
     }
 }

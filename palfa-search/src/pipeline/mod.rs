@@ -31,6 +31,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use palfa_core::beam::{open_beam, SpectraSource};
+use crate::dedisp::{PrepareOptions, PreparedBeam};
 use palfa_core::config::{Processing, Searching};
 use palfa_core::formats::results::{InputFile, SearchResults, SearchStatus, StageTiming, FORMAT_VERSION};
 
@@ -43,6 +44,10 @@ pub use stages::{
     RfiOutput, SearchOutput, SiftOutput, ZapOutput,
 };
 pub use workdir::WorkDir;
+
+/// The largest beam [`run_search`] prepares for dedispersion in memory
+/// \[bytes\]; a larger one is spilled into the working directory.
+pub const PREPARED_IN_MEMORY_BYTES: u64 = 256 << 20;
 
 use crate::dedisp::{ChannelScaling, DedispConfig};
 use crate::error::{SearchError, SearchResult};
@@ -142,6 +147,7 @@ pub fn run_search(job: &SearchJob, progress: &dyn StageProgress) -> SearchResult
     crate::rfi::plot_rfi(&rfi.result, res.join(&rfi_png))?;
     results.diagnostics.rfifind_png = rfi_png;
     results.diagnostics.rfi_mask_percentage = rfi.masked_percentage();
+    let replaced = rfi.source.replacements();
     let mut src: Box<dyn SpectraSource> = Box::new(rfi.source);
 
     let plan = plan_dms(&h, &s.dedisp);
@@ -153,9 +159,27 @@ pub fn run_search(job: &SearchJob, progress: &dyn StageProgress) -> SearchResult
         ..DedispConfig::default()
     };
 
+    // The beam read once, into channel-major rows, for every dedispersion
+    // below (the zaplist's probe DMs and the plan's passes): in memory when
+    // small, else in a spill file in the working directory.
+    let prepared = timer.run("prepare", h.nsamples, progress, || {
+        let opts = PrepareOptions {
+            memory_limit_bytes: PREPARED_IN_MEMORY_BYTES,
+            spill_dir: wd.path().to_path_buf(),
+            ..PrepareOptions::default()
+        };
+        PreparedBeam::prepare(src.as_mut(), replaced, &opts, &|done, _| progress.set(done))
+    })?;
+    tracing::info!(
+        code = ?prepared.code(),
+        mib = prepared.bytes() >> 20,
+        spilled = prepared.is_spilled(),
+        "beam prepared for dedispersion"
+    );
+
     // Zaplist: a custom or default list, plus the birdies of this beam.
     let zap = timer.run("zaplist", 1, progress, || {
-        zap_birdies(src.as_mut(), &plan, &scaling, &dcfg, s, &job.processing)
+        zap_birdies(&prepared, &plan, &scaling, &dcfg, s, &job.processing)
     })?;
     let zap_name = format!("{name}.zaplist");
     zap.saved_list().write(res.join(&zap_name))?;
@@ -165,17 +189,18 @@ pub fn run_search(job: &SearchJob, progress: &dyn StageProgress) -> SearchResult
     let sp_dir = wd.path().join("singlepulse");
     std::fs::create_dir_all(&sp_dir).map_err(|e| SearchError::io(&sp_dir, e))?;
     let searched = dedisperse_and_search(
-        src.as_mut(),
+        &prepared,
         &plan,
         &scaling,
         &dcfg,
         s,
         &zap,
         &sp_dir,
-        job.series_budget_bytes,
+        job.series_budget_bytes.saturating_sub(prepared.resident_bytes()),
         progress,
         &timer,
     )?;
+    drop(prepared);
     for (stage, cpu) in &searched.cpu_s {
         tracing::info!(stage, core_seconds = format!("{cpu:.1}"), "per-DM stage");
         timer.add_core_seconds(&format!("{stage} (core-s)"), *cpu);

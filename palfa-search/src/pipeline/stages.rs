@@ -16,7 +16,7 @@ use super::periodicity::{PerDmOutput, PerDmSearch, SearchSeries};
 use super::progress::{StageProgress, StageTimer};
 use crate::candidate::AccelPass;
 use crate::ddplan::{Band, DmPlan};
-use crate::dedisp::{dedisperse_plan_into, ChannelScaling, DedispConfig, SeriesStore};
+use crate::dedisp::{dedisperse_plan_prepared, ChannelScaling, DedispConfig, PreparedBeam, SeriesStore};
 use crate::error::SearchResult;
 use crate::ffa::{ffa_dm_step, ffa_dm_trials, FfaConfig};
 use crate::fold::{fold_candidates, FoldConfig, FoldRequest, FoldResult};
@@ -113,14 +113,14 @@ impl ZapOutput {
 /// # Errors
 /// A zaplist that cannot be read; reading or dedispersion errors.
 pub fn zap_birdies(
-    src: &mut dyn SpectraSource,
+    beam: &PreparedBeam,
     plan: &DmPlanOutput,
     scaling: &ChannelScaling,
     dcfg: &DedispConfig,
     searching: &Searching,
     processing: &Processing,
 ) -> SearchResult<ZapOutput> {
-    let query = ZaplistQuery::for_beam(src.header());
+    let query = ZaplistQuery::for_beam(beam.header());
     let (zaplist, source) = find_zaplist(
         &query,
         processing.zaplistdir.as_deref(),
@@ -131,7 +131,7 @@ pub fn zap_birdies(
         let max_dm = plan.dms.last().copied().unwrap_or(0.0);
         let first = &plan.plan.steps[0];
         let b = find_beam_birdies(
-            src,
+            beam,
             max_dm,
             first.downsamp,
             first.nsub,
@@ -172,7 +172,7 @@ pub struct SearchOutput {
 /// Reading, dedispersion or search errors, or failure to write `sp_dir`.
 #[allow(clippy::too_many_arguments)]
 pub fn dedisperse_and_search(
-    src: &mut dyn SpectraSource,
+    beam: &PreparedBeam,
     plan: &DmPlanOutput,
     scaling: &ChannelScaling,
     dcfg: &DedispConfig,
@@ -186,7 +186,7 @@ pub fn dedisperse_and_search(
     let mut per_dm = PerDmSearch::new(searching, &zap.zaplist, &zap.birdies, sp_dir)?;
     let mut out = PerDmOutput::default();
     if searching.ffa.enabled {
-        let h = src.header();
+        let h = beam.header();
         let cfg = FfaConfig::from(&searching.ffa);
         let step = ffa_dm_step(h.lofreq_mhz, h.hifreq_mhz(), &cfg);
         let dms = ffa_dm_trials(&plan.dms, step);
@@ -213,9 +213,9 @@ pub fn dedisperse_and_search(
         progress,
     };
     let dedispersed = if dcfg.normalise {
-        stream.run::<HalfSeries>(src, &mut run)
+        stream.run::<HalfSeries>(beam, &mut run)
     } else {
-        stream.run::<TimeSeries>(src, &mut run)
+        stream.run::<TimeSeries>(beam, &mut run)
     };
     timer.leave();
     progress.finish();
@@ -239,11 +239,11 @@ struct Stream<'r> {
 impl Stream<'_> {
     fn run<S: SeriesStore + SearchSeries>(
         &self,
-        src: &mut dyn SpectraSource,
+        beam: &PreparedBeam,
         groups: &mut Groups<'_, '_>,
     ) -> SearchResult<()> {
-        dedisperse_plan_into::<S>(
-            src,
+        dedisperse_plan_prepared::<S>(
+            beam,
             &self.plan.plan,
             self.scaling,
             self.dcfg,

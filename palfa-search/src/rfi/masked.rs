@@ -31,6 +31,7 @@ use palfa_core::formats::presto::RfiMask;
 use palfa_core::{BeamHeader, FormatResult};
 
 use super::robust::trimmed_mean;
+use crate::dedisp::Replacements;
 use super::RfiResult;
 use crate::error::{SearchError, SearchResult};
 
@@ -241,6 +242,19 @@ impl MaskedSource {
             "cell outside the mask"
         );
         self.levels[interval * self.mask.numchan + chan]
+    }
+
+    /// The samples this source replaces, and by what: for a
+    /// [`PreparedBeam`](crate::dedisp::PreparedBeam) prepared from it.
+    pub fn replacements(&self) -> Replacements {
+        Replacements::new(
+            self.mask.numchan,
+            self.mask.ptsperint as u64,
+            self.levels.clone(),
+            &self.masked,
+            self.clipped.clone(),
+        )
+        .expect("a checked mask, its levels and merged clipped spectra agree")
     }
 
     /// The wrapped source.

@@ -2,12 +2,11 @@
 //! periodic RFI (strongest at DM 0, present at every DM) from pulsars, and
 //! finding the beam's birdies from them.
 
-use palfa_core::beam::SpectraSource;
 use palfa_core::config::DynamicZapParams;
 
 use super::powers::ProbePowers;
 use super::{find_birdies_in, Birdie};
-use crate::dedisp::{dedisperse_exact, ChannelScaling, DedispConfig};
+use crate::dedisp::{dedisperse_exact_prepared, ChannelScaling, DedispConfig, PreparedBeam};
 use crate::error::SearchResult;
 use crate::spectrum::SpectrumMaker;
 
@@ -35,20 +34,20 @@ pub fn probe_dms(max_dm: f64) -> Vec<f64> {
         .collect()
 }
 
-/// This beam's birdies: `src` dedispersed at the [`probe_dms`] of a search
+/// This beam's birdies: `beam` dedispersed at the [`probe_dms`] of a search
 /// up to `max_dm` (with `nsub` subbands formed at each DM,
-/// [`dedisperse_exact`]; downsampled by `downsamp`, with `scaling` and
+/// [`dedisperse_exact_prepared`]; downsampled by `downsamp`, with `scaling` and
 /// `dcfg` as the search's dedispersion), each series' spectrum
 /// (not whitened: rednoise's narrow blocks near a strong line take in its
 /// leakage and would lower the line's level at DM 0 the most;
 /// [`super::find_birdies`] normalises by the median of wide blocks itself),
 /// and [`find_birdies_in`] on them (made one at a time: the series and
-/// [`ProbePowers`] are held, one spectrum at a time). `src` is left wherever dedispersion stopped.
+/// [`ProbePowers`] are held, one spectrum at a time).
 ///
 /// # Errors
 /// Reading or dedispersion errors, or settings the spectrum maker refuses.
 pub fn find_beam_birdies(
-    src: &mut dyn SpectraSource,
+    beam: &PreparedBeam,
     max_dm: f64,
     downsamp: usize,
     nsub: usize,
@@ -57,7 +56,7 @@ pub fn find_beam_birdies(
     params: &DynamicZapParams,
 ) -> SearchResult<Vec<Birdie>> {
     let probe = probe_dms(max_dm);
-    let series = dedisperse_exact(src, &probe, downsamp, nsub, scaling, dcfg, &|_, _| {})?;
+    let series = dedisperse_exact_prepared(beam, &probe, downsamp, nsub, scaling, dcfg, &|_, _| {})?;
     let maker = SpectrumMaker::padded();
     // One spectrum at a time, each series freed once transformed: what is
     // kept of each is half its spectrum.
