@@ -12,11 +12,13 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::Args;
+use palfa_core::config::Searching;
 use palfa_core::formats::results::SearchResults;
 use palfa_core::formats::results::SearchStatus;
 use palfa_core::simulate::{simulate, truth_path, Truth};
+use palfa_search::dedisp::plan_sum_bytes;
 use palfa_search::pipeline::floors::{self, Floors};
-use palfa_search::pipeline::{resources, run_search, SearchJob, DEFAULT_SERIES_BUDGET};
+use palfa_search::pipeline::{plan_dms, resources, run_search, SearchJob, DEFAULT_SERIES_BUDGET};
 use serde::Serialize;
 
 use super::recovery::{self, Recovered};
@@ -92,7 +94,21 @@ struct BenchReport {
     speedup_wall_vs_one_presto_core: f64,
     stages: Vec<StageRow>,
     floors: Floors,
+    /// The bytes the dedispersion's sums must move (`plan_sum_bytes`) and
+    /// their rate over the stage's wall time, against the copy floor.
+    dedispersion_traffic: Option<Traffic>,
     recovered: Vec<Recovered>,
+}
+
+/// A stage's memory traffic against the copy floor.
+#[derive(Debug, Serialize)]
+struct Traffic {
+    bytes: u64,
+    bytes_per_s: f64,
+    /// Seconds the same bytes take at the copy floor's rate.
+    floor_s: f64,
+    /// The stage's wall time over `floor_s`.
+    times_floor: f64,
 }
 
 /// Runs `palfa bench`.
@@ -177,6 +193,7 @@ pub fn run(cli: &Cli, a: &BenchArgs) -> anyhow::Result<ExitCode> {
                 }
             })
             .collect(),
+        dedispersion_traffic: dedispersion_traffic(&r, &cfg.searching, &truth, &floors)?,
         floors,
         recovered: recovery::compare(&truth, &r),
     };
@@ -229,6 +246,15 @@ fn print_report(b: &BenchReport) {
         b.floors.realfft_points_per_s,
         b.floors.fft_len
     );
+    if let Some(t) = &b.dedispersion_traffic {
+        println!(
+            "dedispersion: its sums move {:.1} GB, {:.1} GB/s; {:.1} s at the copy floor, {:.1}x that",
+            t.bytes as f64 / 1e9,
+            t.bytes_per_s / 1e9,
+            t.floor_s,
+            t.times_floor
+        );
+    }
     println!(
         "total: {:.1} s wall, {:.1} CPU-s, peak RSS {:.0} MiB",
         b.wall_s, b.cpu_s, b.peak_rss_mib
@@ -246,6 +272,29 @@ fn print_report(b: &BenchReport) {
     recovery::print(&b.recovered, "  ");
 }
 
+/// The dedispersion's traffic (the search's plan for this beam, half-precision
+/// series) against the copy floor; `None` without a dedispersion stage.
+fn dedispersion_traffic(
+    r: &SearchResults,
+    s: &Searching,
+    truth: &Truth,
+    floors: &Floors,
+) -> anyhow::Result<Option<Traffic>> {
+    let Some(t) = r.timing.iter().find(|t| t.stage == "dedispersion" && t.seconds > 0.0) else {
+        return Ok(None);
+    };
+    let h = palfa_core::open_beam(&truth.files)?.header().clone();
+    let plan = plan_dms(&h, &s.dedisp).plan;
+    let bytes = plan_sum_bytes(&plan, h.nchans, h.nsamples, 2);
+    let floor_s = bytes as f64 / floors.copy_bytes_per_s.max(1.0);
+    Ok(Some(Traffic {
+        bytes,
+        bytes_per_s: bytes as f64 / t.seconds,
+        floor_s,
+        times_floor: t.seconds / floor_s,
+    }))
+}
+
 /// CPU seconds this process has used so far (0 where unknown).
 fn cpu_seconds() -> f64 {
     resources::process_cpu_seconds().unwrap_or(0.0)
@@ -257,7 +306,7 @@ fn cpu_seconds() -> f64 {
 /// candidates for the folding.
 fn stage_work(stage: &str, channel_samples: f64, dm_trials: u32, r: &SearchResults) -> Option<(f64, &'static str)> {
     match stage {
-        "rfifind" => Some((channel_samples, "channel-samples/s")),
+        "rfifind" | "prepare" => Some((channel_samples, "channel-samples/s")),
         "dedispersion" => Some((channel_samples * dm_trials as f64, "channel-sample-DMs/s")),
         "per-DM searches" => Some((dm_trials as f64, "DM trials/s")),
         "folding" => Some((r.candidates.len() as f64, "folds/s")),

@@ -9,7 +9,10 @@ use clap::Args;
 use palfa_core::beam::{open_beam, SpectraSource};
 use palfa_core::config::{Config, DdplanChoice};
 use palfa_search::ddplan::{Band, DmPass, DmPlan};
-use palfa_search::dedisp::{dedisperse_passes, dedisperse_plan, ChannelScaling, DedispConfig};
+use palfa_search::dedisp::{
+    dedisperse_passes, dedisperse_plan_prepared, ChannelScaling, DedispConfig, PrepareOptions, PreparedBeam,
+    Replacements,
+};
 
 use crate::{progress, Cli};
 
@@ -104,8 +107,11 @@ pub fn run_ddplan(cli: &Cli, a: &DdplanArgs) -> anyhow::Result<ExitCode> {
 pub fn run_dedisperse(cli: &Cli, a: &DedisperseArgs) -> anyhow::Result<ExitCode> {
     let cfg = config(cli)?;
     let mut src: Box<dyn SpectraSource> = open_beam(&a.files)?;
+    let mut replaced = Replacements::none();
     if let Some(m) = &a.mask {
-        src = Box::new(super::rfifind::open_mask(src, m)?);
+        let masked = super::rfifind::open_mask(src, m)?;
+        replaced = masked.replacements();
+        src = Box::new(masked);
     }
     let h = src.header().clone();
     let scaling = ChannelScaling::measure(src.as_mut())?;
@@ -117,6 +123,12 @@ pub fn run_dedisperse(cli: &Cli, a: &DedisperseArgs) -> anyhow::Result<ExitCode>
         std::fs::create_dir_all(parent)?;
     }
     let base = a.out.to_string_lossy().into_owned();
+    let out_dir = a
+        .out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."))
+        .to_path_buf();
     let mut written = 0usize;
     let mut write = |series: Vec<palfa_search::TimeSeries>| -> palfa_search::SearchResult<()> {
         for mut s in series {
@@ -149,11 +161,31 @@ pub fn run_dedisperse(cli: &Cli, a: &DedisperseArgs) -> anyhow::Result<ExitCode>
         })?;
         write(out.into_iter().flatten().collect())?;
     } else {
+        // The whole plan: the beam read once (spilled beside the output
+        // when large), then dedispersed group by group.
         let plan = DmPlan::for_beam(&h, &cfg.searching.dedisp);
-        dedisperse_plan(src.as_mut(), &plan, &scaling, &dcfg, 1 << 30, &mut write, &|d, t| {
+        let opts = PrepareOptions {
+            spill_dir: out_dir,
+            ..PrepareOptions::default()
+        };
+        pb.set_message("read");
+        let beam = PreparedBeam::prepare(src.as_mut(), replaced, &opts, &|d, t| {
             pb.set_length(t);
             pb.set_position(d)
         })?;
+        pb.set_message("dedisperse");
+        dedisperse_plan_prepared::<palfa_search::TimeSeries>(
+            &beam,
+            &plan,
+            &scaling,
+            &dcfg,
+            1 << 30,
+            &mut write,
+            &|d, t| {
+                pb.set_length(t);
+                pb.set_position(d)
+            },
+        )?;
     }
     pb.finish_and_clear();
     println!("wrote {written} series as {base}_DM*.dat/.inf");

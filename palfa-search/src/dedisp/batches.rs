@@ -10,10 +10,10 @@
 use palfa_core::beam::SpectraSource;
 
 use super::engine::working_bytes;
-use super::store::SeriesStore;
 use super::feed::{Feed, StreamFeed};
 use super::prepared::{PreparedBeam, PreparedFeed};
-use super::{passes_from, pass_specs, ChannelScaling, DedispConfig};
+use super::store::SeriesStore;
+use super::{pass_specs, passes_from, ChannelScaling, DedispConfig};
 use crate::ddplan::{DmPass, DmPlan};
 use crate::error::SearchResult;
 use crate::series::TimeSeries;
@@ -120,7 +120,15 @@ pub fn dedisperse_plan_into<S: SeriesStore>(
     on_group: impl FnMut(Vec<S>) -> SearchResult<()>,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> SearchResult<()> {
-    plan_from(&mut StreamFeed::new(src), plan, scaling, cfg, budget_bytes, on_group, progress)
+    plan_from(
+        &mut StreamFeed::new(src),
+        plan,
+        scaling,
+        cfg,
+        budget_bytes,
+        on_group,
+        progress,
+    )
 }
 
 /// [`dedisperse_plan_into`] from a [`PreparedBeam`], read once already
@@ -135,7 +143,15 @@ pub fn dedisperse_plan_prepared<S: SeriesStore>(
     on_group: impl FnMut(Vec<S>) -> SearchResult<()>,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> SearchResult<()> {
-    plan_from(&mut PreparedFeed::new(beam), plan, scaling, cfg, budget_bytes, on_group, progress)
+    plan_from(
+        &mut PreparedFeed::new(beam),
+        plan,
+        scaling,
+        cfg,
+        budget_bytes,
+        on_group,
+        progress,
+    )
 }
 
 fn plan_from<S: SeriesStore>(
@@ -161,6 +177,34 @@ fn plan_from<S: SeriesStore>(
         progress(done, total);
     }
     Ok(())
+}
+
+/// The bytes the two stages' sums of `plan` must move over a beam of
+/// `nchan` channels × `nsamples` spectra, into series of
+/// `bytes_per_sample`: per pass, stage 1 loads every channel's samples once
+/// (4-byte `f32`) and stores each subband's downsampled samples; stage 2
+/// loads every subband sample once per trial DM and stores each trial's
+/// series. Against a memory-copy rate this is the dedispersion's
+/// bandwidth floor (the sums themselves read mostly from cache).
+///
+/// ```
+/// use palfa_search::ddplan::DmPlan;
+/// let plan = DmPlan::palfa_mock();
+/// let bytes = palfa_search::dedisp::plan_sum_bytes(&plan, 960, 1 << 22, 2);
+/// // Stage 2 of the full-resolution passes alone: 76 DMs × 96 subbands × 2^22 × 4 B each.
+/// assert!(bytes > 76 * 96 * (4u64 << 22));
+/// ```
+pub fn plan_sum_bytes(plan: &DmPlan, nchan: usize, nsamples: u64, bytes_per_sample: u64) -> u64 {
+    plan.passes()
+        .iter()
+        .map(|p| {
+            let out = nsamples / p.downsamp.max(1) as u64;
+            let (nsub, ndms) = (p.nsub.min(nchan).max(1) as u64, p.dms.len() as u64);
+            let stage1 = nchan as u64 * nsamples * 4 + nsub * out * 4;
+            let stage2 = ndms * nsub * out * 4 + ndms * out * bytes_per_sample;
+            stage1 + stage2
+        })
+        .sum()
 }
 
 #[cfg(test)]

@@ -30,7 +30,9 @@ mod feed;
 mod prepared;
 mod store;
 
-pub use batches::{dedisperse_plan, dedisperse_plan_into, dedisperse_plan_prepared, group_passes, group_passes_with};
+pub use batches::{
+    dedisperse_plan, dedisperse_plan_into, dedisperse_plan_prepared, group_passes, group_passes_with, plan_sum_bytes,
+};
 pub use delays::ChannelLayout;
 pub use prepared::{PrepareOptions, PreparedBeam, Replacements, SampleCode};
 pub use store::SeriesStore;
@@ -38,10 +40,10 @@ pub use store::SeriesStore;
 use palfa_core::beam::SpectraSource;
 
 use crate::ddplan::DmPass;
-use feed::{Feed, StreamFeed};
-use prepared::PreparedFeed;
 use crate::error::{SearchError, SearchResult};
 use crate::series::TimeSeries;
+use feed::{Feed, StreamFeed};
+use prepared::PreparedFeed;
 
 /// Spectra used to measure each channel's level and spread.
 pub const SCALING_SPECTRA: usize = 32_768;

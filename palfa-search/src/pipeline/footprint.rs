@@ -70,7 +70,11 @@ pub fn disk_footprint(header: &BeamHeader, s: &Searching) -> DiskFootprint {
     let pfd_bytes = nsub * cube * 8 + nsub * 50 * 7 * 8 + (64 << 10);
     let folds = s.max_cands_to_fold;
     let prepared = header.nchans as u64 * header.nsamples * SampleCode::for_bits(header.nbits).bytes() as u64;
-    let spill_bytes = if prepared > PREPARED_IN_MEMORY_BYTES { prepared } else { 0 };
+    let spill_bytes = if prepared > PREPARED_IN_MEMORY_BYTES {
+        prepared
+    } else {
+        0
+    };
     let singlepulse = dm_trials as u64 * PER_DM_TRIAL;
     // The spill file is gone before the folds are written.
     let bytes = (folds as u64 * (pfd_bytes + PER_FOLD_EXTRA)).max(spill_bytes) + singlepulse + FIXED;

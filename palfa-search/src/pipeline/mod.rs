@@ -1,7 +1,8 @@
 //! The whole per-beam search that a worker runs (`palfa search`).
 //!
-//! Mock s0/s1 merge → rfifind → DM plan → zaplist (static, plus birdies found in
-//! this beam) → dedispersion in memory-bounded groups of passes → per DM:
+//! Mock s0/s1 merge → rfifind → DM plan → the beam read once into a
+//! channel-major prepared copy ([`PreparedBeam`]) → zaplist (static, plus
+//! birdies found in this beam) → dedispersion in memory-bounded groups of passes → per DM:
 //! single-pulse search, FFT, red-noise whitening, zapping, low- and
 //! high-acceleration searches → sifting → folding of the best candidates from
 //! the masked raw data → the results directory (`docs/results-format.md`).
@@ -30,8 +31,8 @@ mod workdir;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use palfa_core::beam::{open_beam, SpectraSource};
 use crate::dedisp::{PrepareOptions, PreparedBeam};
+use palfa_core::beam::{open_beam, SpectraSource};
 use palfa_core::config::{Processing, Searching};
 use palfa_core::formats::results::{InputFile, SearchResults, SearchStatus, StageTiming, FORMAT_VERSION};
 

@@ -237,11 +237,7 @@ struct Stream<'r> {
 }
 
 impl Stream<'_> {
-    fn run<S: SeriesStore + SearchSeries>(
-        &self,
-        beam: &PreparedBeam,
-        groups: &mut Groups<'_, '_>,
-    ) -> SearchResult<()> {
+    fn run<S: SeriesStore + SearchSeries>(&self, beam: &PreparedBeam, groups: &mut Groups<'_, '_>) -> SearchResult<()> {
         dedisperse_plan_prepared::<S>(
             beam,
             &self.plan.plan,

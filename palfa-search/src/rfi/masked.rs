@@ -31,8 +31,8 @@ use palfa_core::formats::presto::RfiMask;
 use palfa_core::{BeamHeader, FormatResult};
 
 use super::robust::trimmed_mean;
-use crate::dedisp::Replacements;
 use super::RfiResult;
+use crate::dedisp::Replacements;
 use crate::error::{SearchError, SearchResult};
 
 /// Spectra read from the middle of each interval to estimate channel levels

@@ -114,7 +114,11 @@ mod tests {
         let bytes = [0.0, 1.0, 17.0, 255.0];
         let words = [0.0, 256.0, 4097.0, 65535.0];
         let floats = [-1.5, 0.1, 1e30, f32::MIN_POSITIVE];
-        for (code, vals) in [(SampleCode::U8, &bytes), (SampleCode::U16, &words), (SampleCode::F32, &floats)] {
+        for (code, vals) in [
+            (SampleCode::U8, &bytes),
+            (SampleCode::U16, &words),
+            (SampleCode::F32, &floats),
+        ] {
             let mut enc = vec![0u8; vals.len() * code.bytes()];
             assert!(code.encode(vals, &mut enc), "{code:?}");
             let mut back = [0f32; 4];

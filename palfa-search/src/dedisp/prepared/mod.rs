@@ -71,8 +71,9 @@ impl Default for PrepareOptions {
 /// };
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// // An 8-bit beam of 64 channels: whole numbers, stored in a byte each.
-/// let h = BeamHeader::for_band(64, 1214.0, 5.0, 1e-3);
-/// let data: Vec<f32> = (0..64 * 5000).map(|i| ((i * 7919) % 251) as f32).collect();
+/// let mut h = BeamHeader::for_band(64, 1214.0, 5.0, 1e-3);
+/// h.nbits = 8;
+/// let data: Vec<f32> = (0..64 * 5000u64).map(|i| ((i * 7919) % 251) as f32).collect();
 /// let mut src = MemorySource::new(h, data);
 /// let scaling = ChannelScaling::measure(&mut src)?;
 /// let beam = PreparedBeam::prepare(&mut src, Replacements::none(), &PrepareOptions::default(), &|_, _| {})?;
@@ -291,7 +292,8 @@ impl Feed for PreparedFeed<'_> {
             self.rows.resize(nchan * count * cb, 0);
             for c in 0..nchan {
                 let out = &mut self.rows[c * count * cb..(c * count + got) * cb];
-                b.backing.read_at((c as u64 * b.header.nsamples + pos) * cb as u64, out)?;
+                b.backing
+                    .read_at((c as u64 * b.header.nsamples + pos) * cb as u64, out)?;
             }
         }
         Ok(got)

@@ -51,7 +51,10 @@ impl Replacements {
             return bad(format!("{numint} intervals of {ptsperint} spectra"));
         }
         if levels.len() != numint * nchan {
-            return bad(format!("{} levels for {numint} intervals × {nchan} channels", levels.len()));
+            return bad(format!(
+                "{} levels for {numint} intervals × {nchan} channels",
+                levels.len()
+            ));
         }
         if !clipped.windows(2).all(|w| w[0].1 <= w[1].0) || clipped.iter().any(|&(a, b)| a > b) {
             return bad("clipped spectra not ascending and disjoint".into());

@@ -9,8 +9,8 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use super::*;
 use crate::ddplan::{DmPass, DmPlan};
 use crate::dedisp::{
-    dedisperse_exact, dedisperse_passes_into, dedisperse_passes_prepared, dedisperse_plan_into,
-    dedisperse_plan_prepared, dedisperse_exact_prepared,
+    dedisperse_exact, dedisperse_exact_prepared, dedisperse_passes_into, dedisperse_passes_prepared,
+    dedisperse_plan_into, dedisperse_plan_prepared,
 };
 use crate::rfi::MaskedSource;
 use crate::series::{HalfSeries, TimeSeries};
@@ -96,7 +96,10 @@ fn assert_same(a: &[TimeSeries], b: &[TimeSeries], what: &str) {
         let bits = |s: &TimeSeries| s.data.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
         let (bx, by) = (bits(x), bits(y));
         if let Some(i) = (0..bx.len()).find(|&i| bx[i] != by[i]) {
-            panic!("{what}: DM {} differs first at {i}: {} vs {}", x.info.dm, x.data[i], y.data[i]);
+            panic!(
+                "{what}: DM {} differs first at {i}: {} vs {}",
+                x.info.dm, x.data[i], y.data[i]
+            );
         }
         assert_eq!(bx.len(), by.len(), "{what}");
     }
@@ -245,8 +248,8 @@ fn a_beam_shorter_than_its_header_and_bad_spill_dirs() {
         ..DedispConfig::default()
     };
     let a = dedisperse_exact(&mut src, &[50.0], 1, 4, &scaling, &cfg, &|_, _| {}).unwrap_or_else(|e| panic!("{e}"));
-    let b = dedisperse_exact_prepared(&beam, &[50.0], 1, 4, &scaling, &cfg, &|_, _| {})
-        .unwrap_or_else(|e| panic!("{e}"));
+    let b =
+        dedisperse_exact_prepared(&beam, &[50.0], 1, 4, &scaling, &cfg, &|_, _| {}).unwrap_or_else(|e| panic!("{e}"));
     assert_same(&a, &b, "short beam");
     assert!(a[0].data[5_100..].iter().all(|&v| v == 0.0));
 
@@ -286,7 +289,13 @@ fn replaced_stretches_follow_the_mask_and_clipping() {
     // clipped stretches take the level of the interval they are in.
     assert_eq!(
         stretches(1, 0, 400),
-        vec![(0, 100, 1.0), (200, 400, 7.0), (50, 60, 1.0), (95, 100, 1.0), (100, 130, 4.0)]
+        vec![
+            (0, 100, 1.0),
+            (200, 400, 7.0),
+            (50, 60, 1.0),
+            (95, 100, 1.0),
+            (100, 130, 4.0)
+        ]
     );
     assert_eq!(stretches(2, 120, 250), vec![(120, 130, 5.0)]);
     assert_eq!(stretches(0, 250, 260), vec![(250, 260, 6.0)]);
