@@ -15,6 +15,8 @@
 //! `width / 2` in `f32::total_cmp` order (powers compare as the integers
 //! `total_cmp` maps them to), ties and non-finite values included.
 
+use std::sync::{Arc, Mutex, PoisonError};
+
 use multiversion::multiversion;
 use rustfft::num_complex::Complex32;
 
@@ -30,7 +32,7 @@ pub(crate) struct BlockMedians {
     width: usize,
     rank: usize,
     /// Compare-exchanges `(i, j)`, `i < j`: row `i` gets the smaller key.
-    net: Vec<(u16, u16)>,
+    net: Arc<[(u16, u16)]>,
     /// `[row][lane]` keys of the blocks being selected.
     rows: Vec<[i32; LANES]>,
 }
@@ -46,7 +48,7 @@ impl BlockMedians {
         Some(Self {
             width,
             rank,
-            net: median_network(width, rank),
+            net: cached_network(width),
             rows: vec![[0; LANES]; width],
         })
     }
@@ -62,6 +64,19 @@ impl BlockMedians {
         run_network(&self.net, &mut self.rows);
         self.rows[self.rank].map(from_key)
     }
+}
+
+/// The median network of `width` rows, built once per width per process
+/// (every series' whitening uses the same one or two widths).
+fn cached_network(width: usize) -> Arc<[(u16, u16)]> {
+    static BUILT: Mutex<Vec<(usize, Arc<[(u16, u16)]>)>> = Mutex::new(Vec::new());
+    let mut built = BUILT.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some((_, net)) = built.iter().find(|(w, _)| *w == width) {
+        return Arc::clone(net);
+    }
+    let net: Arc<[(u16, u16)]> = median_network(width, width / 2).into();
+    built.push((width, Arc::clone(&net)));
+    net
 }
 
 /// `f32` to the integer whose order is `f32::total_cmp`'s (its own inverse).

@@ -172,24 +172,23 @@ impl PreparedBeam {
         let mut backing = Backing::new(total, opts.memory_limit_bytes, &opts.spill_dir)?;
         let block = opts.block.max(1);
         src.seek(0).map_err(SearchError::from)?;
-        let mut blk = vec![0f32; block * nchan];
+        let read = |src: &mut dyn SpectraSource, buf: &mut [f32], from: u64| -> SearchResult<usize> {
+            let want = block.min(n.saturating_sub(from) as usize);
+            Ok(src.read_full(&mut buf[..want * nchan])?)
+        };
         let mut tbuf = Vec::new();
         let mut rows = vec![0u8; block * nchan * cb];
-        let mut t0 = 0u64;
-        while t0 < n {
-            let want = block.min((n - t0) as usize);
-            let got = src.read_full(&mut blk[..want * nchan]).map_err(SearchError::from)?;
-            if got == 0 {
-                break;
-            }
-            let per = transpose_stretches(&blk[..got * nchan], &mut tbuf, nchan);
+        // Block k is stored while block k + 1 is read (the source decodes on
+        // one thread; the transposing and encoding take the others).
+        let mut store = |spectra: &[f32], t0: u64| -> Result<(), Stop> {
+            let got = spectra.len() / nchan;
+            let per = transpose_stretches(spectra, &mut tbuf, nchan);
             let tb = &tbuf[..got * nchan];
             // Channel c's samples into rows[c·got·cb ..], replaced ones as 0.
             let exact = rows[..got * nchan * cb]
                 .par_chunks_mut(got * cb)
                 .enumerate()
                 .map(|(c, out)| {
-                    let mut ok = true;
                     let mut row = Vec::with_capacity(got);
                     for (_, piece) in stretch_row(tb, per, nchan, c) {
                         row.extend_from_slice(piece);
@@ -197,8 +196,7 @@ impl PreparedBeam {
                     replaced.for_each_in(c, t0, t0 + got as u64, |a, b, _| {
                         row[(a - t0) as usize..(b - t0) as usize].fill(0.0);
                     });
-                    ok &= code.encode(&row, out);
-                    ok
+                    code.encode(&row, out)
                 })
                 .reduce(|| true, |a, b| a && b);
             if !exact {
@@ -207,8 +205,20 @@ impl PreparedBeam {
             for (c, row) in rows[..got * nchan * cb].chunks(got * cb).enumerate() {
                 backing.write_at((c as u64 * n + t0) * cb as u64, row)?;
             }
-            t0 += got as u64;
+            Ok(())
+        };
+        let mut cur = vec![0f32; block * nchan];
+        let mut next = vec![0f32; block * nchan];
+        let mut got = read(src, &mut cur, 0)?;
+        let mut t0 = 0u64;
+        while got > 0 {
+            let after = t0 + got as u64;
+            let (fetched, stored) = rayon::join(|| read(src, &mut next, after), || store(&cur[..got * nchan], t0));
+            stored?;
+            t0 = after;
             progress(t0, n);
+            std::mem::swap(&mut cur, &mut next);
+            got = fetched?;
         }
         if t0 < n {
             tracing::warn!("{} ends after {t0} of the {n} spectra its header gives", h.basename());
