@@ -27,12 +27,14 @@ pub(crate) const LANES: usize = 16;
 /// time (the network's cost grows as width·log²width).
 pub(crate) const MAX_WIDTH: usize = 256;
 
+/// Compare-exchanges `(i, j)`, `i < j`: row `i` gets the smaller key.
+type Network = Arc<[(u16, u16)]>;
+
 /// Medians of [`LANES`] blocks of one width at a time.
 pub(crate) struct BlockMedians {
     width: usize,
     rank: usize,
-    /// Compare-exchanges `(i, j)`, `i < j`: row `i` gets the smaller key.
-    net: Arc<[(u16, u16)]>,
+    net: Network,
     /// `[row][lane]` keys of the blocks being selected.
     rows: Vec<[i32; LANES]>,
 }
@@ -68,13 +70,13 @@ impl BlockMedians {
 
 /// The median network of `width` rows, built once per width per process
 /// (every series' whitening uses the same one or two widths).
-fn cached_network(width: usize) -> Arc<[(u16, u16)]> {
-    static BUILT: Mutex<Vec<(usize, Arc<[(u16, u16)]>)>> = Mutex::new(Vec::new());
+fn cached_network(width: usize) -> Network {
+    static BUILT: Mutex<Vec<(usize, Network)>> = Mutex::new(Vec::new());
     let mut built = BUILT.lock().unwrap_or_else(PoisonError::into_inner);
     if let Some((_, net)) = built.iter().find(|(w, _)| *w == width) {
         return Arc::clone(net);
     }
-    let net: Arc<[(u16, u16)]> = median_network(width, width / 2).into();
+    let net: Network = median_network(width, width / 2).into();
     built.push((width, Arc::clone(&net)));
     net
 }
