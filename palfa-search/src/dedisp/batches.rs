@@ -10,10 +10,10 @@
 use palfa_core::beam::SpectraSource;
 
 use super::engine::working_bytes;
-use super::feed::{Feed, StreamFeed};
-use super::prepared::{PreparedBeam, PreparedFeed};
+use super::feed::Feed;
+use super::prepared::PreparedBeam;
 use super::store::SeriesStore;
-use super::{pass_specs, passes_from, ChannelScaling, DedispConfig};
+use super::{pass_specs, passes_from, ChannelScaling, DedispConfig, DedispInput};
 use crate::ddplan::{DmPass, DmPlan};
 use crate::error::SearchResult;
 use crate::series::TimeSeries;
@@ -120,15 +120,8 @@ pub fn dedisperse_plan_into<S: SeriesStore>(
     on_group: impl FnMut(Vec<S>) -> SearchResult<()>,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> SearchResult<()> {
-    plan_from(
-        &mut StreamFeed::new(src),
-        plan,
-        scaling,
-        cfg,
-        budget_bytes,
-        on_group,
-        progress,
-    )
+    let mut input = DedispInput::Stream(src);
+    dedisperse_plan_from(&mut input, plan, scaling, cfg, budget_bytes, on_group, progress)
 }
 
 /// [`dedisperse_plan_into`] from a [`PreparedBeam`], read once already
@@ -143,8 +136,22 @@ pub fn dedisperse_plan_prepared<S: SeriesStore>(
     on_group: impl FnMut(Vec<S>) -> SearchResult<()>,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> SearchResult<()> {
+    let mut input = DedispInput::Prepared(beam);
+    dedisperse_plan_from(&mut input, plan, scaling, cfg, budget_bytes, on_group, progress)
+}
+
+/// [`dedisperse_plan_into`] from either kind of [`DedispInput`].
+pub fn dedisperse_plan_from<S: SeriesStore>(
+    input: &mut DedispInput<'_>,
+    plan: &DmPlan,
+    scaling: &ChannelScaling,
+    cfg: &DedispConfig,
+    budget_bytes: u64,
+    on_group: impl FnMut(Vec<S>) -> SearchResult<()>,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> SearchResult<()> {
     plan_from(
-        &mut PreparedFeed::new(beam),
+        input.feed().as_mut(),
         plan,
         scaling,
         cfg,

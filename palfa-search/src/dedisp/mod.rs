@@ -31,7 +31,8 @@ mod prepared;
 mod store;
 
 pub use batches::{
-    dedisperse_plan, dedisperse_plan_into, dedisperse_plan_prepared, group_passes, group_passes_with, plan_sum_bytes,
+    dedisperse_plan, dedisperse_plan_from, dedisperse_plan_into, dedisperse_plan_prepared, group_passes,
+    group_passes_with, plan_sum_bytes,
 };
 pub use delays::ChannelLayout;
 pub use prepared::{PrepareOptions, PreparedBeam, Replacements, SampleCode};
@@ -192,6 +193,33 @@ fn passes_from<S: SeriesStore>(
     engine::run(feed, &pass_specs(passes), first.downsamp, scaling, cfg, progress)
 }
 
+/// The beam a dedispersion reads: streamed from a source (read, masked,
+/// normalised and transposed again by every call), or a [`PreparedBeam`]
+/// read once. Both give the same series.
+pub enum DedispInput<'a> {
+    /// Spectra read from the source by each call.
+    Stream(&'a mut dyn SpectraSource),
+    /// A beam prepared once.
+    Prepared(&'a PreparedBeam),
+}
+
+impl DedispInput<'_> {
+    /// The beam's metadata.
+    pub fn header(&self) -> &palfa_core::BeamHeader {
+        match self {
+            Self::Stream(src) => src.header(),
+            Self::Prepared(beam) => beam.header(),
+        }
+    }
+
+    fn feed(&mut self) -> Box<dyn Feed + '_> {
+        match self {
+            Self::Stream(src) => Box::new(StreamFeed::new(&mut **src)),
+            Self::Prepared(beam) => Box::new(PreparedFeed::new(beam)),
+        }
+    }
+}
+
 /// What the engine computes for each pass.
 fn pass_specs(passes: &[DmPass]) -> Vec<engine::PassSpec> {
     passes
@@ -220,9 +248,15 @@ pub fn dedisperse_exact(
     cfg: &DedispConfig,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> SearchResult<Vec<TimeSeries>> {
-    let specs = exact_specs(dms, nsub);
-    let out = engine::run::<TimeSeries>(&mut StreamFeed::new(src), &specs, downsamp, scaling, cfg, progress)?;
-    Ok(out.into_iter().flatten().collect())
+    dedisperse_exact_from(
+        &mut DedispInput::Stream(src),
+        dms,
+        downsamp,
+        nsub,
+        scaling,
+        cfg,
+        progress,
+    )
 }
 
 /// [`dedisperse_exact`] from a [`PreparedBeam`]: the same series.
@@ -235,8 +269,29 @@ pub fn dedisperse_exact_prepared(
     cfg: &DedispConfig,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> SearchResult<Vec<TimeSeries>> {
+    dedisperse_exact_from(
+        &mut DedispInput::Prepared(beam),
+        dms,
+        downsamp,
+        nsub,
+        scaling,
+        cfg,
+        progress,
+    )
+}
+
+/// [`dedisperse_exact`] from either kind of [`DedispInput`].
+pub fn dedisperse_exact_from(
+    input: &mut DedispInput<'_>,
+    dms: &[f64],
+    downsamp: usize,
+    nsub: usize,
+    scaling: &ChannelScaling,
+    cfg: &DedispConfig,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> SearchResult<Vec<TimeSeries>> {
     let specs = exact_specs(dms, nsub);
-    let out = engine::run::<TimeSeries>(&mut PreparedFeed::new(beam), &specs, downsamp, scaling, cfg, progress)?;
+    let out = engine::run::<TimeSeries>(input.feed().as_mut(), &specs, downsamp, scaling, cfg, progress)?;
     Ok(out.into_iter().flatten().collect())
 }
 

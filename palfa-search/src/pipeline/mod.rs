@@ -31,7 +31,7 @@ mod workdir;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use crate::dedisp::{PrepareOptions, PreparedBeam};
+use crate::dedisp::{DedispInput, PrepareOptions, PreparedBeam};
 use palfa_core::beam::{open_beam, SpectraSource};
 use palfa_core::config::{Processing, Searching};
 use palfa_core::formats::results::{InputFile, SearchResults, SearchStatus, StageTiming, FORMAT_VERSION};
@@ -162,25 +162,42 @@ pub fn run_search(job: &SearchJob, progress: &dyn StageProgress) -> SearchResult
 
     // The beam read once, into channel-major rows, for every dedispersion
     // below (the zaplist's probe DMs and the plan's passes): in memory when
-    // small, else in a spill file in the working directory.
+    // small, else in a spill file in the working directory. Without room
+    // for the spill file the search goes on reading the beam for each
+    // dedispersion (slower, the same series).
     let prepared = timer.run("prepare", h.nsamples, progress, || {
         let opts = PrepareOptions {
             memory_limit_bytes: PREPARED_IN_MEMORY_BYTES,
             spill_dir: wd.path().to_path_buf(),
             ..PrepareOptions::default()
         };
-        PreparedBeam::prepare(src.as_mut(), replaced, &opts, &|done, _| progress.set(done))
+        match PreparedBeam::prepare(src.as_mut(), replaced, &opts, &|done, _| progress.set(done)) {
+            Ok(beam) => {
+                tracing::info!(
+                    code = ?beam.code(),
+                    mib = beam.bytes() >> 20,
+                    spilled = beam.is_spilled(),
+                    "beam prepared for dedispersion"
+                );
+                Ok(Some(beam))
+            }
+            // Only the spill file fails as `Io` (the source's errors are `Format`).
+            Err(e @ SearchError::Io { .. }) => {
+                tracing::warn!("{e}: the beam will be read again for each dedispersion");
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
     })?;
-    tracing::info!(
-        code = ?prepared.code(),
-        mib = prepared.bytes() >> 20,
-        spilled = prepared.is_spilled(),
-        "beam prepared for dedispersion"
-    );
+    let mut input = match &prepared {
+        Some(beam) => DedispInput::Prepared(beam),
+        None => DedispInput::Stream(src.as_mut()),
+    };
+    let resident = prepared.as_ref().map_or(0, PreparedBeam::resident_bytes);
 
     // Zaplist: a custom or default list, plus the birdies of this beam.
     let zap = timer.run("zaplist", 1, progress, || {
-        zap_birdies(&prepared, &plan, &scaling, &dcfg, s, &job.processing)
+        zap_birdies(&mut input, &plan, &scaling, &dcfg, s, &job.processing)
     })?;
     let zap_name = format!("{name}.zaplist");
     zap.saved_list().write(res.join(&zap_name))?;
@@ -190,14 +207,14 @@ pub fn run_search(job: &SearchJob, progress: &dyn StageProgress) -> SearchResult
     let sp_dir = wd.path().join("singlepulse");
     std::fs::create_dir_all(&sp_dir).map_err(|e| SearchError::io(&sp_dir, e))?;
     let searched = dedisperse_and_search(
-        &prepared,
+        &mut input,
         &plan,
         &scaling,
         &dcfg,
         s,
         &zap,
         &sp_dir,
-        job.series_budget_bytes.saturating_sub(prepared.resident_bytes()),
+        job.series_budget_bytes.saturating_sub(resident),
         progress,
         &timer,
     )?;

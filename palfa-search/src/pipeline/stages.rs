@@ -16,7 +16,7 @@ use super::periodicity::{PerDmOutput, PerDmSearch, SearchSeries};
 use super::progress::{StageProgress, StageTimer};
 use crate::candidate::AccelPass;
 use crate::ddplan::{Band, DmPlan};
-use crate::dedisp::{dedisperse_plan_prepared, ChannelScaling, DedispConfig, PreparedBeam, SeriesStore};
+use crate::dedisp::{dedisperse_plan_from, ChannelScaling, DedispConfig, DedispInput, SeriesStore};
 use crate::error::SearchResult;
 use crate::ffa::{ffa_dm_step, ffa_dm_trials, FfaConfig};
 use crate::fold::{fold_candidates, FoldConfig, FoldRequest, FoldResult};
@@ -113,7 +113,7 @@ impl ZapOutput {
 /// # Errors
 /// A zaplist that cannot be read; reading or dedispersion errors.
 pub fn zap_birdies(
-    beam: &PreparedBeam,
+    beam: &mut DedispInput<'_>,
     plan: &DmPlanOutput,
     scaling: &ChannelScaling,
     dcfg: &DedispConfig,
@@ -172,7 +172,7 @@ pub struct SearchOutput {
 /// Reading, dedispersion or search errors, or failure to write `sp_dir`.
 #[allow(clippy::too_many_arguments)]
 pub fn dedisperse_and_search(
-    beam: &PreparedBeam,
+    beam: &mut DedispInput<'_>,
     plan: &DmPlanOutput,
     scaling: &ChannelScaling,
     dcfg: &DedispConfig,
@@ -237,8 +237,12 @@ struct Stream<'r> {
 }
 
 impl Stream<'_> {
-    fn run<S: SeriesStore + SearchSeries>(&self, beam: &PreparedBeam, groups: &mut Groups<'_, '_>) -> SearchResult<()> {
-        dedisperse_plan_prepared::<S>(
+    fn run<S: SeriesStore + SearchSeries>(
+        &self,
+        beam: &mut DedispInput<'_>,
+        groups: &mut Groups<'_, '_>,
+    ) -> SearchResult<()> {
+        dedisperse_plan_from::<S>(
             beam,
             &self.plan.plan,
             self.scaling,

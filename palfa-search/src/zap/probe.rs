@@ -6,7 +6,7 @@ use palfa_core::config::DynamicZapParams;
 
 use super::powers::ProbePowers;
 use super::{find_birdies_in, Birdie};
-use crate::dedisp::{dedisperse_exact_prepared, ChannelScaling, DedispConfig, PreparedBeam};
+use crate::dedisp::{dedisperse_exact_from, ChannelScaling, DedispConfig, DedispInput};
 use crate::error::SearchResult;
 use crate::spectrum::SpectrumMaker;
 
@@ -36,7 +36,7 @@ pub fn probe_dms(max_dm: f64) -> Vec<f64> {
 
 /// This beam's birdies: `beam` dedispersed at the [`probe_dms`] of a search
 /// up to `max_dm` (with `nsub` subbands formed at each DM,
-/// [`dedisperse_exact_prepared`]; downsampled by `downsamp`, with `scaling` and
+/// [`dedisperse_exact_from`]; downsampled by `downsamp`, with `scaling` and
 /// `dcfg` as the search's dedispersion), each series' spectrum
 /// (not whitened: rednoise's narrow blocks near a strong line take in its
 /// leakage and would lower the line's level at DM 0 the most;
@@ -47,7 +47,7 @@ pub fn probe_dms(max_dm: f64) -> Vec<f64> {
 /// # Errors
 /// Reading or dedispersion errors, or settings the spectrum maker refuses.
 pub fn find_beam_birdies(
-    beam: &PreparedBeam,
+    beam: &mut DedispInput<'_>,
     max_dm: f64,
     downsamp: usize,
     nsub: usize,
@@ -56,7 +56,7 @@ pub fn find_beam_birdies(
     params: &DynamicZapParams,
 ) -> SearchResult<Vec<Birdie>> {
     let probe = probe_dms(max_dm);
-    let series = dedisperse_exact_prepared(beam, &probe, downsamp, nsub, scaling, dcfg, &|_, _| {})?;
+    let series = dedisperse_exact_from(beam, &probe, downsamp, nsub, scaling, dcfg, &|_, _| {})?;
     let maker = SpectrumMaker::padded();
     // One spectrum at a time, each series freed once transformed: what is
     // kept of each is half its spectrum.

@@ -12,6 +12,7 @@ use crate::dedisp::{
     dedisperse_exact, dedisperse_exact_prepared, dedisperse_passes_into, dedisperse_passes_prepared,
     dedisperse_plan_into, dedisperse_plan_prepared,
 };
+use crate::error::SearchError;
 use crate::rfi::MaskedSource;
 use crate::series::{HalfSeries, TimeSeries};
 
@@ -264,6 +265,9 @@ fn a_beam_shorter_than_its_header_and_bad_spill_dirs() {
         .err()
         .unwrap_or_else(|| panic!("no spill directory, no error"));
     assert!(err.to_string().contains("/nonexistent/palfa-spill"), "{err}");
+    // The search falls back to streaming on exactly this variant (the
+    // source's own failures are `Format` errors).
+    assert!(matches!(err, SearchError::Io { .. }), "{err:?}");
     // Replacements for another beam are refused.
     let other = Replacements::new(NCHAN + 1, 100, vec![0.0; NCHAN + 1], &[vec![1]], Vec::new())
         .unwrap_or_else(|e| panic!("{e}"));
