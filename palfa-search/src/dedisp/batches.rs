@@ -10,7 +10,6 @@
 use palfa_core::beam::SpectraSource;
 
 use super::engine::working_bytes;
-use super::feed::Feed;
 use super::prepared::PreparedBeam;
 use super::store::SeriesStore;
 use super::{pass_specs, passes_from, ChannelScaling, DedispConfig, DedispInput};
@@ -147,29 +146,11 @@ pub fn dedisperse_plan_from<S: SeriesStore>(
     scaling: &ChannelScaling,
     cfg: &DedispConfig,
     budget_bytes: u64,
-    on_group: impl FnMut(Vec<S>) -> SearchResult<()>,
-    progress: &(dyn Fn(u64, u64) + Sync),
-) -> SearchResult<()> {
-    plan_from(
-        input.feed().as_mut(),
-        plan,
-        scaling,
-        cfg,
-        budget_bytes,
-        on_group,
-        progress,
-    )
-}
-
-fn plan_from<S: SeriesStore>(
-    feed: &mut dyn Feed,
-    plan: &DmPlan,
-    scaling: &ChannelScaling,
-    cfg: &DedispConfig,
-    budget_bytes: u64,
     mut on_group: impl FnMut(Vec<S>) -> SearchResult<()>,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> SearchResult<()> {
+    let mut feed = input.feed();
+    let feed = feed.as_mut();
     let h = feed.header().clone();
     let groups = group_passes_with(plan, h.nsamples, S::BYTES_PER_SAMPLE, budget_bytes, |g| {
         working_bytes(&h, &pass_specs(g), g[0].downsamp, cfg)

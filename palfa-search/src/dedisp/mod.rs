@@ -35,7 +35,7 @@ pub use batches::{
     group_passes_with, plan_sum_bytes,
 };
 pub use delays::ChannelLayout;
-pub use prepared::{PrepareOptions, PreparedBeam, Replacements, SampleCode};
+pub use prepared::{PrepareOptions, PreparedBeam, Replacements, SampleCode, PREPARED_IN_MEMORY_BYTES};
 pub use store::SeriesStore;
 
 use palfa_core::beam::SpectraSource;

@@ -48,7 +48,7 @@ pub use workdir::WorkDir;
 
 /// The largest beam [`run_search`] prepares for dedispersion in memory
 /// \[bytes\]; a larger one is spilled into the working directory.
-pub const PREPARED_IN_MEMORY_BYTES: u64 = 256 << 20;
+pub use crate::dedisp::PREPARED_IN_MEMORY_BYTES;
 
 use crate::dedisp::{ChannelScaling, DedispConfig};
 use crate::error::{SearchError, SearchResult};
@@ -167,7 +167,6 @@ pub fn run_search(job: &SearchJob, progress: &dyn StageProgress) -> SearchResult
     // dedispersion (slower, the same series).
     let prepared = timer.run("prepare", h.nsamples, progress, || {
         let opts = PrepareOptions {
-            memory_limit_bytes: PREPARED_IN_MEMORY_BYTES,
             spill_dir: wd.path().to_path_buf(),
             ..PrepareOptions::default()
         };

@@ -50,10 +50,14 @@ pub struct PrepareOptions {
     pub block: usize,
 }
 
+/// The largest prepared beam [`PrepareOptions::default`] keeps in memory
+/// \[bytes\] (what a search uses); a larger one is spilled.
+pub const PREPARED_IN_MEMORY_BYTES: u64 = 256 << 20;
+
 impl Default for PrepareOptions {
     fn default() -> Self {
         Self {
-            memory_limit_bytes: 256 << 20,
+            memory_limit_bytes: PREPARED_IN_MEMORY_BYTES,
             spill_dir: std::env::temp_dir(),
             block: 16_384,
         }
@@ -128,7 +132,7 @@ impl PreparedBeam {
         progress: &(dyn Fn(u64, u64) + Sync),
     ) -> SearchResult<Self> {
         let nchan = src.header().nchans;
-        if !replaced.is_empty() && replaced.nchan() != nchan {
+        if !replaced.fits(nchan) {
             return Err(SearchError::Params(format!(
                 "RFI replacements for {} channels, the beam has {nchan}",
                 replaced.nchan()

@@ -80,9 +80,10 @@ impl Replacements {
         })
     }
 
-    /// Whether nothing is replaced.
-    pub fn is_empty(&self) -> bool {
-        self.clipped.is_empty() && self.masked.iter().all(Vec::is_empty)
+    /// Whether these replacements can go with a beam of `nchan` channels:
+    /// [`none`](Self::none) goes with any, others with their own count only.
+    pub fn fits(&self, nchan: usize) -> bool {
+        self.numint == 0 || self.nchan == nchan
     }
 
     /// The channels these replacements were made for (0 for [`none`](Self::none)).

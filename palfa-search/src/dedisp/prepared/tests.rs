@@ -272,6 +272,10 @@ fn a_beam_shorter_than_its_header_and_bad_spill_dirs() {
     let other = Replacements::new(NCHAN + 1, 100, vec![0.0; NCHAN + 1], &[vec![1]], Vec::new())
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(PreparedBeam::prepare(&mut src, other, &in_memory(), &|_, _| {}).is_err());
+    // Even when they replace nothing (their channels would not line up).
+    let fewer = Replacements::new(NCHAN - 8, 100, vec![0.0; NCHAN - 8], &[vec![]], Vec::new())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(PreparedBeam::prepare(&mut src, fewer, &in_memory(), &|_, _| {}).is_err());
 }
 
 #[test]
