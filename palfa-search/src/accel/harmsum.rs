@@ -607,8 +607,8 @@ mod tests {
         };
         let top: Vec<f32> = (0..u).map(|_| next()).collect();
         let sources: Vec<Vec<f32>> = (0..16).map(|_| (0..u + 64).map(|_| next()).collect()).collect();
-        let portable: [fn(&mut [f32], &[&[f32]]) -> f32; 5] =
-            [add_stage2, add_stage4, add_stage8, add_stage16, add_stage32];
+        type Kernel = fn(&mut [f32], &[&[f32]]) -> f32;
+        let portable: [Kernel; 5] = [add_stage2, add_stage4, add_stage8, add_stage16, add_stage32];
         for (s, kernel) in portable.iter().enumerate() {
             let h = 2usize << s;
             let srcs: Vec<&[f32]> = sources[..h / 2].iter().map(|v| v.as_slice()).collect();
@@ -616,7 +616,10 @@ mod tests {
             let ma = add_stage(h, &mut a, &srcs);
             let mb = kernel(&mut b, &srcs);
             assert_eq!(ma, mb, "{h} harmonics: maxima");
-            assert!(a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()), "{h} harmonics");
+            assert!(
+                a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()),
+                "{h} harmonics"
+            );
         }
     }
 

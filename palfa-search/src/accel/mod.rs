@@ -319,13 +319,14 @@ impl AccelSearcher {
     }
 
     /// The correlations one search computes: `(fft_len, count)`, `count`
-    /// complex inverse FFTs of `fft_len` points (one per plane row and
-    /// block) plus one forward FFT of `fft_len / 2` points per block. At
-    /// 5·N·log2(N) operations per FFT this is the search's arithmetic floor.
+    /// complex inverse FFTs of `fft_len` points (two per plane row and
+    /// block: the even and the odd half-bins of the block's FFT length)
+    /// plus one forward FFT of `fft_len` points per block. At 5·N·log2(N)
+    /// operations per FFT this is the search's arithmetic floor.
     pub fn correlation_ffts(&self) -> (usize, usize) {
         let (_, nr) = self.plane_columns();
         let blocks = nr.div_ceil(self.corr.uselen).max(1);
-        (self.corr.fftlen, blocks * self.corr.numz())
+        (self.corr.fftlen / 2, 2 * blocks * self.corr.numz())
     }
 
     /// The plane's first half-bin index and its number of columns.
