@@ -78,7 +78,7 @@ pub(crate) fn sum_blocks(
     let fractions = all_fractions(plan.powcut.len());
     let work = |ws: &mut Workspace, (b, top): (usize, &Vec<f32>)| -> Vec<Crossing> {
         let mut found = Vec::new();
-        sum_block(plan, &fractions, b, top, ws, &mut |stage, i_scan, z, acc, max| {
+        sum_block(plan, &fractions, b, top, ws, true, &mut |stage, i_scan, z, acc, max| {
             scan(acc, max, plan.powcut[stage as usize], stage, i_scan, z, &mut found)
         });
         found
@@ -340,13 +340,18 @@ fn all_fractions(stages: usize) -> Vec<Fraction> {
 
 /// Sums block `b`, whose own full-precision powers are `top` (`[z][u]`);
 /// after each stage calls `sink(stage, first half-bin index, z, summed
-/// powers)` with the searched part of the block.
+/// powers, an upper bound of their maximum)` with the searched part of the
+/// block. With `skip_quiet`, a row whose every stage stays at or under its
+/// threshold ([`quiet_row_maxima`], where the CPU has a kernel for it) is
+/// not handed over: the sink is then only worth calling for crossings.
+#[allow(clippy::too_many_arguments)]
 fn sum_block(
     plan: &SumPlan<'_>,
     fractions: &[Fraction],
     b: usize,
     top: &[f32],
     ws: &mut Workspace,
+    skip_quiet: bool,
     sink: &mut StageSink<'_>,
 ) {
     let p = plan.plane;
@@ -365,31 +370,88 @@ fn sum_block(
     let Workspace { acc, sources, cached } = ws;
     cached.fill(usize::MAX);
     for j in 0..p.numz {
-        acc.copy_from_slice(&top[j * u..(j + 1) * u]);
+        let row = &top[j * u..(j + 1) * u];
+        // Each fraction's source stretch, converted to f32 unless the
+        // previous row read the same one.
+        for (n, f) in fractions.iter().enumerate() {
+            let jr = sub_row(j, plan.zmax, f.k as i64, f.h as i64);
+            if cached[n] != jr {
+                // i0 is a multiple of H, so the source starts exactly at i0·k/H.
+                let (start, len) = source_span(i0 as usize, u, f);
+                p.copy_row(jr, start - p.lo_half, &mut sources[n][..len]);
+                cached[n] = jr;
+            }
+        }
+        let mut srcs: [&[f32]; 31] = [&[]; 31];
+        for (src, buf) in srcs.iter_mut().zip(sources.iter()) {
+            *src = buf;
+        }
+        let srcs = &srcs[..fractions.len()];
+        if skip_quiet {
+            if let Some(maxima) = quiet_row_maxima(row, srcs, stages) {
+                if maxima.iter().zip(plan.powcut).all(|(m, cut)| m <= cut) {
+                    continue;
+                }
+            }
+        }
+        acc.copy_from_slice(row);
         let z_full = -(plan.zmax as i32) + 2 * j as i32;
         sink(0, i_scan, z_full, &acc[t_lo..t_hi], max_of(&acc[t_lo..t_hi]));
         let mut fi = 0;
         for s in 1..stages {
-            let h = 1usize << s;
-            let nf = h / 2;
-            // Each fraction's source stretch, converted to f32 unless the
-            // previous row read the same one.
-            for (n, f) in fractions[fi..fi + nf].iter().enumerate() {
-                let jr = sub_row(j, plan.zmax, f.k as i64, f.h as i64);
-                if cached[fi + n] != jr {
-                    // i0 is a multiple of H, so the source starts exactly at i0·k/H.
-                    let (start, len) = source_span(i0 as usize, u, f);
-                    p.copy_row(jr, start - p.lo_half, &mut sources[fi + n][..len]);
-                    cached[fi + n] = jr;
-                }
-            }
-            let mut srcs: [&[f32]; 16] = [&[]; 16];
-            for (src, buf) in srcs.iter_mut().zip(&sources[fi..fi + nf]) {
-                *src = buf;
-            }
-            let max = add_stage(h, acc, &srcs[..nf]);
+            let nf = (1usize << s) / 2;
+            let max = add_stage(1 << s, acc, &srcs[fi..fi + nf]);
             fi += nf;
             sink(s as u8, i_scan, z_full, &acc[t_lo..t_hi], max);
+        }
+    }
+}
+
+/// Each stage's largest sum over one row of a block of 8-harmonic sums
+/// (4 stages), without storing the sums: the highest harmonic `row` plus the
+/// subharmonic sources `srcs` (k/H = 1/2, 1/4, 3/4, 1/8, 3/8, 5/8, 7/8) added
+/// in [`add_stage`]'s order, so the maxima are the ones its stages return.
+/// `None` where the CPU (no AVX-512) or the number of stages has no such
+/// kernel: the caller then sums the row stage by stage.
+#[multiversion(targets = "simd")]
+fn quiet_row_maxima(row: &[f32], srcs: &[&[f32]], stages: usize) -> Option<[f32; 4]> {
+    match_target! {
+        "x86_64+avx512f" => {
+            use std::arch::x86_64::*;
+            if stages != 4 || srcs.len() != 7 || !row.len().is_multiple_of(16) {
+                return None;
+            }
+            const FRACTIONS: [(usize, usize); 7] = [(2, 1), (4, 1), (4, 3), (8, 1), (8, 3), (8, 5), (8, 7)];
+            let ix: [__m512i; 7] = std::array::from_fn(|f| bytemuck::cast(pattern16(FRACTIONS[f].0, FRACTIONS[f].1)));
+            let step: [usize; 7] = std::array::from_fn(|f| 16 / FRACTIONS[f].0 * FRACTIONS[f].1);
+            let mut m = [_mm512_set1_ps(f32::NEG_INFINITY); 4];
+            for (q, t) in row.chunks_exact(16).enumerate() {
+                let t = <[f32; 16]>::try_from(t).ok()?;
+                let mut v: __m512 = bytemuck::cast(t);
+                m[0] = _mm512_max_ps(m[0], v);
+                for f in 0..7 {
+                    let start = q * step[f];
+                    let w = <[f32; 16]>::try_from(srcs[f].get(start..start + 16)?).ok()?;
+                    v = _mm512_add_ps(v, _mm512_permutexvar_ps(ix[f], bytemuck::cast(w)));
+                    // The last fraction of each stage.
+                    match f {
+                        0 => m[1] = _mm512_max_ps(m[1], v),
+                        2 => m[2] = _mm512_max_ps(m[2], v),
+                        6 => m[3] = _mm512_max_ps(m[3], v),
+                        _ => {}
+                    }
+                }
+            }
+            Some([
+                _mm512_reduce_max_ps(m[0]),
+                _mm512_reduce_max_ps(m[1]),
+                _mm512_reduce_max_ps(m[2]),
+                _mm512_reduce_max_ps(m[3]),
+            ])
+        }
+        _ => {
+            let _ = (row, srcs, stages);
+            None
         }
     }
 }
@@ -523,7 +585,7 @@ mod tests {
             let fr = all_fractions(5);
             let mut ws = Workspace::new(&plan);
             for (b, top) in tops.iter().enumerate() {
-                sum_block(&plan, &fr, b, top, &mut ws, &mut |s, _, _, acc, _| {
+                sum_block(&plan, &fr, b, top, &mut ws, false, &mut |s, _, _, acc, _| {
                     total[s as usize] += acc.len();
                     above[s as usize] += acc.iter().filter(|&&v| v > cuts[s as usize]).count();
                 });
@@ -565,7 +627,7 @@ mod tests {
             let fr = all_fractions(stages);
             let mut ws = Workspace::new(&plan);
             for (b, top) in tops.iter().enumerate() {
-                sum_block(&plan, &fr, b, top, &mut ws, &mut |s, i_scan, z, acc, max| {
+                sum_block(&plan, &fr, b, top, &mut ws, false, &mut |s, i_scan, z, acc, max| {
                     let h = 1i64 << s;
                     let j = ((z + zmax as i32) / 2) as usize;
                     for (t, &v) in acc.iter().enumerate() {
@@ -593,6 +655,49 @@ mod tests {
             }
         }
         assert!(checked > 5 * numz * 1000);
+    }
+
+    /// Skipping the rows whose sums all stay under their thresholds loses no
+    /// crossing: the same crossings as summing every row stage by stage,
+    /// for 8 harmonics (the fused kernel's case) and for 4 and 16.
+    #[test]
+    fn skipping_quiet_rows_keeps_every_crossing() {
+        let (uselen, nblocks, numz, zmax) = (1856usize, 24usize, 11usize, 10u32);
+        let ncols = uselen * nblocks;
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let data: Vec<f32> = (0..numz * ncols)
+            .map(|i| {
+                state ^= state >> 12;
+                state ^= state << 25;
+                state ^= state >> 27;
+                let u = ((state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 + 1.0) / (1u64 << 53) as f64;
+                // Exponential noise, and a few strong columns.
+                -u.ln() as f32 + if i % 7919 == 0 { 40.0 } else { 0.0 }
+            })
+            .collect();
+        let (plane, tops) = test_plane(numz, uselen, nblocks, 0, &data);
+        for stages in [3usize, 4, 5] {
+            let cuts: Vec<f32> = (0..stages).map(|s| power_for_sigma(4.0, 1 << s, 1.0) as f32).collect();
+            let plan = SumPlan {
+                plane: &plane,
+                zmax,
+                powcut: &cuts,
+                i_lo: 1 << 12,
+                i_hi: ncols as u64 - 1,
+            };
+            let fr = all_fractions(stages);
+            let mut found = [Vec::new(), Vec::new()];
+            for (skip, out) in [false, true].into_iter().zip(found.iter_mut()) {
+                let mut ws = Workspace::new(&plan);
+                for (b, top) in tops.iter().enumerate() {
+                    sum_block(&plan, &fr, b, top, &mut ws, skip, &mut |stage, i0, z, acc, max| {
+                        scan(acc, max, cuts[stage as usize], stage, i0, z, out)
+                    });
+                }
+            }
+            assert!(found[0].len() > 50, "{stages} stages: {} crossings", found[0].len());
+            assert_eq!(found[0], found[1], "{stages} stages");
+        }
     }
 
     /// The stage sums the CPU's widest kernels make (AVX-512 where it has
