@@ -347,9 +347,10 @@ impl Correlator {
 }
 
 /// Folds the `n`-point transform `k` of a kernel for two `n/2`-point
-/// inverse transforms of a spectrum that repeats with period `n/2`
-/// (decimation in time of the inverse transform's outputs): the even outputs
-/// need `k[q] + k[q + n/2]`, the odd ones `(k[q] − k[q + n/2])·e^{2πi q/n}`.
+/// inverse transforms of a spectrum that repeats with period `n/2` (one
+/// decimation-in-frequency step, outputs split into even and odd): the even
+/// outputs need `k[q] + k[q + n/2]`, the odd ones
+/// `(k[q] − k[q + n/2])·e^{2πi q/n}`.
 fn fold_kernel(k: &[Complex32]) -> Vec<Complex32> {
     let half = k.len() / 2;
     let (lo, hi) = k.split_at(half);
