@@ -39,10 +39,10 @@ pub use dms::{ffa_dm_step, ffa_dm_trials};
 pub use periodogram::{FfaPeak, Periodogram};
 pub use plan::{plan, FfaStep};
 pub use plot::plot_periodogram;
-pub use prepare::{deredden_normalise, downsample, noise_std, robust_std, Downsampler};
+pub use prepare::{deredden_normalise, downsample, downsample_many, noise_std, robust_std};
 pub use search::FfaSearcher;
 pub use snr::{boxcar_widths, BoxcarSnr};
-pub use transform::{ffa_transform, trial_period_bins};
+pub use transform::{ffa_transform, ffa_transform_with, trial_period_bins};
 
 use crate::error::{SearchError, SearchResult};
 use palfa_core::config::FfaParams;

@@ -115,66 +115,79 @@ pub fn noise_std(data: &[f32]) -> f32 {
 /// sample `j` is the sum of the input over `[j·f, (j + 1)·f)` samples, the
 /// samples cut by an edge counted by the fraction inside. `⌊n / f⌋` samples
 /// come out, written into `out` (cleared first). For several factors of one
-/// series, [`Downsampler`] does each in time proportional to its output.
+/// series, [`downsample_many`] reads the series once.
 ///
 /// # Panics
 /// If `f < 1` or is not finite.
 pub fn downsample(data: &[f32], f: f64, out: &mut Vec<f32>) {
-    Downsampler::new(data).downsample(f, out);
+    let mut outs = vec![std::mem::take(out)];
+    downsample_many(data, &[f], &mut outs);
+    *out = outs.pop().unwrap_or_default();
 }
 
-/// Downsamples one series by many factors: the cumulative sum is taken once
-/// (in `f64`), then each output sample is the difference of two of its
-/// values interpolated at the window's edges.
-#[derive(Debug, Clone)]
-pub struct Downsampler<'a> {
-    data: &'a [f32],
-    /// `cum[i]` = Σ data\[..i\].
-    cum: Vec<f64>,
-}
-
-impl<'a> Downsampler<'a> {
-    /// Takes the cumulative sum of `data`.
-    pub fn new(data: &'a [f32]) -> Self {
-        let mut cum = Vec::with_capacity(data.len() + 1);
-        let mut acc = 0.0f64;
-        cum.push(0.0);
-        for &x in data {
-            acc += f64::from(x);
-            cum.push(acc);
-        }
-        Self { data, cum }
-    }
-
-    /// The sum of the data over `[0, x)` samples, `0 ≤ x ≤ n`.
-    fn integral(&self, x: f64) -> f64 {
-        let i = x.floor() as usize;
-        if i >= self.data.len() {
-            return self.cum[self.data.len()];
-        }
-        self.cum[i] + (x - i as f64) * f64::from(self.data[i])
-    }
-
-    /// As [`downsample`].
-    ///
-    /// # Panics
-    /// If `f < 1` or is not finite.
-    pub fn downsample(&self, f: f64, out: &mut Vec<f32>) {
+/// [`downsample`] by each of `factors` into the matching `outs` (resized to
+/// as many). Each edge is interpolated in the cumulative sum, taken in `f64`
+/// as the series is read once, a stretch that stays in cache at a time:
+/// every factor takes the outputs whose edges fall in the stretch. (A
+/// factor's edges are tens of samples apart or more; reading them from the
+/// whole series in memory, factor after factor, spent most of its time
+/// waiting on memory.)
+///
+/// # Panics
+/// If a factor is below 1 or not finite.
+pub fn downsample_many(data: &[f32], factors: &[f64], outs: &mut Vec<Vec<f32>>) {
+    /// Input samples per stretch (their sums: 256 KiB).
+    const STRETCH: usize = 1 << 15;
+    let n = data.len();
+    outs.resize_with(factors.len(), Vec::new);
+    for (&f, out) in factors.iter().zip(outs.iter_mut()) {
         assert!(f.is_finite() && f >= 1.0, "downsampling factor {f}");
         out.clear();
-        let n = self.data.len();
         let nout = (n as f64 / f).floor() as usize;
         if f == 1.0 {
-            out.extend_from_slice(&self.data[..nout]);
-            return;
+            out.extend_from_slice(&data[..nout]);
+        } else {
+            out.resize(nout, 0.0);
         }
-        out.reserve(nout);
-        let mut lo = 0.0f64;
-        for j in 0..nout {
-            let hi = self.integral(((j + 1) as f64 * f).min(n as f64));
-            out.push((hi - lo) as f32);
-            lo = hi;
+    }
+    // Per factor: its next output and the integral at that output's left edge.
+    let mut next = vec![(0usize, 0.0f64); factors.len()];
+    // Σ data[..i] for the stretch's samples i, and Σ data[..stretch end].
+    let mut before = Vec::with_capacity(STRETCH.min(n));
+    let mut sum = 0.0f64;
+    let mut start = 0;
+    while start < n {
+        let end = (start + STRETCH).min(n);
+        let stretch = &data[start..end];
+        before.clear();
+        for &x in stretch {
+            before.push(sum);
+            sum += f64::from(x);
         }
+        for ((&f, out), (j, left)) in factors.iter().zip(outs.iter_mut()).zip(next.iter_mut()) {
+            if f == 1.0 {
+                continue;
+            }
+            let (mut jj, mut lo) = (*j, *left);
+            while let Some(o) = out.get_mut(jj) {
+                let x = ((jj + 1) as f64 * f).min(n as f64);
+                // Truncation is the floor for x ≥ 0 (no call to the maths
+                // library: the baseline x86-64 has no rounding instruction).
+                let i = x as usize;
+                let hi = match (before.get(i.wrapping_sub(start)), stretch.get(i.wrapping_sub(start))) {
+                    (Some(&b), Some(&v)) => b + (x - i as f64) * f64::from(v),
+                    // The series' end, once the whole sum is taken.
+                    _ if i >= n && end == n => sum,
+                    // Past this stretch.
+                    _ => break,
+                };
+                *o = (hi - lo) as f32;
+                lo = hi;
+                jj += 1;
+            }
+            (*j, *left) = (jj, lo);
+        }
+        start = end;
     }
 }
 
@@ -197,6 +210,58 @@ mod tests {
         assert_eq!(out, data);
         downsample(&data, 3.0, &mut out);
         assert_eq!(out, vec![3.0, 12.0, 21.0]);
+    }
+
+    /// The cumulative-sum interpolation as it was written first, edge by
+    /// edge over the whole series: the reference for [`downsample_many`].
+    fn edge_by_edge(data: &[f32], f: f64) -> Vec<f32> {
+        let mut cum = vec![0.0f64];
+        for &x in data {
+            cum.push(cum[cum.len() - 1] + f64::from(x));
+        }
+        let n = data.len();
+        let integral = |x: f64| {
+            let i = x.floor() as usize;
+            if i >= n {
+                cum[n]
+            } else {
+                cum[i] + (x - i as f64) * f64::from(data[i])
+            }
+        };
+        let mut lo = 0.0;
+        (0..(n as f64 / f).floor() as usize)
+            .map(|j| {
+                let hi = integral(((j + 1) as f64 * f).min(n as f64));
+                let out = (hi - lo) as f32;
+                lo = hi;
+                out
+            })
+            .collect()
+    }
+
+    #[test]
+    fn many_factors_at_once_give_each_one_s_samples_to_the_bit() {
+        let data: Vec<f32> = (0..200_003)
+            .map(|i| ((i * 7919) % 10007) as f32 / 997.0 - 5.0)
+            .collect();
+        // Factors whose edges fall either side of the stretches' ends, one
+        // that leaves the input as it is, and the whole series as one sample.
+        let factors = [1.0, 1.5, 31.77, 32.0, 1000.3, 70_001.0, 200_003.0];
+        let mut outs = Vec::new();
+        downsample_many(&data, &factors, &mut outs);
+        for (&f, out) in factors.iter().zip(&outs) {
+            let want = edge_by_edge(&data, f);
+            assert_eq!(out.len(), want.len(), "factor {f}");
+            assert!(
+                out.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits()),
+                "factor {f}"
+            );
+        }
+        let mut one = Vec::new();
+        downsample(&data[..1000], 2.5, &mut one);
+        assert_eq!(one, edge_by_edge(&data[..1000], 2.5));
+        downsample(&[], 2.5, &mut one);
+        assert!(one.is_empty());
     }
 
     #[test]

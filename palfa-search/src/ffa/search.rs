@@ -4,9 +4,9 @@ use rayon::prelude::*;
 
 use super::periodogram::Periodogram;
 use super::plan::{plan, FfaStep};
-use super::prepare::{deredden_normalise, Downsampler};
+use super::prepare::{deredden_normalise, downsample_many};
 use super::snr::{boxcar_widths, BoxcarSnr};
-use super::transform::{ffa_transform, trial_period_bins};
+use super::transform::{ffa_transform_with, trial_period_bins};
 use super::FfaConfig;
 use crate::error::{SearchError, SearchResult};
 use crate::series::TimeSeries;
@@ -97,11 +97,13 @@ impl FfaSearcher {
             t_obs_s: t_obs,
             ..Periodogram::default()
         };
-        let mut ds = Vec::new();
-        let downsampler = Downsampler::new(&data);
-        for step in plan(data.len(), dt, &self.cfg) {
-            downsampler.downsample(step.factor, &mut ds);
-            self.search_step(&ds, &step, min_snr, &mut pgram);
+        let steps = plan(data.len(), dt, &self.cfg);
+        let factors: Vec<f64> = steps.iter().map(|s| s.factor).collect();
+        let mut downsampled = Vec::new();
+        downsample_many(&data, &factors, &mut downsampled);
+        drop(data);
+        for (step, ds) in steps.iter().zip(&downsampled) {
+            self.search_step(ds, step, min_snr, &mut pgram);
         }
         // Steps meet end to end; a trial at the edge of two may be out of order.
         if pgram.periods_s.windows(2).any(|w| w[1] < w[0]) {
@@ -122,18 +124,19 @@ impl FfaSearcher {
         let per_p: Vec<FoldLength> = (step.bins_lo..step.bins_hi)
             .into_par_iter()
             .map_init(
-                || (BoxcarSnr::new(widths.clone()), Vec::new(), vec![0.0f32; nw]),
-                |(boxcar, out, snrs), p| {
+                || (BoxcarSnr::new(widths.clone()), Vec::new(), Vec::new(), Vec::new()),
+                |(boxcar, out, scratch, snrs), p| {
                     let m = ds.len() / p;
                     if m < 2 {
                         return (p, 0, Vec::new());
                     }
                     out.resize(m * p, 0.0);
-                    ffa_transform(&ds[..m * p], m, p, out);
+                    ffa_transform_with(&ds[..m * p], m, p, out, scratch);
                     let sigma = ((m as f64) * step.factor).sqrt() as f32;
+                    snrs.resize(m * nw, 0.0);
+                    boxcar.snr_rows(out, p, sigma, snrs);
                     let mut kept = Vec::with_capacity(if min_snr.is_none() { m } else { 0 });
-                    for (row, prof) in out.chunks_exact(p).enumerate() {
-                        boxcar.snr(prof, sigma, snrs);
+                    for (row, snrs) in snrs.chunks_exact(nw).enumerate() {
                         let (iw, s) =
                             snrs.iter()
                                 .enumerate()

@@ -37,7 +37,23 @@ pub struct BoxcarSnr {
     p: usize,
     /// Circular prefix sums, `p + max width + 1` long.
     prefix: Vec<f32>,
+    /// [`snr_rows`](Self::snr_rows)' buffers.
+    lanes: LaneBufs,
 }
+
+/// The buffers of [`snr_lanes`]: [`LANES`] profiles side by side, bin by bin.
+#[derive(Debug, Clone, Default)]
+struct LaneBufs {
+    /// The profiles' values.
+    vals: Vec<[f32; LANES]>,
+    /// Their circular prefix sums.
+    prefix: Vec<[f32; LANES]>,
+    /// Their largest boxcar sums, per width (rounded up to a multiple of 4).
+    best: Vec<[f32; LANES]>,
+}
+
+/// Profiles whose S/N [`BoxcarSnr::snr_rows`] computes side by side.
+const LANES: usize = 16;
 
 impl BoxcarSnr {
     /// For these widths \[bins\].
@@ -47,6 +63,7 @@ impl BoxcarSnr {
             scale: Vec::new(),
             p: 0,
             prefix: Vec::new(),
+            lanes: LaneBufs::default(),
         }
     }
 
@@ -60,21 +77,7 @@ impl BoxcarSnr {
     /// one bin.
     pub fn snr(&mut self, profile: &[f32], sigma: f32, snr: &mut [f32]) {
         let p = profile.len();
-        if p != self.p {
-            self.p = p;
-            self.scale = self
-                .widths
-                .iter()
-                .map(|&w| {
-                    if w < p {
-                        (p as f64 / (w as f64 * (p - w) as f64)).sqrt() as f32
-                    } else {
-                        0.0
-                    }
-                })
-                .collect();
-        }
-        let wmax = self.widths.iter().copied().filter(|&w| w < p).max().unwrap_or(0);
+        let wmax = self.set_len(p);
         self.prefix.clear();
         self.prefix.reserve(p + wmax + 1);
         // f32 prefix sums of a profile of a few hundred bins: the largest sum
@@ -96,6 +99,148 @@ impl BoxcarSnr {
             let best = max_difference(&self.prefix[w..w + p], &self.prefix[..p]);
             *out = best * scale * inv_sigma;
         }
+    }
+
+    /// The S/N of each of the `rows.len() / p` profiles of `p` bins in `rows`
+    /// (row-major), as [`snr`](Self::snr) of each: `snr[r·nw + k]` for
+    /// profile `r` and width `k` of the `nw`, the same values to the bit.
+    /// Sixteen profiles at a time are laid side by side, so that their
+    /// running sums, whose every step waits for the one before, advance
+    /// together in one vector.
+    ///
+    /// # Panics
+    /// If `p` is 0 or `snr` has fewer than `rows.len() / p · nw` values.
+    pub fn snr_rows(&mut self, rows: &[f32], p: usize, sigma: f32, snr: &mut [f32]) {
+        assert!(p > 0, "profiles of 0 bins");
+        let nw = self.widths.len();
+        let m = rows.len() / p;
+        assert!(
+            snr.len() >= m * nw,
+            "{} S/N values for {m} profiles of {nw} widths",
+            snr.len()
+        );
+        let wmax = self.set_len(p);
+        let inv_sigma = if sigma > 0.0 { 1.0 / sigma } else { 0.0 };
+        let full = m / LANES * LANES;
+        for (group, out) in rows[..full * p]
+            .chunks_exact(LANES * p)
+            .zip(snr.chunks_exact_mut(LANES * nw))
+        {
+            snr_lanes(
+                group,
+                p,
+                wmax,
+                &self.widths,
+                &self.scale,
+                inv_sigma,
+                &mut self.lanes,
+                out,
+            );
+        }
+        for r in full..m {
+            let (prof, out) = (&rows[r * p..(r + 1) * p], &mut snr[r * nw..(r + 1) * nw]);
+            self.snr(prof, sigma, out);
+        }
+    }
+
+    /// Sets the profile length: the widths' scales; returns the widest width
+    /// below it (0 if none).
+    fn set_len(&mut self, p: usize) -> usize {
+        if p != self.p {
+            self.p = p;
+            self.scale = self
+                .widths
+                .iter()
+                .map(|&w| {
+                    if w < p {
+                        (p as f64 / (w as f64 * (p - w) as f64)).sqrt() as f32
+                    } else {
+                        0.0
+                    }
+                })
+                .collect();
+        }
+        self.widths.iter().copied().filter(|&w| w < p).max().unwrap_or(0)
+    }
+}
+
+/// [`BoxcarSnr::snr`] of [`LANES`] profiles of `p` bins (`rows`, row-major)
+/// at once, lane `k` doing profile `k`'s arithmetic in the same order: the
+/// mean, the running sums of the profile less its mean (wrapping round by
+/// `wmax` bins) and, per width, the largest difference of sums `w` apart.
+/// `out[k·nw + i]` is profile `k`'s S/N at width `i`.
+#[allow(clippy::too_many_arguments)]
+#[multiversion(targets = "simd")]
+fn snr_lanes(
+    rows: &[f32],
+    p: usize,
+    wmax: usize,
+    widths: &[usize],
+    scale: &[f32],
+    inv_sigma: f32,
+    bufs: &mut LaneBufs,
+    out: &mut [f32],
+) {
+    let LaneBufs { vals, prefix, best } = bufs;
+    let nw = widths.len();
+    vals.resize(p, [0.0; LANES]);
+    for (k, row) in rows.chunks_exact(p).enumerate().take(LANES) {
+        for (v, &x) in vals.iter_mut().zip(row) {
+            v[k] = x;
+        }
+    }
+    // As `Iterator::sum` of f32, from −0.
+    let mut sum = [-0.0f32; LANES];
+    for v in vals.iter() {
+        for k in 0..LANES {
+            sum[k] += v[k];
+        }
+    }
+    let mean = sum.map(|s| s / p as f32);
+    prefix.clear();
+    prefix.push([0.0; LANES]);
+    let mut acc = [0.0f32; LANES];
+    for v in vals.iter().chain(&vals[..wmax]) {
+        for k in 0..LANES {
+            acc[k] += v[k] - mean[k];
+        }
+        prefix.push(acc);
+    }
+    // Four widths' running maxima advance bin by bin, side by side, so that
+    // none waits for the one before (the maximum is the same in any order).
+    // Widths not below p are computed as width 1 (in range) and give 0.
+    best.clear();
+    best.resize(nw.div_ceil(4) * 4, [f32::NEG_INFINITY; LANES]);
+    for (quad, b) in best.chunks_exact_mut(4).enumerate() {
+        let w: [usize; 4] = std::array::from_fn(|j| widths.get(4 * quad + j).copied().filter(|&w| w < p).unwrap_or(1));
+        let [mut b0, mut b1, mut b2, mut b3] = [[f32::NEG_INFINITY; LANES]; 4];
+        let lo = prefix[..p].iter();
+        let hi = lo
+            .zip(&prefix[w[0]..w[0] + p])
+            .zip(&prefix[w[1]..w[1] + p])
+            .zip(&prefix[w[2]..w[2] + p])
+            .zip(&prefix[w[3]..w[3] + p]);
+        for ((((lo, h0), h1), h2), h3) in hi {
+            max_diff_into(&mut b0, h0, lo);
+            max_diff_into(&mut b1, h1, lo);
+            max_diff_into(&mut b2, h2, lo);
+            max_diff_into(&mut b3, h3, lo);
+        }
+        b.copy_from_slice(&[b0, b1, b2, b3]);
+    }
+    for (i, ((&w, &scale), b)) in widths.iter().zip(scale).zip(best.iter()).enumerate() {
+        for k in 0..LANES {
+            out[k * nw + i] = if w < p { b[k] * scale * inv_sigma } else { 0.0 };
+        }
+    }
+}
+
+/// `best = max(best, hi − lo)`, lane by lane.
+#[inline(always)]
+fn max_diff_into(best: &mut [f32; LANES], hi: &[f32; LANES], lo: &[f32; LANES]) {
+    for k in 0..LANES {
+        let d = hi[k] - lo[k];
+        best[k] = if d > best[k] { d } else { best[k] };
     }
 }
 
@@ -148,6 +293,38 @@ mod tests {
         let expect = a * w as f32 * (1.0 - w as f32 / p as f32) * (p as f32 / (w * (p - w)) as f32).sqrt() / sigma;
         assert!((snr[2] - expect).abs() < 1e-4, "{snr:?} vs {expect}");
         assert!(snr[2] > snr[1] && snr[2] > snr[3] && snr[1] > snr[0]);
+    }
+
+    #[test]
+    fn profiles_side_by_side_give_each_one_s_snr_to_the_bit() {
+        use rand::{Rng, SeedableRng};
+        use rand_distr::StandardNormal;
+        let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+        // Two whole groups of 16 and 5 more; widths up to and past p.
+        for (p, widths) in [
+            (250usize, boxcar_widths(250, 0.2, 1.5)),
+            (7, vec![1, 2, 6, 7, 9]),
+            (7, vec![3, 9, 1]),
+        ] {
+            let m = 37;
+            let rows: Vec<f32> = (0..m * p)
+                .map(|i| 40.0 * rng.sample::<f32, _>(StandardNormal) + if i % p == 3 { 90.0 } else { 5.0 })
+                .collect();
+            let nw = widths.len();
+            let mut many = BoxcarSnr::new(widths.clone());
+            let mut got = vec![f32::NAN; m * nw];
+            many.snr_rows(&rows, p, 23.0, &mut got);
+            let mut one = BoxcarSnr::new(widths);
+            let mut want = vec![0.0f32; nw];
+            for (r, prof) in rows.chunks_exact(p).enumerate() {
+                one.snr(prof, 23.0, &mut want);
+                let got = &got[r * nw..(r + 1) * nw];
+                assert!(
+                    got.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits()),
+                    "p {p}, row {r}: {got:?} vs {want:?}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -19,11 +19,20 @@
 /// # Panics
 /// If `data.len() != m·p`, `out.len() != m·p`, `m == 0` or `p == 0`.
 pub fn ffa_transform(data: &[f32], m: usize, p: usize, out: &mut [f32]) {
+    ffa_transform_with(data, m, p, out, &mut Vec::new());
+}
+
+/// [`ffa_transform`] with a scratch buffer kept by the caller (resized to
+/// `m·p`), so that folding many lengths allocates once.
+///
+/// # Panics
+/// As [`ffa_transform`].
+pub fn ffa_transform_with(data: &[f32], m: usize, p: usize, out: &mut [f32], scratch: &mut Vec<f32>) {
     assert!(m > 0 && p > 0, "FFA of {m} rows of {p} bins");
     assert_eq!(data.len(), m * p, "FFA input is not {m} rows of {p} bins");
     assert_eq!(out.len(), m * p, "FFA output is not {m} rows of {p} bins");
-    let mut scratch = vec![0.0f32; m * p];
-    transform(data, m, p, out, &mut scratch);
+    scratch.resize(m * p, 0.0);
+    transform(data, m, p, out, scratch);
 }
 
 /// The period \[bins\] that a drift of `delta` bins per row of `p` bins folds
@@ -51,21 +60,24 @@ fn transform(data: &[f32], m: usize, p: usize, out: &mut [f32], scratch: &mut [f
         transform(dt, t, p, st, ot);
     }
     let (head, tail) = scratch.split_at(h * p);
-    let steps = (m - 1) as f64;
-    for s in 0..m {
-        let sf = s as f64;
-        // The head's rows 0..h drift by s·(h − 1)/(m − 1) bins; the tail starts
-        // s·h/(m − 1) bins on and drifts by s·(t − 1)/(m − 1). The tail's
-        // start is taken as s minus its drift, so that the last row's total
-        // shift is exactly s: rounding both independently would add a bin at
-        // every tie (frequent: s·(t − 1)/(m − 1) is often a half) and the
-        // error would grow by up to a bin per level.
-        let ih = (sf * (h - 1) as f64 / steps).round() as usize;
-        let it = (sf * (t - 1) as f64 / steps).round() as usize;
-        let shift = (s - it) % p;
-        let a = &head[ih * p..(ih + 1) * p];
-        let b = &tail[it * p..(it + 1) * p];
-        let o = &mut out[s * p..(s + 1) * p];
+    // The head's rows 0..h drift by s·(h − 1)/(m − 1) bins; the tail starts
+    // s·h/(m − 1) bins on and drifts by s·(t − 1)/(m − 1). The tail's start
+    // is taken as s minus its drift, so that the last row's total shift is
+    // exactly s: rounding both independently would add a bin at every tie
+    // (frequent: s·(t − 1)/(m − 1) is often a half) and the error would grow
+    // by up to a bin per level.
+    let mut ih = Ramp::new(h - 1, m - 1);
+    let mut it = Ramp::new(t - 1, m - 1);
+    // (s − it) mod p: s steps by one and `it` by zero or one.
+    let (mut shift, mut prev_jt) = (0, 0);
+    for (s, o) in out.chunks_exact_mut(p).enumerate().take(m) {
+        let (jh, jt) = (ih.next(), it.next());
+        if s > 0 && jt == prev_jt {
+            shift = if shift + 1 == p { 0 } else { shift + 1 };
+        }
+        prev_jt = jt;
+        let a = &head[jh * p..(jh + 1) * p];
+        let b = &tail[jt * p..(jt + 1) * p];
         let n1 = p - shift;
         for ((o, a), b) in o[..n1].iter_mut().zip(&a[..n1]).zip(&b[shift..]) {
             *o = a + b;
@@ -74,6 +86,47 @@ fn transform(data: &[f32], m: usize, p: usize, out: &mut [f32], scratch: &mut [f
             *o = a + b;
         }
     }
+}
+
+/// `round(s·num/den)` for s = 0, 1, 2, … (halves rounded up; `num ≤ den`,
+/// `den > 0`), each from the last by one addition: the same integers as
+/// [`round_ratio`]`(s·num, den)`, without a division per row.
+struct Ramp {
+    /// Quotient and remainder of `2·s·num + den` by `2·den`.
+    q: usize,
+    r: usize,
+    step: usize,
+    div: usize,
+}
+
+impl Ramp {
+    fn new(num: usize, den: usize) -> Self {
+        debug_assert!(den > 0 && num <= den);
+        Self {
+            q: 0,
+            r: den,
+            step: 2 * num,
+            div: 2 * den,
+        }
+    }
+
+    /// The value for the next s.
+    fn next(&mut self) -> usize {
+        let v = self.q;
+        self.r += self.step;
+        if self.r >= self.div {
+            self.r -= self.div;
+            self.q += 1;
+        }
+        v
+    }
+}
+
+/// `round(a/b)`, halves rounded up, in integers (as `f64::round` of the
+/// quotient, which is exact at every half). `b > 0`.
+#[cfg(test)]
+fn round_ratio(a: usize, b: usize) -> usize {
+    (2 * a + b) / (2 * b)
 }
 
 #[cfg(test)]
@@ -94,6 +147,76 @@ mod tests {
             }
         }
         prof
+    }
+
+    #[test]
+    fn integer_rounding_is_the_rounded_float_quotient() {
+        // Every drift of every split the recursion makes, up to 1500 rows.
+        for m in 2..1500usize {
+            let (h, t) = (m / 2, m - m / 2);
+            for s in 0..m {
+                for a in [s * (h - 1), s * (t - 1)] {
+                    let float = (a as f64 / (m - 1) as f64).round() as usize;
+                    assert_eq!(round_ratio(a, m - 1), float, "{a}/{}", m - 1);
+                }
+            }
+            for num in [h - 1, t - 1] {
+                let mut ramp = Ramp::new(num, m - 1);
+                for s in 0..m {
+                    assert_eq!(ramp.next(), round_ratio(s * num, m - 1), "s {s}, {num}/{}", m - 1);
+                }
+            }
+        }
+    }
+
+    /// The recursion as it was written first, each row's offsets by
+    /// division: the reference for [`transform`]'s incremental ones.
+    fn by_division(data: &[f32], m: usize, p: usize) -> Vec<f32> {
+        if m == 1 {
+            return data.to_vec();
+        }
+        let (h, t) = (m / 2, m - m / 2);
+        let head = by_division(&data[..h * p], h, p);
+        let tail = by_division(&data[h * p..], t, p);
+        let mut out = vec![0.0f32; m * p];
+        for s in 0..m {
+            let ih = round_ratio(s * (h - 1), m - 1);
+            let it = round_ratio(s * (t - 1), m - 1);
+            let shift = (s - it) % p;
+            for b in 0..p {
+                out[s * p + b] = head[ih * p + b] + tail[it * p + (b + shift) % p];
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn incremental_offsets_give_the_same_sums_as_division() {
+        let mut x = 1u32;
+        for (m, p) in [
+            (1usize, 5usize),
+            (2, 3),
+            (7, 3),
+            (33, 4),
+            (100, 17),
+            (257, 250),
+            (528, 250),
+            (600, 7),
+        ] {
+            let data: Vec<f32> = (0..m * p)
+                .map(|_| {
+                    x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                    (x >> 8) as f32 / (1 << 24) as f32 - 0.5
+                })
+                .collect();
+            let mut out = vec![0.0f32; m * p];
+            ffa_transform(&data, m, p, &mut out);
+            let want = by_division(&data, m, p);
+            assert!(
+                out.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits()),
+                "{m} rows of {p}"
+            );
+        }
     }
 
     #[test]
