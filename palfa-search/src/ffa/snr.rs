@@ -113,6 +113,9 @@ impl BoxcarSnr {
     pub fn snr_rows(&mut self, rows: &[f32], p: usize, sigma: f32, snr: &mut [f32]) {
         assert!(p > 0, "profiles of 0 bins");
         let nw = self.widths.len();
+        if nw == 0 {
+            return;
+        }
         let m = rows.len() / p;
         assert!(
             snr.len() >= m * nw,
@@ -305,6 +308,7 @@ mod tests {
             (250usize, boxcar_widths(250, 0.2, 1.5)),
             (7, vec![1, 2, 6, 7, 9]),
             (7, vec![3, 9, 1]),
+            (7, vec![]),
         ] {
             let m = 37;
             let rows: Vec<f32> = (0..m * p)
