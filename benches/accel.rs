@@ -171,6 +171,16 @@ fn bench(c: &mut Criterion) {
             );
         }
     }
+    if std::env::var_os("PALFA_BENCH_CPU").is_some() {
+        // The PALFA beam's ds-1 length, where the plane is 0.5 GB.
+        let long = series_of(4 * N);
+        let mut spec = maker.make(&long).unwrap();
+        rednoise::whiten(&mut spec, &RED);
+        let (name, params, pass) = passes()[1].clone();
+        let cfg = AccelConfig::new(&params, pass).unwrap();
+        let searcher = AccelSearcher::new(spec.num_bins(), spec.t_obs_s, &cfg).unwrap();
+        cpu_time_of(name, 3, 4 * N, || drop(searcher.search(&spec).unwrap()));
+    }
     let mut g = c.benchmark_group("periodicity_2^20");
     g.sample_size(10);
     g.throughput(Throughput::Elements(N as u64));

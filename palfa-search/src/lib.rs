@@ -24,6 +24,7 @@ pub mod dedisp;
 pub mod error;
 pub mod ffa;
 pub mod fold;
+mod hugebuf;
 pub mod known;
 pub mod pipeline;
 pub mod plot;

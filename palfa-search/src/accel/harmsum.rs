@@ -16,6 +16,7 @@ use std::ops::Range;
 use multiversion::{multiversion, target::match_target};
 use rayon::prelude::*;
 
+use super::envelope::{self, Reach, GROUP, TILE};
 use super::plane::{Extent, Plane};
 
 /// Fourier bins (of the fundamental) within which only one candidate is kept
@@ -162,16 +163,34 @@ struct Workspace {
     sources: Vec<Vec<f32>>,
     /// The plane row each of `sources` holds (`usize::MAX`: none yet).
     cached: Vec<usize>,
+    /// The envelope's bounds ([`envelope`]): each group's own largest power,
+    own: Vec<f32>,
+    /// each fraction's bound per group,
+    bounds: Vec<Vec<f32>>,
+    /// the plane row each of `bounds` is for (`usize::MAX`: none yet),
+    bounded: Vec<usize>,
+    /// a fraction's stretch of tiles, and the stage sums of the bounds.
+    tiles: Vec<f32>,
+    sums: Vec<f32>,
 }
 
 impl Workspace {
     fn new(plan: &SumPlan<'_>) -> Self {
         let u = plan.plane.uselen;
         let n = all_fractions(plan.powcut.len()).len();
+        // The envelope's buffers only where the plane keeps one.
+        let groups = if plan.plane.tiles > 0 { u / GROUP } else { 0 };
+        let n_env = if groups > 0 { n } else { 0 };
         Self {
             acc: vec![0f32; u],
             sources: vec![vec![0f32; u + 64]; n],
             cached: vec![usize::MAX; n],
+            own: vec![0f32; groups],
+            bounds: vec![vec![0f32; groups]; n_env],
+            bounded: vec![usize::MAX; n_env],
+            // A stretch of at most u columns, its first one up to a tile in.
+            tiles: vec![0f32; if groups > 0 { u / TILE + 2 } else { 0 }],
+            sums: vec![0f32; groups],
         }
     }
 }
@@ -367,10 +386,54 @@ fn sum_block(
         return;
     }
     let i_scan = i0 + t_lo as u64;
-    let Workspace { acc, sources, cached } = ws;
+    // Rows are bounded by the envelope where the plane keeps one
+    // ([`envelope::keeps_envelope`]) and the blocks come with their tile
+    // maxima.
+    let reaches: Option<Vec<Reach>> =
+        if skip_quiet && p.tiles > 0 && u.is_multiple_of(GROUP) && top.len() == p.numz * (u + u / TILE) {
+            fractions.iter().map(|f| Reach::new(f.k, f.h)).collect()
+        } else {
+            None
+        };
+    let Workspace {
+        acc,
+        sources,
+        cached,
+        own,
+        bounds,
+        bounded,
+        tiles,
+        sums,
+    } = ws;
     cached.fill(usize::MAX);
+    bounded.fill(usize::MAX);
+    let (top, top_tiles) = top.split_at(p.numz * u);
     for j in 0..p.numz {
         let row = &top[j * u..(j + 1) * u];
+        if let Some(reaches) = &reaches {
+            let ut = u / TILE;
+            envelope::pair_maxima(&top_tiles[j * ut..(j + 1) * ut], own);
+            for (n, (f, &reach)) in fractions.iter().zip(reaches).enumerate() {
+                let jr = sub_row(j, plan.zmax, f.k as i64, f.h as i64);
+                if bounded[n] != jr {
+                    let (start, _) = source_span(i0 as usize, u, f);
+                    let c = start - p.lo_half;
+                    let (first, c0) = (c.div_euclid(TILE as i64), c.rem_euclid(TILE as i64) as usize);
+                    let groups = bounds[n].len();
+                    let needed = (c0 + groups.saturating_sub(1) * reach.step + reach.last) / TILE + 1;
+                    p.copy_tiles(jr, first, &mut tiles[..needed]);
+                    envelope::group_bounds(&tiles[..needed], c0, reach, &mut bounds[n]);
+                    bounded[n] = jr;
+                }
+            }
+            let mut b: [&[f32]; 15] = [&[]; 15];
+            for (dst, src) in b.iter_mut().zip(bounds.iter()) {
+                *dst = src;
+            }
+            if envelope::quiet_by_bounds(own, &b[..fractions.len()], plan.powcut, sums) {
+                continue;
+            }
+        }
         // Each fraction's source stretch, converted to f32 unless the
         // previous row read the same one.
         for (n, f) in fractions.iter().enumerate() {
@@ -514,13 +577,22 @@ fn scan(acc: &[f32], max: f32, cut: f32, stage: u8, i0: u64, z: i32, out: &mut V
 mod tests {
     use super::*;
 
+    use crate::hugebuf::HugeBuf;
     use crate::stats::{normal_logq, power_for_sigma};
 
     /// A plane stored from `data` (`[z][column]`) and each block's powers in
     /// full precision, as the sweep hands them over.
     fn test_plane(numz: usize, uselen: usize, nblocks: usize, lo_half: i64, data: &[f32]) -> (Plane, Vec<Vec<f32>>) {
         let ncols = uselen * nblocks;
-        let plane = Plane {
+        let halves: Vec<u16> = data
+            .iter()
+            .map(|&v| {
+                let mut h = [0u16];
+                super::super::half_store::store(&[v], &mut h);
+                h[0]
+            })
+            .collect();
+        let mut plane = Plane {
             numz,
             uselen,
             nblocks,
@@ -528,24 +600,21 @@ mod tests {
             ncols,
             rows: 0..numz,
             stored: ncols,
-            data: data
-                .iter()
-                .map(|&v| {
-                    let mut h = [0u16];
-                    super::super::half_store::store(&[v], &mut h);
-                    h[0]
-                })
-                .collect(),
+            tiles: 0,
+            data: HugeBuf::from_slice(&halves),
         };
+        plane.fill_tiles();
+        // Each block's powers, then their tile maxima, as `compute_blocks` hands them over.
         let tops = (0..nblocks)
             .map(|b| {
-                (0..numz)
-                    .flat_map(|j| {
-                        data[j * ncols + b * uselen..j * ncols + (b + 1) * uselen]
-                            .iter()
-                            .copied()
-                    })
-                    .collect()
+                let rows = (0..numz).map(|j| &data[j * ncols + b * uselen..j * ncols + (b + 1) * uselen]);
+                let mut top: Vec<f32> = rows.clone().flatten().copied().collect();
+                for row in rows {
+                    let mut m = vec![0.0; uselen.div_ceil(TILE)];
+                    envelope::tile_maxima(row, &mut m);
+                    top.extend(m);
+                }
+                top
             })
             .collect();
         (plane, tops)
@@ -697,6 +766,87 @@ mod tests {
             }
             assert!(found[0].len() > 50, "{stages} stages: {} crossings", found[0].len());
             assert_eq!(found[0], found[1], "{stages} stages");
+        }
+    }
+
+    /// The envelope never skips a row that crosses: on a plane whose powers
+    /// rise slowly with the column (so each bound is within a few parts in
+    /// 10^4 of the sum it bounds), thresholds set a hair (1 ppm) under
+    /// rows' exact maxima still give those rows' crossings, and the same
+    /// crossings as summing every row. (A margin on the wrong side of the
+    /// threshold, even by 1e-5, fails this; bounds a tile short of a group's
+    /// reach fail `envelope`'s own tests.)
+    #[test]
+    fn the_envelope_never_skips_a_row_that_crosses() {
+        let (uselen, nblocks, numz, zmax) = (1856usize, 24usize, 11usize, 10u32);
+        let ncols = uselen * nblocks;
+        let data: Vec<f32> = (0..numz * ncols)
+            .map(|i| 1.0 + 0.05 * (i / ncols) as f32 + 1e-4 * (i % ncols) as f32)
+            .collect();
+        let (plane, tops) = test_plane(numz, uselen, nblocks, 0, &data);
+        assert!(plane.tiles > 0);
+        for stages in [2usize, 3, 4] {
+            let fr = all_fractions(stages);
+            let plan_with = |cuts: &[f32]| -> Vec<Vec<Crossing>> {
+                let plan = SumPlan {
+                    plane: &plane,
+                    zmax,
+                    powcut: cuts,
+                    i_lo: 1 << 12,
+                    i_hi: ncols as u64 - 1,
+                };
+                [false, true]
+                    .iter()
+                    .map(|&skip| {
+                        let mut out = Vec::new();
+                        let mut ws = Workspace::new(&plan);
+                        for (b, top) in tops.iter().enumerate() {
+                            sum_block(&plan, &fr, b, top, &mut ws, skip, &mut |stage, i0, z, acc, max| {
+                                scan(acc, max, cuts[stage as usize], stage, i0, z, &mut out)
+                            });
+                        }
+                        out
+                    })
+                    .collect()
+            };
+            // Every row's exact maximum per stage (no threshold: every
+            // cell of the last stage crosses; take each row's largest).
+            let mut maxima = vec![Vec::new(); stages];
+            {
+                let inf = vec![f32::INFINITY; stages];
+                let plan = SumPlan {
+                    plane: &plane,
+                    zmax,
+                    powcut: &inf,
+                    i_lo: 1 << 12,
+                    i_hi: ncols as u64 - 1,
+                };
+                let mut ws = Workspace::new(&plan);
+                for (b, top) in tops.iter().enumerate() {
+                    sum_block(&plan, &fr, b, top, &mut ws, false, &mut |stage, _, _, acc, _| {
+                        maxima[stage as usize].push(max_of(acc));
+                    });
+                }
+            }
+            for q in [0.3, 0.7] {
+                let targets: Vec<f32> = maxima
+                    .iter()
+                    .map(|m| {
+                        let mut m = m.clone();
+                        m.sort_by(f32::total_cmp);
+                        m[(q * m.len() as f64) as usize]
+                    })
+                    .collect();
+                let cuts: Vec<f32> = targets.iter().map(|&t| t * (1.0 - 1e-6)).collect();
+                let found = plan_with(&cuts);
+                assert_eq!(found[0], found[1], "{stages} stages, quantile {q}");
+                for (s, &t) in targets.iter().enumerate() {
+                    assert!(
+                        found[1].iter().any(|c| c.stage as usize == s && c.power == t),
+                        "{stages} stages, quantile {q}: the row at {t} of stage {s} was skipped"
+                    );
+                }
+            }
         }
     }
 

@@ -56,6 +56,7 @@
 //! # Ok(()) }
 //! ```
 
+mod envelope;
 mod half_store;
 mod harmsum;
 mod output;
@@ -72,6 +73,7 @@ use palfa_core::config::AccelParams;
 
 use crate::candidate::{AccelCandidate, AccelPass};
 use crate::error::{SearchError, SearchResult};
+use crate::hugebuf::HugeBuf;
 use crate::rednoise::median_in_place;
 use crate::spectrum::Spectrum;
 use crate::stats::{candidate_sigma, power_for_sigma};
@@ -190,7 +192,7 @@ pub struct AccelSearcher {
     powcut: Vec<f32>,
     corr: plane::Correlator,
     /// Plane buffers kept between searches (one per thread that searched).
-    buffers: std::sync::Mutex<Vec<Vec<u16>>>,
+    buffers: std::sync::Mutex<Vec<HugeBuf<u16>>>,
 }
 
 impl std::fmt::Debug for AccelSearcher {
@@ -294,8 +296,9 @@ impl AccelSearcher {
     }
 
     /// Bytes of the f-ḟ plane one search holds: the rows and columns its
-    /// harmonic sums read, in half precision (about 0.77 of
-    /// 2·(zmax+1)·2·N_bins bytes at zmax 50 and 8 harmonics: 83 MB for a
+    /// harmonic sums read, in half precision, and their envelope (the
+    /// largest of every 8 columns) where the pass keeps one (about 0.87 of
+    /// 2·(zmax+1)·2·N_bins bytes at zmax 50 and 8 harmonics: 93 MB for a
     /// 2^20-point series).
     pub fn plane_bytes(&self) -> u64 {
         let (lo_half, nr) = self.plane_columns();

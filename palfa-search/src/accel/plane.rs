@@ -27,8 +27,10 @@ use rayon::prelude::*;
 use rustfft::num_complex::{Complex32, Complex64};
 use rustfft::{Fft, FftPlanner};
 
+use super::envelope::{self, TILE};
 use super::half_store;
 use super::response::{z_halfwidth, z_response};
+use crate::hugebuf::HugeBuf;
 
 /// Correlation kernels and FFT plans for one zmax and block length.
 pub(crate) struct Correlator {
@@ -72,8 +74,16 @@ pub(crate) struct Plane {
     pub rows: Range<usize>,
     /// Columns kept per row, from column 0 (`≤ ncols`).
     pub stored: usize,
-    /// `[z − rows.start][column]` powers as half-precision bits.
-    pub data: Vec<u16>,
+    /// Tiles of the envelope per row (`stored.div_ceil(TILE)`; 0 for a plane
+    /// kept without one, [`envelope::keeps_envelope`]).
+    pub tiles: usize,
+    /// `[z − rows.start][column]` powers as half-precision bits, then the
+    /// envelope ([`super::envelope`]): the largest power of each tile of
+    /// [`TILE`] columns, also as half bits (the largest of the stored halves:
+    /// rounding to half precision keeps the order), stored by block,
+    /// `[block][z − rows.start][tile of the block]`, so that the tiles one
+    /// sum reads of consecutive rows lie together in memory.
+    pub data: HugeBuf<u16>,
 }
 
 /// The rows and leading columns of a plane that are stored.
@@ -116,6 +126,70 @@ impl Plane {
         out[..a].fill(0.0);
         half_store::widen(&row[lo as usize..hi as usize], &mut out[a..b]);
         out[b..].fill(0.0);
+    }
+
+    /// Tiles `[first, first + out.len())` of row `j`'s envelope into `out`
+    /// as `f32`; tiles outside the stored ones read as +∞ (a bound over them
+    /// never passes).
+    ///
+    /// # Panics
+    /// If row `j` is not stored.
+    pub fn copy_tiles(&self, j: usize, first: i64, out: &mut [f32]) {
+        assert!(self.rows.contains(&j), "row {j} of {:?} read", self.rows);
+        let lo = first.clamp(0, self.tiles as i64);
+        let hi = (first + out.len() as i64).clamp(lo, self.tiles as i64);
+        let (a, b) = ((lo - first) as usize, (hi - first) as usize);
+        out[..a].fill(f32::INFINITY);
+        let ut = self.uselen / TILE;
+        let mut t = lo as usize;
+        let mut o = a;
+        while o < b {
+            let i = self.tile_index(j, t);
+            let n = (ut - t % ut).min(b - o);
+            half_store::widen(&self.data[i..i + n], &mut out[o..o + n]);
+            (t, o) = (t + n, o + n);
+        }
+        out[b..].fill(f32::INFINITY);
+    }
+
+    /// Where tile `t` of row `j`'s envelope is in `data`.
+    fn tile_index(&self, j: usize, t: usize) -> usize {
+        let ut = self.uselen / TILE;
+        let r = j - self.rows.start;
+        self.rows.len() * self.stored + ((t / ut) * self.rows.len() + r) * ut + t % ut
+    }
+
+    /// Tiles of the envelope, as laid out: whole blocks of every stored row.
+    fn envelope_len(&self) -> usize {
+        if self.tiles == 0 {
+            return 0;
+        }
+        self.stored.div_ceil(self.uselen) * self.rows.len() * (self.uselen / TILE)
+    }
+
+    /// Row `j`'s envelope as half bits.
+    #[cfg(test)]
+    pub fn tile_row(&self, j: usize) -> Vec<u16> {
+        (0..self.tiles).map(|t| self.data[self.tile_index(j, t)]).collect()
+    }
+
+    /// Recomputes the envelope from the stored powers (tests that build a
+    /// plane by hand).
+    #[cfg(test)]
+    pub fn fill_tiles(&mut self) {
+        let n = self.rows.len() * self.stored;
+        self.tiles = self.stored.div_ceil(TILE);
+        let powers = self.data[..n].to_vec();
+        self.data.resize(n + self.envelope_len());
+        self.data[..n].copy_from_slice(&powers);
+        for j in self.rows.clone() {
+            let r = j - self.rows.start;
+            let row = &powers[r * self.stored..(r + 1) * self.stored];
+            for (t, c) in row.chunks(TILE).enumerate() {
+                let i = self.tile_index(j, t);
+                self.data[i] = c.iter().map(|&h| h & 0x7fff).max().unwrap_or(0);
+            }
+        }
     }
 }
 
@@ -170,7 +244,7 @@ impl Correlator {
     /// is computed), so a caller that keeps it between searches avoids
     /// re-faulting hundreds of MB.
     #[cfg(test)]
-    pub fn empty_plane(&self, lo_half: i64, nr: usize, buf: Vec<u16>) -> Plane {
+    pub fn empty_plane(&self, lo_half: i64, nr: usize, buf: HugeBuf<u16>) -> Plane {
         self.empty_plane_keeping(
             lo_half,
             nr,
@@ -178,6 +252,7 @@ impl Correlator {
                 rows: 0..p.numz,
                 cols: p.ncols,
             },
+            true,
             buf,
         )
     }
@@ -187,14 +262,20 @@ impl Correlator {
     /// of highest-harmonic half-bin indices up to `i_hi` reads
     /// ([`super::harmsum::read_extent`]); the highest harmonic itself is
     /// summed from each block's full-precision powers.
-    pub fn empty_plane_for_sums(&self, lo_half: i64, nr: usize, stages: usize, i_hi: u64, buf: Vec<u16>) -> Plane {
-        self.empty_plane_keeping(lo_half, nr, self.sums_extent(stages, i_hi), buf)
+    pub fn empty_plane_for_sums(&self, lo_half: i64, nr: usize, stages: usize, i_hi: u64, buf: HugeBuf<u16>) -> Plane {
+        let envelope = envelope::keeps_envelope(stages);
+        self.empty_plane_keeping(lo_half, nr, self.sums_extent(stages, i_hi), envelope, buf)
     }
 
     /// The bytes [`empty_plane_for_sums`](Self::empty_plane_for_sums) allocates.
     pub fn stored_bytes_for_sums(&self, lo_half: i64, nr: usize, stages: usize, i_hi: u64) -> u64 {
-        let p = self.layout(lo_half, nr, self.sums_extent(stages, i_hi));
-        2 * (p.rows.len() * p.stored) as u64
+        let p = self.layout(
+            lo_half,
+            nr,
+            self.sums_extent(stages, i_hi),
+            envelope::keeps_envelope(stages),
+        );
+        2 * (p.rows.len() * p.stored + p.envelope_len()) as u64
     }
 
     /// What summing `stages` harmonic stages up to highest-harmonic half-bin
@@ -209,16 +290,19 @@ impl Correlator {
         lo_half: i64,
         nr: usize,
         keep: impl FnOnce(&Plane) -> Extent,
-        buf: Vec<u16>,
+        envelope: bool,
+        buf: HugeBuf<u16>,
     ) -> Plane {
-        let mut plane = self.layout(lo_half, nr, keep);
+        let mut plane = self.layout(lo_half, nr, keep, envelope);
         plane.data = buf;
-        plane.data.resize(plane.rows.len() * plane.stored, 0);
+        plane
+            .data
+            .resize(plane.rows.len() * plane.stored + plane.envelope_len());
         plane
     }
 
     /// The plane's geometry, with no data.
-    fn layout(&self, lo_half: i64, nr: usize, keep: impl FnOnce(&Plane) -> Extent) -> Plane {
+    fn layout(&self, lo_half: i64, nr: usize, keep: impl FnOnce(&Plane) -> Extent, envelope: bool) -> Plane {
         let numz = self.numz();
         let u = self.uselen;
         let nblocks = nr.div_ceil(u).max(1);
@@ -231,18 +315,21 @@ impl Correlator {
             ncols,
             rows: 0..numz,
             stored: ncols,
-            data: Vec::new(),
+            tiles: ncols.div_ceil(TILE),
+            data: HugeBuf::default(),
         };
         let Extent { rows, cols } = keep(&plane);
         plane.rows = rows.start.min(numz)..rows.end.min(numz);
         plane.stored = cols.min(ncols);
+        plane.tiles = if envelope { plane.stored.div_ceil(TILE) } else { 0 };
         plane
     }
 
     /// Computes `blocks` of every row of `plane` from the normalised
-    /// amplitudes `amps` (bins outside it count as 0), in parallel over
-    /// blocks when `parallel` is set. Returns each block's powers in full
-    /// precision, `[z][u]`, in buffers taken from `spare` where it has some.
+    /// amplitudes `amps` (bins outside it count as 0), and their envelope,
+    /// in parallel over blocks when `parallel` is set. Returns each block's
+    /// powers in full precision, `[z][u]`, followed by their tile maxima
+    /// `[z][u / TILE]`, in buffers taken from `spare` where it has some.
     pub fn compute_blocks(
         &self,
         amps: &[Complex32],
@@ -252,33 +339,65 @@ impl Correlator {
         spare: &mut Vec<Vec<f32>>,
     ) -> Vec<Vec<f32>> {
         let (numz, u, lo_half) = (plane.numz, plane.uselen, plane.lo_half);
-        let (r0, stored) = (plane.rows.start, plane.stored);
+        let (r0, stored, nrows) = (plane.rows.start, plane.stored, plane.rows.len());
+        // u is a multiple of 32, so blocks start on a tile.
+        let ut = if plane.tiles > 0 { u / TILE } else { 0 };
         let mut fresh: Vec<Vec<f32>> = blocks
             .clone()
             .map(|_| {
                 let mut v = spare.pop().unwrap_or_default();
-                v.resize(numz * u, 0.0);
+                v.resize(numz * (u + ut), 0.0);
                 v
             })
             .collect();
-        // Each block's stretch of every stored row (shorter or none past the
-        // stored columns), so blocks can be stored at once.
-        let mut stores: Vec<Vec<&mut [u16]>> = blocks.clone().map(|_| Vec::with_capacity(numz)).collect();
+        // Each block's stretch of every stored row and of its envelope
+        // (shorter or none past the stored columns), so blocks can be stored
+        // at once.
+        type Stretch<'a> = (&'a mut [u16], &'a mut [u16]);
+        let mut stores: Vec<Vec<Stretch<'_>>> = blocks.clone().map(|_| Vec::with_capacity(numz)).collect();
         let (c0, c1) = ((blocks.start * u).min(stored), (blocks.end * u).min(stored));
         if stored > 0 {
-            for row in plane.data.chunks_mut(stored) {
-                for (rows, chunk) in stores.iter_mut().zip(row[c0..c1].chunks_mut(u)) {
-                    rows.push(chunk);
+            let (powers, envelope) = plane.data.split_at_mut(nrows * stored);
+            let mut rows: Vec<Vec<&mut [u16]>> = blocks.clone().map(|_| Vec::with_capacity(nrows)).collect();
+            for row in powers.chunks_mut(stored) {
+                for (r, chunk) in rows.iter_mut().zip(row[c0..c1].chunks_mut(u)) {
+                    r.push(chunk);
+                }
+            }
+            // The blocks' envelopes: one stretch of every row per block.
+            if ut > 0 {
+                let blocks_envelope = envelope.chunks_mut(nrows * ut).skip(blocks.start);
+                for ((st, r), env) in stores.iter_mut().zip(rows).zip(blocks_envelope) {
+                    st.extend(r.into_iter().zip(env.chunks_mut(ut)));
+                }
+            } else {
+                for (st, r) in stores.iter_mut().zip(rows) {
+                    st.extend(r.into_iter().map(|chunk| (chunk, &mut [][..])));
                 }
             }
         }
-        let one = |bufs: &mut Buffers, b: usize, powers: &mut Vec<f32>, mut store: Vec<&mut [u16]>| {
+        let one = |bufs: &mut Buffers, b: usize, powers: &mut Vec<f32>, mut store: Vec<Stretch<'_>>| {
             self.forward(amps, lo_half, b, bufs);
+            let (powers, maxima) = powers.split_at_mut(numz * u);
             for (j, out) in powers.chunks_mut(u).enumerate() {
                 self.correlate(j, out, bufs);
-                if let Some(dst) = j.checked_sub(r0).and_then(|r| store.get_mut(r)) {
+                let max = &mut maxima[j * ut..(j + 1) * ut];
+                if ut > 0 {
+                    envelope::tile_maxima(out, max);
+                }
+                if let Some((dst, tdst)) = j.checked_sub(r0).and_then(|r| store.get_mut(r)) {
                     let n = dst.len();
                     half_store::store(&out[..n], dst);
+                    if ut == 0 {
+                        continue;
+                    } else if n == u {
+                        half_store::store(max, tdst);
+                    } else {
+                        // The plane's last stored stretch: its own last tile.
+                        let part = &mut bufs.tiles[..n.div_ceil(TILE)];
+                        envelope::tile_maxima(&out[..n], part);
+                        half_store::store(part, tdst);
+                    }
                 }
             }
         };
@@ -299,7 +418,7 @@ impl Correlator {
     /// The whole plane at once (tests; the search computes blocks as it sums).
     #[cfg(test)]
     pub fn plane(&self, amps: &[Complex32], lo_half: i64, nr: usize, parallel: bool) -> Plane {
-        let mut plane = self.empty_plane(lo_half, nr, Vec::new());
+        let mut plane = self.empty_plane(lo_half, nr, HugeBuf::default());
         let n = plane.nblocks;
         self.compute_blocks(amps, &mut plane, 0..n, parallel, &mut Vec::new());
         plane
@@ -331,7 +450,9 @@ impl Correlator {
     fn correlate(&self, j: usize, out: &mut [f32], bufs: &mut Buffers) {
         let half = self.fftlen / 2;
         let kern = &self.kernels[j];
-        let Buffers { spread, work, scratch } = bufs;
+        let Buffers {
+            spread, work, scratch, ..
+        } = bufs;
         let (klo, khi) = kern.split_at(half);
         let (tlo, thi) = work.split_at_mut(half);
         multiply(spread, klo, tlo);
@@ -446,6 +567,8 @@ struct Buffers {
     spread: Vec<Complex32>,
     work: Vec<Complex32>,
     scratch: Vec<Complex32>,
+    /// The envelope of a partly stored stretch.
+    tiles: Vec<f32>,
 }
 
 impl Buffers {
@@ -458,6 +581,7 @@ impl Buffers {
             spread: vec![Complex32::default(); c.fftlen / 2],
             work: vec![Complex32::default(); c.fftlen],
             scratch: vec![Complex32::default(); s],
+            tiles: vec![0.0; c.uselen.div_ceil(TILE)],
         }
     }
 }
@@ -564,19 +688,68 @@ mod tests {
         // offsets the truncated tails hold ~1% of the power.
         assert!(best.0 > 97.0 && best.0 <= 100.0, "{}", best.0);
         // The same with parallel blocks, into a buffer with old contents.
-        let mut p2 = c.empty_plane(0, 6000, vec![0x3c00; 5]);
+        let mut p2 = c.empty_plane(0, 6000, HugeBuf::from_slice(&[0x3c00; 5]));
         let nb = p2.nblocks;
         let fresh = c.compute_blocks(&amps, &mut p2, 0..nb, true, &mut vec![vec![7.0; 3]]);
-        assert_eq!(p2.data, plane.data);
-        // The full-precision powers round to the stored ones.
+        assert_eq!(p2.data[..], plane.data[..]);
+        // The full-precision powers round to the stored ones; their tile
+        // maxima follow them.
+        let (u, numz) = (c.uselen, c.numz());
         for (b, powers) in fresh.iter().enumerate() {
-            for (j, row) in powers.chunks(c.uselen).enumerate() {
+            let (rows, maxima) = powers.split_at(numz * u);
+            for (j, (row, max)) in rows.chunks(u).zip(maxima.chunks(u / TILE)).enumerate() {
                 for (t, &p) in row.iter().enumerate() {
                     let mut h = [0u16];
                     half_store::store(&[p], &mut h);
-                    assert_eq!(h[0], plane.row(j)[b * c.uselen + t]);
+                    assert_eq!(h[0], plane.row(j)[b * u + t]);
                 }
+                let mut want = vec![0.0; u / TILE];
+                envelope::tile_maxima(row, &mut want);
+                assert_eq!(max, &want[..]);
             }
+        }
+    }
+
+    /// The envelope holds each tile's largest stored power, also for a plane
+    /// trimmed to what the sums read (its last block partly stored), and
+    /// reads +∞ outside the stored tiles.
+    #[test]
+    fn envelope_is_the_largest_stored_power_of_each_tile() {
+        let zmax = 20;
+        let c = Correlator::new(zmax, default_fftlen(z_halfwidth(zmax as f64)));
+        let amps: Vec<Complex32> = noise(3000, 5)
+            .iter()
+            .zip(drifting_tone(3000, 1234.5, 8.0, 10.0))
+            .map(|(a, b)| a + b)
+            .collect();
+        let mut p = c.empty_plane_for_sums(0, 6000, 3, 5000, HugeBuf::from_slice(&[0x7bff; 100]));
+        assert!(p.rows.len() < p.numz && !p.stored.is_multiple_of(c.uselen) && p.stored > 2 * c.uselen);
+        let nb = p.nblocks;
+        c.compute_blocks(&amps, &mut p, 0..nb, false, &mut Vec::new());
+        let mut checked = 0;
+        for j in p.rows.clone() {
+            let want: Vec<u16> = p
+                .row(j)
+                .chunks(TILE)
+                .map(|t| t.iter().map(|&h| h & 0x7fff).max().unwrap_or(0))
+                .collect();
+            assert_eq!(p.tile_row(j), want, "row {j}");
+            let mut out = vec![0.0; p.tiles + 7];
+            p.copy_tiles(j, -3, &mut out);
+            assert!(out[..3].iter().chain(&out[p.tiles + 3..]).all(|v| *v == f32::INFINITY));
+            for (t, (&v, &h)) in out[3..p.tiles + 3].iter().zip(&want).enumerate() {
+                assert_eq!(v, half::f16::from_bits(h).to_f32(), "row {j} tile {t}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 1000);
+        // A copy of the whole plane with the envelope recomputed from its powers.
+        let mut q = c.empty_plane_for_sums(0, 6000, 3, 5000, HugeBuf::default());
+        let n = q.rows.len() * q.stored;
+        q.data[..n].copy_from_slice(&p.data[..n]);
+        q.fill_tiles();
+        for j in p.rows.clone() {
+            assert_eq!(q.tile_row(j), p.tile_row(j));
         }
     }
 }

@@ -14,6 +14,7 @@ use rustfft::num_complex::Complex32;
 
 use super::harmsum::{sources_end, sum_blocks, Crossing, SumPlan};
 use super::plane::{Correlator, Plane};
+use crate::hugebuf::HugeBuf;
 
 /// The harmonic-sum settings of one search (see [`SumPlan`]).
 pub(crate) struct SumSettings<'a> {
@@ -36,8 +37,8 @@ pub(crate) fn sweep(
     nr: usize,
     sums: &SumSettings<'_>,
     parallel: bool,
-    buf: Vec<u16>,
-) -> (Vec<Crossing>, Vec<u16>) {
+    buf: HugeBuf<u16>,
+) -> (Vec<Crossing>, HugeBuf<u16>) {
     let stages = sums.powcut.len();
     let mut plane = corr.empty_plane_for_sums(lo_half, nr, stages, sums.i_hi, buf);
     let n = plane.nblocks;
@@ -130,11 +131,11 @@ mod tests {
             };
             let lo_half = 64;
             let nr = 2 * n - 64;
-            let (serial, kept) = sweep(&corr, &amps, lo_half, nr, &sums, false, Vec::new());
-            let (par, _) = sweep(&corr, &amps, lo_half, nr, &sums, true, vec![1; 10]);
+            let (serial, kept) = sweep(&corr, &amps, lo_half, nr, &sums, false, HugeBuf::default());
+            let (par, _) = sweep(&corr, &amps, lo_half, nr, &sums, true, HugeBuf::from_slice(&[1; 10]));
             // The whole plane first (every row and column stored), then every
             // block summed.
-            let mut plane = corr.empty_plane(lo_half, nr, Vec::new());
+            let mut plane = corr.empty_plane(lo_half, nr, HugeBuf::default());
             // The sweep kept (H−1)/H of the columns and of the z range.
             let full = plane.data.len() as f64;
             assert!(
