@@ -4,7 +4,9 @@
 //! pass (zmax 50, 8 harmonics), each on one core; and the FFT of a series
 //! whose length has large prime factors (the 274.6-s PALFA beam's ds-3 series,
 //! 2^22 / 3 = 1 398 101 = 23·89·683 points) at its own length and padded to a
-//! smooth one (1 399 680 = 2^7·3^7·5), as the survey's search does.
+//! smooth one (1 399 680 = 2^7·3^7·5), as the survey's search does. With
+//! `PALFA_BENCH_CPU=1`, also each stage's thread CPU time, the correlation
+//! FFTs alone, and the high pass on a 2^22-point series (the plane 0.37 GB).
 //!
 //! `cargo bench -p palfa-search --bench accel -- --quick`
 
