@@ -787,7 +787,9 @@ mod tests {
         assert!(plane.tiles > 0);
         for stages in [2usize, 3, 4] {
             let fr = all_fractions(stages);
-            let plan_with = |cuts: &[f32]| -> Vec<Vec<Crossing>> {
+            // Every row of every block summed (`skip` false) or bounded
+            // first; `sink` gets each stage's sums of each summed row.
+            let sum_all = |cuts: &[f32], skip: bool, sink: &mut StageSink<'_>| {
                 let plan = SumPlan {
                     plane: &plane,
                     zmax,
@@ -795,39 +797,16 @@ mod tests {
                     i_lo: 1 << 12,
                     i_hi: ncols as u64 - 1,
                 };
-                [false, true]
-                    .iter()
-                    .map(|&skip| {
-                        let mut out = Vec::new();
-                        let mut ws = Workspace::new(&plan);
-                        for (b, top) in tops.iter().enumerate() {
-                            sum_block(&plan, &fr, b, top, &mut ws, skip, &mut |stage, i0, z, acc, max| {
-                                scan(acc, max, cuts[stage as usize], stage, i0, z, &mut out)
-                            });
-                        }
-                        out
-                    })
-                    .collect()
-            };
-            // Every row's exact maximum per stage (no threshold: every
-            // cell of the last stage crosses; take each row's largest).
-            let mut maxima = vec![Vec::new(); stages];
-            {
-                let inf = vec![f32::INFINITY; stages];
-                let plan = SumPlan {
-                    plane: &plane,
-                    zmax,
-                    powcut: &inf,
-                    i_lo: 1 << 12,
-                    i_hi: ncols as u64 - 1,
-                };
                 let mut ws = Workspace::new(&plan);
                 for (b, top) in tops.iter().enumerate() {
-                    sum_block(&plan, &fr, b, top, &mut ws, false, &mut |stage, _, _, acc, _| {
-                        maxima[stage as usize].push(max_of(acc));
-                    });
+                    sum_block(&plan, &fr, b, top, &mut ws, skip, sink);
                 }
-            }
+            };
+            // Every row's exact largest sum per stage.
+            let mut maxima = vec![Vec::new(); stages];
+            sum_all(&vec![f32::INFINITY; stages], false, &mut |stage, _, _, acc, _| {
+                maxima[stage as usize].push(max_of(acc))
+            });
             for q in [0.3, 0.7] {
                 let targets: Vec<f32> = maxima
                     .iter()
@@ -838,7 +817,16 @@ mod tests {
                     })
                     .collect();
                 let cuts: Vec<f32> = targets.iter().map(|&t| t * (1.0 - 1e-6)).collect();
-                let found = plan_with(&cuts);
+                let found: Vec<Vec<Crossing>> = [false, true]
+                    .iter()
+                    .map(|&skip| {
+                        let mut out = Vec::new();
+                        sum_all(&cuts, skip, &mut |stage, i0, z, acc, max| {
+                            scan(acc, max, cuts[stage as usize], stage, i0, z, &mut out)
+                        });
+                        out
+                    })
+                    .collect();
                 assert_eq!(found[0], found[1], "{stages} stages, quantile {q}");
                 for (s, &t) in targets.iter().enumerate() {
                     assert!(
