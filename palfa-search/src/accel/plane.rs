@@ -17,7 +17,9 @@
 //! of the highest harmonic reads rows with |z| ≤ zmax·k/H and columns up to
 //! k/H of the searched range, so the rows beyond |z| ≈ (H−1)/H·zmax and the
 //! columns beyond (H−1)/H of the range are never kept (a quarter of the
-//! plane at zmax 50, 8 harmonics).
+//! plane at zmax 50, 8 harmonics). Up to 8 harmonics the plane also keeps its
+//! envelope, each 8 columns' largest power ([`super::envelope`]), and its
+//! buffer is advised for huge pages ([`HugeBuf`]).
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -328,8 +330,9 @@ impl Correlator {
     /// Computes `blocks` of every row of `plane` from the normalised
     /// amplitudes `amps` (bins outside it count as 0), and their envelope,
     /// in parallel over blocks when `parallel` is set. Returns each block's
-    /// powers in full precision, `[z][u]`, followed by their tile maxima
-    /// `[z][u / TILE]`, in buffers taken from `spare` where it has some.
+    /// powers in full precision, `[z][u]`, followed (where the plane keeps an
+    /// envelope) by their tile maxima `[z][u / TILE]`, in buffers taken from
+    /// `spare` where it has some.
     pub fn compute_blocks(
         &self,
         amps: &[Complex32],
