@@ -250,9 +250,9 @@ pub(crate) fn quiet_by_bounds(own: &[f32], bounds: &[&[f32]], cuts: &[f32], sums
 }
 
 /// The largest of `v` (lane-wise maxima vectorise; a float fold does not),
-/// ignoring NaN; −∞ for none.
+/// ignoring NaN; −∞ for none. Also the harmonic sum's row maximum.
 #[inline(always)]
-fn largest(v: &[f32]) -> f32 {
+pub(crate) fn largest(v: &[f32]) -> f32 {
     let mut lanes = [f32::NEG_INFINITY; 16];
     let mut chunks = v.chunks_exact(16);
     for c in &mut chunks {

@@ -459,7 +459,7 @@ fn sum_block(
         }
         acc.copy_from_slice(row);
         let z_full = -(plan.zmax as i32) + 2 * j as i32;
-        sink(0, i_scan, z_full, &acc[t_lo..t_hi], max_of(&acc[t_lo..t_hi]));
+        sink(0, i_scan, z_full, &acc[t_lo..t_hi], envelope::largest(&acc[t_lo..t_hi]));
         let mut fi = 0;
         for s in 1..stages {
             let nf = (1usize << s) / 2;
@@ -517,23 +517,6 @@ fn quiet_row_maxima(row: &[f32], srcs: &[&[f32]], stages: usize) -> Option<[f32;
             None
         }
     }
-}
-
-/// The largest value (lane-wise maxima vectorise; a plain float
-/// max-reduction does not).
-fn max_of(acc: &[f32]) -> f32 {
-    let mut lanes = [f32::NEG_INFINITY; 16];
-    let mut chunks = acc.chunks_exact(16);
-    for c in &mut chunks {
-        for l in 0..16 {
-            lanes[l] = if c[l] > lanes[l] { c[l] } else { lanes[l] };
-        }
-    }
-    chunks
-        .remainder()
-        .iter()
-        .chain(lanes.iter())
-        .fold(f32::NEG_INFINITY, |m, &v| if v > m { v } else { m })
 }
 
 /// Records the strongest crossing of `cut` per 15-bin stretch of fundamental
@@ -805,7 +788,7 @@ mod tests {
             // Every row's exact largest sum per stage.
             let mut maxima = vec![Vec::new(); stages];
             sum_all(&vec![f32::INFINITY; stages], false, &mut |stage, _, _, acc, _| {
-                maxima[stage as usize].push(max_of(acc))
+                maxima[stage as usize].push(envelope::largest(acc))
             });
             for q in [0.3, 0.7] {
                 let targets: Vec<f32> = maxima
