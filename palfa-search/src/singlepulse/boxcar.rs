@@ -126,12 +126,14 @@ fn find_crossings_in(
         p.resize(len + 1, 0.0);
         prefix_sums(y, &mut p[1..], quarter);
         let nout = c1 - c0;
+        // Most chunks lie wholly in searched blocks: no look-up per crossing.
+        let all_searched = (stats.block_of(c0 + skip)..=stats.block_of(c1 - 1)).all(|b| stats.blocks[b].searched());
         for (k, &w) in widths.iter().enumerate() {
             let w = w as usize;
             let hits = &mut scratch.hits[k];
             let mut record = |j: usize, sum: f32| {
                 let sample = c0 + skip + j;
-                if stats.searched(sample) {
+                if all_searched || stats.searched(sample) {
                     hits.push((sample, f64::from(sum) * inv_sqrt[k]));
                 }
             };

@@ -48,6 +48,8 @@ pub struct SinglePulseSearcher {
     blocks: BlockScratch,
     boxcar: BoxcarScratch,
     cands: Vec<Candidate>,
+    /// The pruning's queue.
+    queue: Vec<usize>,
     refit: Vec<f32>,
     last_blocks: (usize, usize),
     /// Output samples searched at a time (a multiple of [`CHUNK`]).
@@ -79,6 +81,7 @@ impl SinglePulseSearcher {
             blocks: BlockScratch::default(),
             boxcar: BoxcarScratch::default(),
             cands: Vec::new(),
+            queue: Vec::new(),
             refit: Vec::new(),
             last_blocks: (0, 0),
             segment: SEGMENT,
@@ -180,18 +183,11 @@ impl SinglePulseSearcher {
     fn prune(&mut self, widths: &[u32]) {
         let cands = &mut self.cands;
         cands.clear();
-        let mut width_cands = Vec::new();
         for (hits, &w) in self.boxcar.hits.iter().zip(widths) {
-            width_cands.clear();
-            width_cands.extend(hits.iter().map(|&(sample, sigma)| Candidate {
-                sample,
-                sigma,
-                downfact: w,
-            }));
-            prune_within_width(&mut width_cands, w);
-            cands.extend_from_slice(&width_cands);
+            prune_within_width(hits, w, cands, &mut self.queue);
         }
-        cands.sort_unstable_by_key(|c| (c.sample, c.downfact));
+        // One sorted run per width: a merging sort finds them.
+        cands.sort_by_key(|c| (c.sample, c.downfact));
         prune_across_widths(cands);
     }
 }
