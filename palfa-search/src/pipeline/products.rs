@@ -3,6 +3,8 @@
 
 use std::path::Path;
 
+use rayon::prelude::*;
+
 use palfa_core::config::Searching;
 use palfa_core::formats::presto::SinglePulseEvent;
 use palfa_core::formats::results::{
@@ -89,26 +91,10 @@ pub fn single_pulses(
     name: &str,
     results: &mut SearchResults,
 ) -> SearchResult<()> {
-    let sp = &mut results.single_pulses;
-    sp.threshold = s.singlepulse.threshold;
-    sp.num_events = events.len() as u64;
-    let groups = select_groups(group_events(events, dms), s.low_dm_cutoff, MAX_SP_GROUPS);
-    sp.groups = groups
-        .iter()
-        .map(|g| GroupEntry {
-            dm: g.best.dm,
-            time_s: g.best.time_s,
-            sigma: g.best.sigma,
-            downfact: g.best.downfact,
-            num_events: g.events.len() as u32,
-            dm_range: (g.dm_min, g.dm_max),
-        })
-        .collect();
+    // The groups, the plots and the events archive are independent: made side by side.
     let top = dms.iter().copied().fold(0.0, f64::max);
-    for (lo, hi) in SP_PLOT_RANGES {
-        if lo > top {
-            continue;
-        }
+    let ranges: Vec<(f64, f64)> = SP_PLOT_RANGES.into_iter().filter(|&(lo, _)| lo <= top).collect();
+    let plot = |&(lo, hi): &(f64, f64)| -> SearchResult<String> {
         let in_range: Vec<SinglePulseEvent> = events.iter().filter(|e| e.dm >= lo && e.dm <= hi).cloned().collect();
         let label = if hi.is_finite() {
             format!("{lo:.0}-{hi:.0}")
@@ -122,15 +108,42 @@ pub fn single_pulses(
             &res.join(&png),
             &format!("{name}  DM {label}"),
         )?;
-        sp.plots.push(png);
-    }
+        Ok(png)
+    };
     let archive = format!("{name}_singlepulse.tar");
-    let path = res.join(&archive);
-    let file = std::fs::File::create(&path).map_err(|e| SearchError::io(&path, e))?;
-    let mut tar = tar::Builder::new(file);
-    tar.append_dir_all("singlepulse", sp_dir)
-        .map_err(|e| SearchError::io(&path, e))?;
-    tar.finish().map_err(|e| SearchError::io(&path, e))?;
+    let write_archive = || -> SearchResult<()> {
+        let path = res.join(&archive);
+        let file = std::fs::File::create(&path).map_err(|e| SearchError::io(&path, e))?;
+        let mut tar = tar::Builder::new(file);
+        tar.append_dir_all("singlepulse", sp_dir)
+            .map_err(|e| SearchError::io(&path, e))?;
+        tar.finish().map_err(|e| SearchError::io(&path, e))
+    };
+    let (groups, (plots, archived)) = rayon::join(
+        || select_groups(group_events(events, dms), s.low_dm_cutoff, MAX_SP_GROUPS),
+        || {
+            rayon::join(
+                || ranges.par_iter().map(plot).collect::<SearchResult<Vec<String>>>(),
+                write_archive,
+            )
+        },
+    );
+    let sp = &mut results.single_pulses;
+    sp.threshold = s.singlepulse.threshold;
+    sp.num_events = events.len() as u64;
+    sp.groups = groups
+        .iter()
+        .map(|g| GroupEntry {
+            dm: g.best.dm,
+            time_s: g.best.time_s,
+            sigma: g.best.sigma,
+            downfact: g.best.downfact,
+            num_events: g.events.len() as u32,
+            dm_range: (g.dm_min, g.dm_max),
+        })
+        .collect();
+    sp.plots = plots?;
+    archived?;
     sp.events_archive = archive;
     Ok(())
 }
