@@ -36,6 +36,8 @@ pub(crate) struct BoxcarScratch {
     prefix: Vec<f32>,
     /// `hits[k]`: crossings of width `widths[k]`, as (sample, sigma).
     pub hits: Vec<Vec<(usize, f64)>>,
+    /// The crossings found again by [`redo_crossings`], per width.
+    fresh: Vec<Vec<(usize, f64)>>,
 }
 
 /// Fills `scratch.hits` with the threshold crossings of every width in `widths`
@@ -57,30 +59,113 @@ pub(crate) fn find_crossings(
     find_crossings_in(data, stats, widths, threshold, range, scratch);
 }
 
-/// Redoes the crossings of the output samples in `range` (after the blocks
-/// there changed): those in `scratch.hits` are replaced.
+/// Redoes the crossings of the output samples in `ranges` (sorted,
+/// disjoint; after the blocks there changed): those in `scratch.hits` are
+/// replaced. Range by range, each replacement moves every later crossing
+/// once: cheap for a few ranges, quadratic where interference brings
+/// thousands of bright events; then all the ranges are redone at once and
+/// merged in one pass over each width's crossings. Both give the same lists.
 pub(crate) fn redo_crossings(
     data: &[f32],
     stats: &BlockStats,
     widths: &[u32],
     threshold: f64,
-    range: std::ops::Range<usize>,
+    ranges: &[std::ops::Range<usize>],
     scratch: &mut BoxcarScratch,
 ) {
-    let old: Vec<Vec<(usize, f64)>> = scratch
+    let moved: usize = scratch
         .hits
-        .iter_mut()
+        .iter()
         .map(|h| {
-            let a = h.partition_point(|x| x.0 < range.start);
-            let b = h.partition_point(|x| x.0 < range.end);
-            let tail = h.split_off(b);
-            h.truncate(a);
-            tail
+            ranges
+                .iter()
+                .map(|r| h.len() - h.partition_point(|x| x.0 < r.start))
+                .sum::<usize>()
         })
-        .collect();
-    find_crossings_in(data, stats, widths, threshold, range, scratch);
-    for (h, tail) in scratch.hits.iter_mut().zip(old) {
-        h.extend(tail);
+        .sum();
+    let total: usize = scratch.hits.iter().map(Vec::len).sum();
+    if moved <= 3 * total {
+        redo_range_by_range(data, stats, widths, threshold, ranges, scratch);
+    } else {
+        redo_all_at_once(data, stats, widths, threshold, ranges, scratch);
+    }
+}
+
+/// [`redo_crossings`], one range after another.
+fn redo_range_by_range(
+    data: &[f32],
+    stats: &BlockStats,
+    widths: &[u32],
+    threshold: f64,
+    ranges: &[std::ops::Range<usize>],
+    scratch: &mut BoxcarScratch,
+) {
+    for range in ranges.iter().filter(|r| r.start < r.end) {
+        let tails: Vec<Vec<(usize, f64)>> = scratch
+            .hits
+            .iter_mut()
+            .map(|h| {
+                let a = h.partition_point(|x| x.0 < range.start);
+                let b = h.partition_point(|x| x.0 < range.end);
+                let tail = h.split_off(b);
+                h.truncate(a);
+                tail
+            })
+            .collect();
+        find_crossings_in(data, stats, widths, threshold, range.clone(), scratch);
+        for (h, tail) in scratch.hits.iter_mut().zip(tails) {
+            h.extend(tail);
+        }
+    }
+}
+
+/// [`redo_crossings`], every range at once: the new crossings gathered,
+/// then merged with the old ones outside the ranges.
+fn redo_all_at_once(
+    data: &[f32],
+    stats: &BlockStats,
+    widths: &[u32],
+    threshold: f64,
+    ranges: &[std::ops::Range<usize>],
+    scratch: &mut BoxcarScratch,
+) {
+    // The new crossings of every range, into the spare lists.
+    std::mem::swap(&mut scratch.hits, &mut scratch.fresh);
+    scratch.hits.resize_with(widths.len(), Vec::new);
+    scratch.hits.truncate(widths.len());
+    for h in &mut scratch.hits {
+        h.clear();
+    }
+    for r in ranges.iter().filter(|r| r.start < r.end) {
+        find_crossings_in(data, stats, widths, threshold, r.clone(), scratch);
+    }
+    std::mem::swap(&mut scratch.hits, &mut scratch.fresh);
+    for (h, fresh) in scratch.hits.iter_mut().zip(&scratch.fresh) {
+        let mut r = 0;
+        h.retain(|&(sample, _)| {
+            while r < ranges.len() && ranges[r].end <= sample {
+                r += 1;
+            }
+            !(r < ranges.len() && ranges[r].start <= sample)
+        });
+        merge_from_back(h, fresh);
+    }
+}
+
+/// Merges `fresh` into `h` (both sorted by sample, no sample in both),
+/// from the back, in place.
+fn merge_from_back(h: &mut Vec<(usize, f64)>, fresh: &[(usize, f64)]) {
+    let (mut i, mut j) = (h.len(), fresh.len());
+    h.resize(i + j, (0, 0.0));
+    while j > 0 {
+        let w = i + j - 1;
+        if i > 0 && h[i - 1].0 > fresh[j - 1].0 {
+            h[w] = h[i - 1];
+            i -= 1;
+        } else {
+            h[w] = fresh[j - 1];
+            j -= 1;
+        }
     }
 }
 
@@ -361,6 +446,62 @@ mod tests {
             let missed = (0..n).filter(|&i| want[i] > thr + tol && !found.contains(&i)).count();
             assert_eq!(missed, 0, "width {w}");
             assert!(found.len() > 100, "width {w}: the test must cross the threshold");
+        }
+    }
+
+    /// Redoing several ranges (at once, or one by one) gives the new
+    /// statistics' crossings inside them (as a search of the whole series
+    /// with those statistics) and leaves the old ones outside, in order.
+    #[test]
+    fn redone_ranges_take_the_new_crossings_and_keep_the_rest() {
+        let n = 3 * CHUNK + 500;
+        let data: Vec<f32> = (0..n)
+            .map(|i| (((i * 7919) % 101) as f32 - 50.0) / 20.0 + 0.3 * (i as f32 / 500.0).sin())
+            .collect();
+        let widths = [1u32, 2, 9, 45, 300];
+        let old_stats = unit_stats(n, 1000);
+        let mut new_stats = old_stats.clone();
+        for b in &mut new_stats.blocks {
+            b.offset = -0.2;
+            b.inv_std = 1.3;
+        }
+        let thr = 0.9;
+        let mut whole_new = BoxcarScratch::default();
+        find_crossings(&data, &new_stats, &widths, thr, 0..n, &mut whole_new);
+        let mut s = BoxcarScratch::default();
+        find_crossings(&data, &old_stats, &widths, thr, 0..n, &mut s);
+        let old = s.hits.clone();
+        // Ranges across a chunk's edge, at the start, at the end, and empty.
+        let ranges = [
+            0..700,
+            5000..5000,
+            CHUNK - 300..CHUNK + 2000,
+            2 * CHUNK + 10..2 * CHUNK + 11,
+            n - 900..n,
+        ];
+        let mut one_by_one = BoxcarScratch {
+            hits: old.clone(),
+            ..BoxcarScratch::default()
+        };
+        redo_range_by_range(&data, &new_stats, &widths, thr, &ranges, &mut one_by_one);
+        redo_all_at_once(&data, &new_stats, &widths, thr, &ranges, &mut s);
+        assert_eq!(s.hits, one_by_one.hits);
+        let inside = |i: usize| ranges.iter().any(|r| r.contains(&i));
+        for k in 0..widths.len() {
+            let want: Vec<(usize, f64)> = old[k]
+                .iter()
+                .filter(|h| !inside(h.0))
+                .chain(whole_new.hits[k].iter().filter(|h| inside(h.0)))
+                .copied()
+                .collect::<std::collections::BTreeMap<usize, f64>>()
+                .into_iter()
+                .collect();
+            assert_eq!(s.hits[k], want, "width {}", widths[k]);
+            assert_ne!(
+                s.hits[k], old[k],
+                "width {}: the ranges must change something",
+                widths[k]
+            );
         }
     }
 

@@ -167,10 +167,12 @@ impl SinglePulseSearcher {
             let max_w = widths.iter().copied().max().unwrap_or(1) as usize;
             let mut refitted = stats.clone();
             let redo = refit_under_events(data, &mut refitted, &self.cands, max_w, &mut self.refit);
-            for r in &redo {
-                let r = r.start.max(range.start)..r.end.min(range.end);
-                redo_crossings(data, &refitted, widths, threshold, r, &mut self.boxcar);
-            }
+            let clipped: Vec<Range<usize>> = redo
+                .iter()
+                .map(|r| r.start.max(range.start)..r.end.min(range.end))
+                .filter(|r| r.start < r.end)
+                .collect();
+            redo_crossings(data, &refitted, widths, threshold, &clipped, &mut self.boxcar);
             if !redo.is_empty() {
                 self.prune(widths);
             }
