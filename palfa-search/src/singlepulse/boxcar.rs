@@ -51,12 +51,33 @@ pub(crate) fn find_crossings(
     range: std::ops::Range<usize>,
     scratch: &mut BoxcarScratch,
 ) {
-    scratch.hits.resize_with(widths.len(), Vec::new);
-    scratch.hits.truncate(widths.len());
-    for h in &mut scratch.hits {
+    empty_lists(&mut scratch.hits, widths.len());
+    Pass {
+        data,
+        stats,
+        widths,
+        threshold,
+    }
+    .find_into(range, scratch);
+}
+
+/// `lists` made `n` empty lists.
+fn empty_lists(lists: &mut Vec<Vec<(usize, f64)>>, n: usize) {
+    lists.resize_with(n, Vec::new);
+    lists.truncate(n);
+    for h in lists {
         h.clear();
     }
-    find_crossings_in(data, stats, widths, threshold, range, scratch);
+}
+
+/// What the crossings are found in: the series, its blocks, the widths and
+/// the threshold \[σ\].
+#[derive(Clone, Copy)]
+struct Pass<'a> {
+    data: &'a [f32],
+    stats: &'a BlockStats,
+    widths: &'a [u32],
+    threshold: f64,
 }
 
 /// Redoes the crossings of the output samples in `ranges` (sorted,
@@ -84,71 +105,61 @@ pub(crate) fn redo_crossings(
         })
         .sum();
     let total: usize = scratch.hits.iter().map(Vec::len).sum();
+    let pass = Pass {
+        data,
+        stats,
+        widths,
+        threshold,
+    };
     if moved <= 3 * total {
-        redo_range_by_range(data, stats, widths, threshold, ranges, scratch);
+        pass.redo_range_by_range(ranges, scratch);
     } else {
-        redo_all_at_once(data, stats, widths, threshold, ranges, scratch);
+        pass.redo_all_at_once(ranges, scratch);
     }
 }
 
-/// [`redo_crossings`], one range after another.
-fn redo_range_by_range(
-    data: &[f32],
-    stats: &BlockStats,
-    widths: &[u32],
-    threshold: f64,
-    ranges: &[std::ops::Range<usize>],
-    scratch: &mut BoxcarScratch,
-) {
-    for range in ranges.iter().filter(|r| r.start < r.end) {
-        let tails: Vec<Vec<(usize, f64)>> = scratch
-            .hits
-            .iter_mut()
-            .map(|h| {
-                let a = h.partition_point(|x| x.0 < range.start);
-                let b = h.partition_point(|x| x.0 < range.end);
-                let tail = h.split_off(b);
-                h.truncate(a);
-                tail
-            })
-            .collect();
-        find_crossings_in(data, stats, widths, threshold, range.clone(), scratch);
-        for (h, tail) in scratch.hits.iter_mut().zip(tails) {
-            h.extend(tail);
+impl Pass<'_> {
+    /// [`redo_crossings`], one range after another.
+    fn redo_range_by_range(self, ranges: &[std::ops::Range<usize>], scratch: &mut BoxcarScratch) {
+        for range in ranges.iter().filter(|r| r.start < r.end) {
+            let tails: Vec<Vec<(usize, f64)>> = scratch
+                .hits
+                .iter_mut()
+                .map(|h| {
+                    let a = h.partition_point(|x| x.0 < range.start);
+                    let b = h.partition_point(|x| x.0 < range.end);
+                    let tail = h.split_off(b);
+                    h.truncate(a);
+                    tail
+                })
+                .collect();
+            self.find_into(range.clone(), scratch);
+            for (h, tail) in scratch.hits.iter_mut().zip(tails) {
+                h.extend(tail);
+            }
         }
     }
-}
 
-/// [`redo_crossings`], every range at once: the new crossings gathered,
-/// then merged with the old ones outside the ranges.
-fn redo_all_at_once(
-    data: &[f32],
-    stats: &BlockStats,
-    widths: &[u32],
-    threshold: f64,
-    ranges: &[std::ops::Range<usize>],
-    scratch: &mut BoxcarScratch,
-) {
-    // The new crossings of every range, into the spare lists.
-    std::mem::swap(&mut scratch.hits, &mut scratch.fresh);
-    scratch.hits.resize_with(widths.len(), Vec::new);
-    scratch.hits.truncate(widths.len());
-    for h in &mut scratch.hits {
-        h.clear();
-    }
-    for r in ranges.iter().filter(|r| r.start < r.end) {
-        find_crossings_in(data, stats, widths, threshold, r.clone(), scratch);
-    }
-    std::mem::swap(&mut scratch.hits, &mut scratch.fresh);
-    for (h, fresh) in scratch.hits.iter_mut().zip(&scratch.fresh) {
-        let mut r = 0;
-        h.retain(|&(sample, _)| {
-            while r < ranges.len() && ranges[r].end <= sample {
-                r += 1;
-            }
-            !(r < ranges.len() && ranges[r].start <= sample)
-        });
-        merge_from_back(h, fresh);
+    /// [`redo_crossings`], every range at once: the new crossings gathered,
+    /// then merged with the old ones outside the ranges.
+    fn redo_all_at_once(self, ranges: &[std::ops::Range<usize>], scratch: &mut BoxcarScratch) {
+        // The new crossings of every range, into the spare lists.
+        std::mem::swap(&mut scratch.hits, &mut scratch.fresh);
+        empty_lists(&mut scratch.hits, self.widths.len());
+        for r in ranges.iter().filter(|r| r.start < r.end) {
+            self.find_into(r.clone(), scratch);
+        }
+        std::mem::swap(&mut scratch.hits, &mut scratch.fresh);
+        for (h, fresh) in scratch.hits.iter_mut().zip(&scratch.fresh) {
+            let mut r = 0;
+            h.retain(|&(sample, _)| {
+                while r < ranges.len() && ranges[r].end <= sample {
+                    r += 1;
+                }
+                !(r < ranges.len() && ranges[r].start <= sample)
+            });
+            merge_from_back(h, fresh);
+        }
     }
 }
 
@@ -169,73 +180,74 @@ fn merge_from_back(h: &mut Vec<(usize, f64)>, fresh: &[(usize, f64)]) {
     }
 }
 
-/// Appends to `scratch.hits` the crossings of the output samples in `range`.
-fn find_crossings_in(
-    data: &[f32],
-    stats: &BlockStats,
-    widths: &[u32],
-    threshold: f64,
-    range: std::ops::Range<usize>,
-    scratch: &mut BoxcarScratch,
-) {
-    let n = range.end.min(data.len());
-    if range.start >= n {
-        return;
-    }
-    let max_w = widths.iter().copied().max().unwrap_or(1) as usize;
-    let left = max_w / 2;
-    let right = max_w - left;
-    // The prefix sums' four chains start at fixed places in every chunk, so
-    // a chunk cut short at `n` gives its samples the same sums.
-    let quarter = (CHUNK + left + right).div_ceil(4);
-    let limits: Vec<f32> = widths
-        .iter()
-        .map(|&w| (threshold * f64::from(w).sqrt()) as f32)
-        .collect();
-    let inv_sqrt: Vec<f64> = widths.iter().map(|&w| 1.0 / f64::from(w).sqrt()).collect();
-    let mut c0 = range.start / CHUNK * CHUNK;
-    while c0 < n {
-        let c1 = (c0 + CHUNK).min(n);
-        // Outputs before `range` are in the chunk's sums but not scanned.
-        let skip = range.start.saturating_sub(c0);
-        if !chunk_searched(stats, c0 + skip, c1) {
-            c0 = c1;
-            continue;
+impl Pass<'_> {
+    /// Appends to `scratch.hits` the crossings of the output samples in `range`.
+    fn find_into(self, range: std::ops::Range<usize>, scratch: &mut BoxcarScratch) {
+        let Pass {
+            data,
+            stats,
+            widths,
+            threshold,
+        } = self;
+        let n = range.end.min(data.len());
+        if range.start >= n {
+            return;
         }
-        let base = c0 as isize - left as isize;
-        let len = (c1 - c0) + left + right;
-        normalise_into(data, stats, base, len, &mut scratch.y);
-        let y = &scratch.y;
-        let p = &mut scratch.prefix;
-        p.clear();
-        p.resize(len + 1, 0.0);
-        prefix_sums(y, &mut p[1..], quarter);
-        let nout = c1 - c0;
-        // Most chunks lie wholly in searched blocks: no look-up per crossing.
-        let all_searched = (stats.block_of(c0 + skip)..=stats.block_of(c1 - 1)).all(|b| stats.blocks[b].searched());
-        for (k, &w) in widths.iter().enumerate() {
-            let w = w as usize;
-            let hits = &mut scratch.hits[k];
-            let mut record = |j: usize, sum: f32| {
-                let sample = c0 + skip + j;
-                if all_searched || stats.searched(sample) {
-                    hits.push((sample, f64::from(sum) * inv_sqrt[k]));
-                }
-            };
-            if w == 1 {
-                // The unsmoothed series itself.
-                scan(&y[left + skip..left + nout], None, limits[k], &mut record);
-            } else {
-                let a = left - w / 2;
-                scan(
-                    &p[a + skip..a + nout],
-                    Some(&p[a + w + skip..a + w + nout]),
-                    limits[k],
-                    &mut record,
-                );
+        let max_w = widths.iter().copied().max().unwrap_or(1) as usize;
+        let left = max_w / 2;
+        let right = max_w - left;
+        // The prefix sums' four chains start at fixed places in every chunk, so
+        // a chunk cut short at `n` gives its samples the same sums.
+        let quarter = (CHUNK + left + right).div_ceil(4);
+        let limits: Vec<f32> = widths
+            .iter()
+            .map(|&w| (threshold * f64::from(w).sqrt()) as f32)
+            .collect();
+        let inv_sqrt: Vec<f64> = widths.iter().map(|&w| 1.0 / f64::from(w).sqrt()).collect();
+        let mut c0 = range.start / CHUNK * CHUNK;
+        while c0 < n {
+            let c1 = (c0 + CHUNK).min(n);
+            // Outputs before `range` are in the chunk's sums but not scanned.
+            let skip = range.start.saturating_sub(c0);
+            if !chunk_searched(stats, c0 + skip, c1) {
+                c0 = c1;
+                continue;
             }
+            let base = c0 as isize - left as isize;
+            let len = (c1 - c0) + left + right;
+            normalise_into(data, stats, base, len, &mut scratch.y);
+            let y = &scratch.y;
+            let p = &mut scratch.prefix;
+            p.clear();
+            p.resize(len + 1, 0.0);
+            prefix_sums(y, &mut p[1..], quarter);
+            let nout = c1 - c0;
+            // Most chunks lie wholly in searched blocks: no look-up per crossing.
+            let all_searched = (stats.block_of(c0 + skip)..=stats.block_of(c1 - 1)).all(|b| stats.blocks[b].searched());
+            for (k, &w) in widths.iter().enumerate() {
+                let w = w as usize;
+                let hits = &mut scratch.hits[k];
+                let mut record = |j: usize, sum: f32| {
+                    let sample = c0 + skip + j;
+                    if all_searched || stats.searched(sample) {
+                        hits.push((sample, f64::from(sum) * inv_sqrt[k]));
+                    }
+                };
+                if w == 1 {
+                    // The unsmoothed series itself.
+                    scan(&y[left + skip..left + nout], None, limits[k], &mut record);
+                } else {
+                    let a = left - w / 2;
+                    scan(
+                        &p[a + skip..a + nout],
+                        Some(&p[a + w + skip..a + w + nout]),
+                        limits[k],
+                        &mut record,
+                    );
+                }
+            }
+            c0 = c1;
         }
-        c0 = c1;
     }
 }
 
@@ -407,15 +419,19 @@ mod tests {
         }
     }
 
+    /// A deterministic zigzag plus a slow wave, so that every width crosses.
+    fn zigzag(n: usize) -> Vec<f32> {
+        (0..n)
+            .map(|i| (((i * 7919) % 101) as f32 - 50.0) / 20.0 + 0.3 * (i as f32 / 500.0).sin())
+            .collect()
+    }
+
     #[test]
     fn boxcar_sums_match_direct_sums() {
         // A deterministic series spanning several chunks; every width's crossings
         // must equal a direct O(N·w) computation with PRESTO's alignment.
         let n = 2 * CHUNK + 777;
-        // A deterministic zigzag plus a slow wave, so that every width crosses.
-        let data: Vec<f32> = (0..n)
-            .map(|i| (((i * 7919) % 101) as f32 - 50.0) / 20.0 + 0.3 * (i as f32 / 500.0).sin())
-            .collect();
+        let data = zigzag(n);
         let stats = unit_stats(n, 1000);
         let widths = [1u32, 2, 3, 14, 45, 300];
         let thr = 0.9;
@@ -455,9 +471,7 @@ mod tests {
     #[test]
     fn redone_ranges_take_the_new_crossings_and_keep_the_rest() {
         let n = 3 * CHUNK + 500;
-        let data: Vec<f32> = (0..n)
-            .map(|i| (((i * 7919) % 101) as f32 - 50.0) / 20.0 + 0.3 * (i as f32 / 500.0).sin())
-            .collect();
+        let data = zigzag(n);
         let widths = [1u32, 2, 9, 45, 300];
         let old_stats = unit_stats(n, 1000);
         let mut new_stats = old_stats.clone();
@@ -483,8 +497,14 @@ mod tests {
             hits: old.clone(),
             ..BoxcarScratch::default()
         };
-        redo_range_by_range(&data, &new_stats, &widths, thr, &ranges, &mut one_by_one);
-        redo_all_at_once(&data, &new_stats, &widths, thr, &ranges, &mut s);
+        let pass = Pass {
+            data: &data,
+            stats: &new_stats,
+            widths: &widths,
+            threshold: thr,
+        };
+        pass.redo_range_by_range(&ranges, &mut one_by_one);
+        pass.redo_all_at_once(&ranges, &mut s);
         assert_eq!(s.hits, one_by_one.hits);
         let inside = |i: usize| ranges.iter().any(|r| r.contains(&i));
         for k in 0..widths.len() {
