@@ -161,26 +161,7 @@ impl Pass<'_> {
             merge_from_back(h, fresh);
         }
     }
-}
 
-/// Merges `fresh` into `h` (both sorted by sample, no sample in both),
-/// from the back, in place.
-fn merge_from_back(h: &mut Vec<(usize, f64)>, fresh: &[(usize, f64)]) {
-    let (mut i, mut j) = (h.len(), fresh.len());
-    h.resize(i + j, (0, 0.0));
-    while j > 0 {
-        let w = i + j - 1;
-        if i > 0 && h[i - 1].0 > fresh[j - 1].0 {
-            h[w] = h[i - 1];
-            i -= 1;
-        } else {
-            h[w] = fresh[j - 1];
-            j -= 1;
-        }
-    }
-}
-
-impl Pass<'_> {
     /// Appends to `scratch.hits` the crossings of the output samples in `range`.
     fn find_into(self, range: std::ops::Range<usize>, scratch: &mut BoxcarScratch) {
         let Pass {
@@ -292,6 +273,23 @@ fn prefix_sums(y: &[f32], out: &mut [f32], quarter: usize) {
         let offset = offset as f32;
         for o in seg.iter_mut() {
             *o += offset;
+        }
+    }
+}
+
+/// Merges `fresh` into `h` (both sorted by sample, no sample in both),
+/// from the back, in place.
+fn merge_from_back(h: &mut Vec<(usize, f64)>, fresh: &[(usize, f64)]) {
+    let (mut i, mut j) = (h.len(), fresh.len());
+    h.resize(i + j, (0, 0.0));
+    while j > 0 {
+        let w = i + j - 1;
+        if i > 0 && h[i - 1].0 > fresh[j - 1].0 {
+            h[w] = h[i - 1];
+            i -= 1;
+        } else {
+            h[w] = fresh[j - 1];
+            j -= 1;
         }
     }
 }

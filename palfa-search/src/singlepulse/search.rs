@@ -170,7 +170,6 @@ impl SinglePulseSearcher {
             let clipped: Vec<Range<usize>> = redo
                 .iter()
                 .map(|r| r.start.max(range.start)..r.end.min(range.end))
-                .filter(|r| r.start < r.end)
                 .collect();
             redo_crossings(data, &refitted, widths, threshold, &clipped, &mut self.boxcar);
             if !redo.is_empty() {
