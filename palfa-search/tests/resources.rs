@@ -12,10 +12,10 @@ fn phases_get_their_time_and_memory() {
     let t0 = Instant::now();
     let cpu0 = process_cpu_seconds();
     let mut x = 0u64;
-    // 150 ms of wall time and, on a loaded machine too, 0.15 s of this
+    // 150 ms of wall time and, on a loaded machine too, 0.4 s of this
     // process's CPU (at most 30 s of waiting for it).
     let spun = || match (cpu0, process_cpu_seconds()) {
-        (Some(a), Some(b)) => b - a >= 0.15 || t0.elapsed() > Duration::from_secs(30),
+        (Some(a), Some(b)) => b - a >= 0.4 || t0.elapsed() > Duration::from_secs(30),
         _ => true,
     };
     while t0.elapsed() < Duration::from_millis(150) || !spun() {
@@ -37,9 +37,12 @@ fn phases_get_their_time_and_memory() {
     let hold = m.cost("hold").expect("hold measured");
     assert!(spin.wall_s >= 0.15 && hold.wall_s >= 0.1, "{spin:?} {hold:?}");
     if process_cpu_seconds().is_some() {
-        // USER_HZ ticks: 0.15 s of spinning is at least 0.1 s of CPU.
-        assert!(spin.cpu_s.unwrap() >= 0.1, "{spin:?}");
-        assert!(hold.cpu_s.unwrap() < 0.09, "{hold:?}");
+        // USER_HZ ticks: 0.4 s of spinning is at least 0.35 s of CPU. The
+        // hold's own CPU is touching 64 MiB, which a loaded machine's page
+        // faults made 0.09 s once; a meter that gave it the spin's time
+        // would show at least 0.35 s.
+        assert!(spin.cpu_s.unwrap() >= 0.35, "{spin:?}");
+        assert!(hold.cpu_s.unwrap() < 0.25, "{hold:?}");
         let (a, b) = (spin.peak_rss_bytes.unwrap(), hold.peak_rss_bytes.unwrap());
         assert!(b >= a + (60 << 20), "spin peak {a}, hold peak {b}");
     }
