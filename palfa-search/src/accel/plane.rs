@@ -42,17 +42,12 @@ pub(crate) struct Correlator {
     pub uselen: usize,
     /// Largest kernel half-width \[bins\].
     pub halfwidth: usize,
-    /// z of each row (symmetric: row `numz − 1 − j` has −z of row `j`).
+    /// z of each row.
     pub zs: Vec<f64>,
-    /// The kernels of the rows with z ≥ 0 (rows `numz / 2 ..`), folded for
-    /// the two half-length inverse transforms (see [`fold_kernel`]):
-    /// `fftlen / 2` values for the even outputs, then `fftlen / 2` for the
-    /// odd ones. A row with −z takes the complex conjugate (see
-    /// [`Correlator::correlate_pair`]).
+    /// Each row's kernel folded for the two half-length inverse transforms
+    /// (see [`fold_kernel`]): `fftlen / 2` values for the even outputs, then
+    /// `fftlen / 2` for the odd ones.
     kernels: Vec<Vec<Complex32>>,
-    /// `e^{2πiq/fftlen}` for `q < fftlen / 2`: the odd outputs' twiddles,
-    /// applied to each block's spectrum once for all rows.
-    twiddles: Vec<Complex32>,
     fwd_half: Arc<dyn Fft<f32>>,
     /// Inverse transform of `fftlen / 2` points.
     inv_half: Arc<dyn Fft<f32>>,
@@ -214,7 +209,7 @@ impl Correlator {
         let fwd_half = planner.plan_fft_forward(fftlen / 2);
         let inv_half = planner.plan_fft_inverse(fftlen / 2);
         let mut scratch = vec![Complex32::default(); fwd.get_inplace_scratch_len()];
-        let kernels = zs[zs.len() / 2..]
+        let kernels = zs
             .iter()
             .map(|&z| {
                 let hw = z_halfwidth(z) as i64;
@@ -227,19 +222,12 @@ impl Correlator {
                 fold_kernel(&g)
             })
             .collect();
-        let twiddles = (0..fftlen / 2)
-            .map(|q| {
-                let w = Complex64::from_polar(1.0, std::f64::consts::TAU * q as f64 / fftlen as f64);
-                Complex32::new(w.re as f32, w.im as f32)
-            })
-            .collect();
         Self {
             fftlen,
             uselen,
             halfwidth,
             zs,
             kernels,
-            twiddles,
             fwd_half,
             inv_half,
         }
@@ -391,41 +379,29 @@ impl Correlator {
                 }
             }
         }
-        // Row j's tile maxima, and its stored stretch and envelope.
-        let finish = |j: usize, out: &[f32], maxima: &mut [f32], store: &mut [Stretch<'_>], tiles: &mut [f32]| {
-            let max = &mut maxima[j * ut..(j + 1) * ut];
-            if ut > 0 {
-                envelope::tile_maxima(out, max);
-            }
-            if let Some((dst, tdst)) = j.checked_sub(r0).and_then(|r| store.get_mut(r)) {
-                let n = dst.len();
-                half_store::store(&out[..n], dst);
-                if ut > 0 && n == u {
-                    half_store::store(max, tdst);
-                } else if ut > 0 {
-                    // The plane's last stored stretch: its own last tile.
-                    let part = &mut tiles[..n.div_ceil(TILE)];
-                    envelope::tile_maxima(&out[..n], part);
-                    half_store::store(part, tdst);
-                }
-            }
-        };
         let one = |bufs: &mut Buffers, b: usize, powers: &mut Vec<f32>, mut store: Vec<Stretch<'_>>| {
             self.forward(amps, lo_half, b, bufs);
             let (powers, maxima) = powers.split_at_mut(numz * u);
-            // Rows with −z (and the z = 0 row alone) in pairs with their +z rows.
-            let (neg, pos) = powers.split_at_mut(numz / 2 * u);
-            for (i, out) in pos.chunks_mut(u).enumerate() {
-                let j = numz / 2 + i;
-                let mirror = numz - 1 - j;
-                if mirror < j {
-                    let out_neg = &mut neg[mirror * u..(mirror + 1) * u];
-                    self.correlate_pair(j, out, out_neg, bufs);
-                    finish(mirror, out_neg, maxima, &mut store, &mut bufs.tiles);
-                } else {
-                    self.correlate(j, out, bufs);
+            for (j, out) in powers.chunks_mut(u).enumerate() {
+                self.correlate(j, out, bufs);
+                let max = &mut maxima[j * ut..(j + 1) * ut];
+                if ut > 0 {
+                    envelope::tile_maxima(out, max);
                 }
-                finish(j, out, maxima, &mut store, &mut bufs.tiles);
+                if let Some((dst, tdst)) = j.checked_sub(r0).and_then(|r| store.get_mut(r)) {
+                    let n = dst.len();
+                    half_store::store(&out[..n], dst);
+                    if ut == 0 {
+                        continue;
+                    } else if n == u {
+                        half_store::store(max, tdst);
+                    } else {
+                        // The plane's last stored stretch: its own last tile.
+                        let part = &mut bufs.tiles[..n.div_ceil(TILE)];
+                        envelope::tile_maxima(&out[..n], part);
+                        half_store::store(part, tdst);
+                    }
+                }
             }
         };
         if parallel {
@@ -465,71 +441,30 @@ impl Correlator {
         }
         // The FFT of the zero-interleaved block is the half-length FFT repeated.
         self.fwd_half.process_with_scratch(&mut bufs.spread, &mut bufs.scratch);
-        multiply(&bufs.spread, &self.twiddles, &mut bufs.spread_tw);
     }
 
-    /// Row `j`'s powers of one block (`j ≥ numz / 2`, z ≥ 0) from its
-    /// forward transform in `bufs.spread` (and `bufs.spread_tw`).
+    /// Row `j`'s powers of one block from its forward transform in `bufs.spread`.
     ///
     /// The block's full-length spectrum is its half-length transform twice
     /// over, so the full-length inverse transform splits into two
     /// half-length ones with no butterfly pass of its own: the even outputs
     /// from the spectrum times the folded kernel's first half, the odd ones
-    /// from the twiddled spectrum times its second half ([`fold_kernel`]).
+    /// from its second half ([`fold_kernel`]).
     fn correlate(&self, j: usize, out: &mut [f32], bufs: &mut Buffers) {
         let half = self.fftlen / 2;
-        let (klo, khi) = self.kernels[j - self.numz() / 2].split_at(half);
+        let kern = &self.kernels[j];
         let Buffers {
-            spread,
-            spread_tw,
-            work,
-            scratch,
-            ..
+            spread, work, scratch, ..
         } = bufs;
-        let work = &mut work[..self.fftlen];
+        let (klo, khi) = kern.split_at(half);
         let (tlo, thi) = work.split_at_mut(half);
         multiply(spread, klo, tlo);
-        multiply(spread_tw, khi, thi);
+        multiply(spread, khi, thi);
         // Both halves, one after the other.
         self.inv_half.process_with_scratch(work, scratch);
-        self.powers(work, out);
-    }
-
-    /// Rows `j` (z ≥ 0) and its mirror `numz − 1 − j` (−z) of one block,
-    /// from one pass over row `j`'s kernel.
-    ///
-    /// The response obeys K(d, −z) = conj K(−d, z), so the kernel of −z,
-    /// `conj K(q/2, −z)` at half-bin offset q, is the complex conjugate of
-    /// +z's reversed, and its transform is the conjugate of +z's transform
-    /// (folded halves alike: the odd half's twiddles are applied to the
-    /// spectrum, not stored in the kernel). Each kernel value serves both
-    /// products ([`multiply_pair`]).
-    fn correlate_pair(&self, j: usize, out: &mut [f32], out_mirror: &mut [f32], bufs: &mut Buffers) {
-        let half = self.fftlen / 2;
-        let (klo, khi) = self.kernels[j - self.numz() / 2].split_at(half);
-        let Buffers {
-            spread,
-            spread_tw,
-            work,
-            scratch,
-            ..
-        } = bufs;
-        let (w_pos, w_neg) = work.split_at_mut(self.fftlen);
-        let ((pe, po), (ne, no)) = (w_pos.split_at_mut(half), w_neg.split_at_mut(half));
-        multiply_pair(spread, klo, pe, ne);
-        multiply_pair(spread_tw, khi, po, no);
-        // Four half-length transforms, one after the other.
-        self.inv_half.process_with_scratch(work, scratch);
-        let (w_pos, w_neg) = work.split_at(self.fftlen);
-        self.powers(w_pos, out);
-        self.powers(w_neg, out_mirror);
-    }
-
-    /// One row's powers from its two inverse transforms (even outputs, then
-    /// odd): output `2·halfwidth + t` is even output `halfwidth + t/2` (t
-    /// even) or odd output `halfwidth + (t−1)/2`.
-    fn powers(&self, work: &[Complex32], out: &mut [f32]) {
-        let (even, odd) = work.split_at(self.fftlen / 2);
+        // Output `2·halfwidth + t` is even output `halfwidth + t/2` (t even)
+        // or odd output `halfwidth + (t−1)/2`.
+        let (even, odd) = work.split_at(half);
         let m = self.halfwidth..self.halfwidth + self.uselen / 2;
         powers_interleaved(&even[m.clone()], &odd[m], out);
     }
@@ -539,14 +474,20 @@ impl Correlator {
 /// inverse transforms of a spectrum that repeats with period `n/2` (one
 /// decimation-in-frequency step, outputs split into even and odd): the even
 /// outputs need `k[q] + k[q + n/2]`, the odd ones
-/// `(k[q] − k[q + n/2])·e^{2πi q/n}`, whose twiddle is left to the
-/// spectrum ([`Correlator::twiddles`]) so that a kernel's conjugate is that
-/// of −z.
+/// `(k[q] − k[q + n/2])·e^{2πi q/n}`.
 fn fold_kernel(k: &[Complex32]) -> Vec<Complex32> {
     let half = k.len() / 2;
     let (lo, hi) = k.split_at(half);
     let even = lo.iter().zip(hi).map(|(&a, &b)| a + b);
-    let odd = lo.iter().zip(hi).map(|(&a, &b)| a - b);
+    let odd = lo.iter().zip(hi).enumerate().map(|(q, (&a, &b))| {
+        let (a, b) = (
+            Complex64::new(a.re as f64, a.im as f64),
+            Complex64::new(b.re as f64, b.im as f64),
+        );
+        let w = Complex64::from_polar(1.0, std::f64::consts::TAU * q as f64 / k.len() as f64);
+        let v = (a - b) * w;
+        Complex32::new(v.re as f32, v.im as f32)
+    });
     even.chain(odd).collect()
 }
 
@@ -583,52 +524,6 @@ fn multiply(a: &[Complex32], b: &[Complex32], out: &mut [Complex32]) {
     };
     for ((o, &x), &y) in out[done..n].iter_mut().zip(&a[done..n]).zip(&b[done..n]) {
         *o = Complex32::new(x.re * y.re - x.im * y.im, x.re * y.im + x.im * y.re);
-    }
-}
-
-/// `pos[i] = a[i] · k[i]` and `neg[i] = a[i] · conj(k[i])` (complex),
-/// vectorised for the CPU at run time; with AVX-512, eight of each from
-/// two multiplies and two fused multiply-add/subtracts.
-#[multiversion(targets = "simd")]
-fn multiply_pair(a: &[Complex32], k: &[Complex32], pos: &mut [Complex32], neg: &mut [Complex32]) {
-    let n = a.len().min(k.len()).min(pos.len()).min(neg.len());
-    let done = match_target! {
-        "x86_64+avx512f" => {
-            use std::arch::x86_64::*;
-            let m = n / 8 * 8;
-            let fa: &[f32] = bytemuck::cast_slice(&a[..m]);
-            let fk: &[f32] = bytemuck::cast_slice(&k[..m]);
-            let fp: &mut [f32] = bytemuck::cast_slice_mut(&mut pos[..m]);
-            let fne: &mut [f32] = bytemuck::cast_slice_mut(&mut neg[..m]);
-            let outs = fp.chunks_exact_mut(16).zip(fne.chunks_exact_mut(16));
-            for ((p, q), (x, y)) in outs.zip(fa.chunks_exact(16).zip(fk.chunks_exact(16))) {
-                let (Ok(p), Ok(q), Ok(x), Ok(y)) = (
-                    <&mut [f32; 16]>::try_from(p),
-                    <&mut [f32; 16]>::try_from(q),
-                    <[f32; 16]>::try_from(x),
-                    <[f32; 16]>::try_from(y),
-                ) else {
-                    break;
-                };
-                let (x, y): (__m512, __m512) = (bytemuck::cast(x), bytemuck::cast(y));
-                let (xr, xi) = (_mm512_moveldup_ps(x), _mm512_movehdup_ps(x));
-                let swapped = _mm512_permute_ps::<0b1011_0001>(y);
-                // (xr·yr − xi·yi, xr·yi + xi·yr) and (xi·yi + xr·yr, xi·yr − xr·yi).
-                *p = bytemuck::cast(_mm512_fmaddsub_ps(xr, y, _mm512_mul_ps(xi, swapped)));
-                *q = bytemuck::cast(_mm512_fmsubadd_ps(xi, swapped, _mm512_mul_ps(xr, y)));
-            }
-            m
-        }
-        _ => 0,
-    };
-    for (((p, q), &x), &y) in pos[done..n]
-        .iter_mut()
-        .zip(&mut neg[done..n])
-        .zip(&a[done..n])
-        .zip(&k[done..n])
-    {
-        *p = Complex32::new(x.re * y.re - x.im * y.im, x.re * y.im + x.im * y.re);
-        *q = Complex32::new(x.re * y.re + x.im * y.im, x.im * y.re - x.re * y.im);
     }
 }
 
@@ -673,9 +568,6 @@ fn powers_interleaved(e: &[Complex32], o: &[Complex32], out: &mut [f32]) {
 struct Buffers {
     /// The block's forward transform (`fftlen / 2`).
     spread: Vec<Complex32>,
-    /// The same times the odd outputs' twiddles.
-    spread_tw: Vec<Complex32>,
-    /// Two rows' products and transforms (`2 · fftlen`).
     work: Vec<Complex32>,
     scratch: Vec<Complex32>,
     /// The envelope of a partly stored stretch.
@@ -690,8 +582,7 @@ impl Buffers {
             .max(c.fwd_half.get_inplace_scratch_len());
         Self {
             spread: vec![Complex32::default(); c.fftlen / 2],
-            spread_tw: vec![Complex32::default(); c.fftlen / 2],
-            work: vec![Complex32::default(); 2 * c.fftlen],
+            work: vec![Complex32::default(); c.fftlen],
             scratch: vec![Complex32::default(); s],
             tiles: vec![0.0; c.uselen.div_ceil(TILE)],
         }
@@ -738,19 +629,13 @@ mod tests {
         for n in [1024, 37] {
             let (a, b) = (noise(n, 1), noise(n, 2));
             let mut out = vec![Complex32::default(); n];
-            let (mut pos, mut neg) = (out.clone(), out.clone());
             multiply(&a, &b, &mut out);
-            multiply_pair(&a, &b, &mut pos, &mut neg);
-            for (i, (x, y)) in a.iter().zip(&b).enumerate() {
-                let close = |o: Complex32, want: Complex32| {
-                    assert!(
-                        (o - want).norm() <= 1e-6 * (x.norm() * y.norm()).max(1e-3),
-                        "{i}: {o} vs {want}"
-                    )
-                };
-                close(out[i], x * y);
-                close(pos[i], x * y);
-                close(neg[i], x * y.conj());
+            for ((o, x), y) in out.iter().zip(&a).zip(&b) {
+                let want = x * y;
+                assert!(
+                    (o - want).norm() <= 1e-6 * (x.norm() * y.norm()).max(1e-3),
+                    "{o} vs {want}"
+                );
             }
         }
     }
@@ -766,13 +651,7 @@ mod tests {
         let mut full: Vec<Complex32> = (0..n).map(|q| spread[q % (n / 2)] * kernel[q]).collect();
         planner.plan_fft_inverse(n).process(&mut full);
         let folded = fold_kernel(&kernel);
-        let twiddled = |q: usize| {
-            let w = Complex64::from_polar(1.0, std::f64::consts::TAU * q as f64 / n as f64);
-            spread[q] * Complex32::new(w.re as f32, w.im as f32)
-        };
-        let mut halves: Vec<Complex32> = (0..n)
-            .map(|q| if q < n / 2 { spread[q] } else { twiddled(q - n / 2) } * folded[q])
-            .collect();
+        let mut halves: Vec<Complex32> = (0..n).map(|q| spread[q % (n / 2)] * folded[q]).collect();
         planner.plan_fft_inverse(n / 2).process(&mut halves);
         let (even, odd) = halves.split_at(n / 2);
         let mut powers = vec![0f32; n];
