@@ -296,6 +296,60 @@ impl FreqBox {
     }
 }
 
+/// Period trials per work item of [`search`]: their shifts are computed once
+/// and used at every trial DM, one DM's rows at a time (so that the rows stay
+/// in the cache while the block's trials read them).
+const IP_BLOCK: usize = 16;
+
+/// The better of two trials: the higher χ², and on a tie the first in
+/// (DM, Ṗ, P) order, as in prepfold. The search does not visit the trials in
+/// that order (a work item holds one Ṗ and a block of periods at every DM), so
+/// ties compare the trials' indices rather than relying on the order of visits.
+fn better(a: Best, b: Best) -> Best {
+    let key = |x: &Best| (x.idm, x.ipd, x.ip);
+    if b.chi2 > a.chi2 || (b.chi2 == a.chi2 && key(&b) < key(&a)) {
+        b
+    } else {
+        a
+    }
+}
+
+/// The right shifts of a block of period trials at one Ṗ trial, for those
+/// trials the search counts.
+struct BlockShifts {
+    ips: Vec<usize>,
+    /// `[trial][part]`.
+    shifts: Vec<usize>,
+    npart: usize,
+}
+
+impl BlockShifts {
+    /// The trials of `block` at `ipd` inside `freq_box` (the unshifted trial,
+    /// `mid` at `mid`, always counts).
+    fn new(drifts: &Drifts, grid: &Grid, freq_box: Option<FreqBox>, mid: usize, ipd: usize, block: &[usize]) -> Self {
+        let npart = drifts.npart;
+        let ips: Vec<usize> = block
+            .iter()
+            .copied()
+            .filter(|&ip| (ip == mid && ipd == mid) || freq_box.is_none_or(|b| b.holds(grid, ip, ipd)))
+            .collect();
+        let mut shifts = vec![0usize; ips.len() * npart];
+        for (k, &ip) in ips.iter().enumerate() {
+            drifts.shifts(ip, ipd, &mut shifts[k * npart..(k + 1) * npart]);
+        }
+        Self { ips, shifts, npart }
+    }
+
+    /// Each counted trial with its shifts.
+    fn iter(&self) -> impl Iterator<Item = (usize, &[usize])> + '_ {
+        let npart = self.npart;
+        self.ips
+            .iter()
+            .enumerate()
+            .map(move |(k, &ip)| (ip, &self.shifts[k * npart..(k + 1) * npart]))
+    }
+}
+
 /// Searches the grid (restricted by the `search_*` switches of `params`, and
 /// to the trials inside `freq_box` when given; the unshifted trial always
 /// counts) for the highest χ². Ties go to the first trial in (DM, Ṗ, P)
@@ -332,48 +386,31 @@ pub(crate) fn search(
         .map(|idm| normalised_rows(pfd, idm.map(|i| grid.dms[i]), scale))
         .collect();
 
-    let items: Vec<(usize, usize)> = (0..dm_list.len())
-        .flat_map(|d| ipds.iter().map(move |&pd| (d, pd)))
-        .collect();
-    let better = |a: Best, b: Best| -> Best {
-        let key = |x: &Best| (x.idm, x.ipd, x.ip);
-        if b.chi2 > a.chi2 || (b.chi2 == a.chi2 && key(&b) < key(&a)) {
-            b
-        } else {
-            a
-        }
-    };
     let worst = Best {
         idm: 0,
         ip: mid,
         ipd: mid,
         chi2: f64::NEG_INFINITY,
     };
+    // Work items: a Ṗ trial and a block of period trials, searched at every DM.
+    let items: Vec<(usize, &[usize])> = ipds
+        .iter()
+        .flat_map(|&ipd| ips.chunks(IP_BLOCK).map(move |block| (ipd, block)))
+        .collect();
     let best = items
         .par_iter()
-        .map(|&(d, ipd)| {
-            let mut best = worst;
-            let mut consider = |ip: usize, chi2: f64| {
-                if chi2 > best.chi2 {
-                    best = Best {
-                        idm: dm_list[d].unwrap_or(0),
-                        ip,
-                        ipd,
-                        chi2,
-                    };
-                }
-            };
+        .map(|&(ipd, block)| {
+            let trials = BlockShifts::new(drifts, grid, freq_box, mid, ipd, block);
             // Each trial sums the rotated rows afresh: with the sum held in
             // registers (fixed-size kernels) that beats updating it in memory.
-            let mut shifts = vec![0usize; pfd.npart];
             let mut scratch = vec![0f32; n];
-            for &ip in &ips {
-                let centre = ip == mid && ipd == mid;
-                if !centre && freq_box.is_some_and(|b| !b.holds(grid, ip, ipd)) {
-                    continue;
+            let mut best = worst;
+            for (d, rows) in rows.iter().enumerate() {
+                let idm = dm_list[d].unwrap_or(0);
+                for (ip, shifts) in trials.iter() {
+                    let chi2 = chi2_of(rows, shifts, n, &mut scratch);
+                    best = better(best, Best { idm, ip, ipd, chi2 });
                 }
-                drifts.shifts(ip, ipd, &mut shifts);
-                consider(ip, chi2_of(&rows[d], &shifts, n, &mut scratch));
             }
             best
         })
@@ -451,6 +488,92 @@ mod tests {
             let c: f64 = out.iter().map(|v| v * v).sum();
             assert!((a - c).abs() < 1e-4 * c && (b - c).abs() < 1e-4 * c, "{n}: {a} {b} {c}");
         }
+    }
+
+    /// A cube's value at (part, subband, bin).
+    type Cube<'a> = &'a dyn Fn(usize, usize, usize) -> f64;
+
+    /// A small cube (8 parts, 4 subbands, 24 bins) and prepfold's grid around it.
+    fn search_case(value: impl Fn(usize, usize, usize) -> f64) -> (Pfd, Grid, FoldParams, Drifts) {
+        let (npart, nsub, n) = (8, 4, 24);
+        let mut pfd = Pfd::new(npart, nsub, n);
+        pfd.lofreq = 1200.0;
+        pfd.chan_wid = 4.0;
+        pfd.numchan = 16;
+        pfd.fold.p1 = 500.0;
+        for p in 0..npart {
+            for s in 0..nsub {
+                let prof: Vec<f64> = (0..n).map(|b| value(p, s, b)).collect();
+                let st = &mut pfd.stats[p * nsub + s];
+                st.prof_avg = prof.iter().sum::<f64>() / n as f64;
+                st.prof_var = 3.0;
+                pfd.rawfolds[(p * nsub + s) * n..(p * nsub + s + 1) * n].copy_from_slice(&prof);
+            }
+        }
+        let mut params = FoldParams::palfa_for_period(0.002);
+        params.nbins = n;
+        params.npart = npart;
+        params.npfact = 1;
+        params.ndmfact = 1;
+        let grid = Grid::new(&params, 500.0, 0.0, 40.0, 100.0, pfd.lofreq, nsub);
+        let times: Vec<f64> = (0..npart).map(|p| p as f64 * 12.5).collect();
+        let drifts = Drifts::new(&grid, &times, n);
+        (pfd, grid, params, drifts)
+    }
+
+    /// The search as prepfold walks it: every trial in (DM, Ṗ, P) order, a
+    /// later one taken only when its χ² is strictly higher.
+    fn search_in_order(pfd: &Pfd, grid: &Grid, drifts: &Drifts, freq_box: Option<FreqBox>) -> Best {
+        let (n, mid) = (pfd.proflen, grid.periods.len() / 2);
+        let mut best = Best {
+            idm: 0,
+            ip: mid,
+            ipd: mid,
+            chi2: f64::NEG_INFINITY,
+        };
+        let mut shifts = vec![0usize; pfd.npart];
+        let mut scratch = vec![0f32; n];
+        for (idm, &dm) in grid.dms.iter().enumerate() {
+            let rows = normalised_rows(pfd, Some(dm), 0.1);
+            for ipd in 0..grid.pdots.len() {
+                for ip in 0..grid.periods.len() {
+                    let centre = ip == mid && ipd == mid;
+                    if !centre && freq_box.is_some_and(|b| !b.holds(grid, ip, ipd)) {
+                        continue;
+                    }
+                    drifts.shifts(ip, ipd, &mut shifts);
+                    let chi2 = chi2_of(&rows, &shifts, n, &mut scratch);
+                    if chi2 > best.chi2 {
+                        best = Best { idm, ip, ipd, chi2 };
+                    }
+                }
+            }
+        }
+        best
+    }
+
+    /// The blocked, parallel search finds the trial the in-order walk finds,
+    /// ties included: small integer profiles make many trials share a χ²,
+    /// and flat ones make every trial's χ² zero.
+    #[test]
+    fn search_picks_the_first_best_trial_in_prepfold_order() {
+        let boxed = Some(FreqBox { max_df: 0.05, t: 100.0 });
+        let pulse = |p: usize, s: usize, b: usize| f64::from(u8::from((b + 2 * p + 3 * s) % 24 < 2));
+        let noisy = |p: usize, s: usize, b: usize| ((p * 7919 + s * 104_729 + b * 31) % 5) as f64;
+        let flat = |_: usize, _: usize, _: usize| 1.0;
+        let cases: [(&str, Cube); 3] = [("pulse", &pulse), ("noisy", &noisy), ("flat", &flat)];
+        for (name, value) in cases {
+            let (pfd, grid, params, drifts) = search_case(value);
+            for freq_box in [None, boxed] {
+                let want = search_in_order(&pfd, &grid, &drifts, freq_box);
+                let got = search(&pfd, &grid, &params, &drifts, 0.1, freq_box);
+                assert_eq!(got, want, "{name}, box {freq_box:?}");
+            }
+        }
+        // Every trial ties on flat profiles: the first one wins.
+        let (pfd, grid, params, drifts) = search_case(flat);
+        let best = search(&pfd, &grid, &params, &drifts, 0.1, None);
+        assert_eq!((best.idm, best.ipd, best.ip, best.chi2), (0, 0, 0, 0.0));
     }
 
     #[test]
