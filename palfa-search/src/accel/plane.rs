@@ -610,6 +610,19 @@ mod tests {
             .collect()
     }
 
+    /// A zmax-20 correlator and 3000 bins of noise plus a drifting tone at
+    /// r = 1234.5 (the set-up the plane's tests share).
+    fn tone_in_noise(seed: u64, z: f64, amp: f64) -> (Correlator, Vec<Complex32>) {
+        let zmax = 20;
+        let c = Correlator::new(zmax, default_fftlen(z_halfwidth(zmax as f64)));
+        let amps = noise(3000, seed)
+            .iter()
+            .zip(drifting_tone(3000, 1234.5, z, amp))
+            .map(|(a, b)| a + b)
+            .collect();
+        (c, amps)
+    }
+
     fn noise(n: usize, seed: u64) -> Vec<Complex32> {
         let mut state = seed;
         let mut next = || {
@@ -675,13 +688,7 @@ mod tests {
     /// half-width), at whole and half bins, in every block.
     #[test]
     fn every_row_is_the_direct_correlation() {
-        let zmax = 20;
-        let c = Correlator::new(zmax, default_fftlen(z_halfwidth(zmax as f64)));
-        let amps: Vec<Complex32> = noise(3000, 7)
-            .iter()
-            .zip(drifting_tone(3000, 1234.5, -8.0, 3.0))
-            .map(|(a, b)| a + b)
-            .collect();
+        let (c, amps) = tone_in_noise(7, -8.0, 3.0);
         let lo_half = 40;
         let mut p = c.empty_plane(lo_half, 5000, HugeBuf::default());
         let nb = p.nblocks;
@@ -759,13 +766,7 @@ mod tests {
     /// reads +∞ outside the stored tiles.
     #[test]
     fn envelope_is_the_largest_stored_power_of_each_tile() {
-        let zmax = 20;
-        let c = Correlator::new(zmax, default_fftlen(z_halfwidth(zmax as f64)));
-        let amps: Vec<Complex32> = noise(3000, 5)
-            .iter()
-            .zip(drifting_tone(3000, 1234.5, 8.0, 10.0))
-            .map(|(a, b)| a + b)
-            .collect();
+        let (c, amps) = tone_in_noise(5, 8.0, 10.0);
         let mut p = c.empty_plane_for_sums(0, 6000, 3, 5000, HugeBuf::from_slice(&[0x7bff; 100]));
         assert!(p.rows.len() < p.numz && !p.stored.is_multiple_of(c.uselen) && p.stored > 2 * c.uselen);
         let nb = p.nblocks;
