@@ -69,11 +69,15 @@ fn sub_index(i: u64, k: u64, h: u64) -> u64 {
 /// Every block starts at a half-bin index that is a multiple of the number of
 /// harmonics (the plane's `lo_half` and block length are), so each fraction
 /// `k/H` reads its source row with the same `H`-periodic pattern everywhere.
+///
+/// `ws` keeps the serial sum's buffers from one call to the next (made on
+/// the first call; every call of one sweep must pass the same plan's).
 pub(crate) fn sum_blocks(
     plan: &SumPlan<'_>,
     blocks: Range<usize>,
     tops: &[Vec<f32>],
     parallel: bool,
+    ws: &mut Option<Workspace>,
     out: &mut Vec<Crossing>,
 ) {
     let fractions = all_fractions(plan.powcut.len());
@@ -92,9 +96,9 @@ pub(crate) fn sum_blocks(
             .collect();
         out.extend(found.into_iter().flatten());
     } else {
-        let mut ws = Workspace::new(plan);
+        let ws = ws.get_or_insert_with(|| Workspace::new(plan));
         for bt in blocks.zip(tops) {
-            out.extend(work(&mut ws, bt));
+            out.extend(work(ws, bt));
         }
     }
 }
@@ -105,7 +109,7 @@ pub(crate) fn sources_end(plane: &Plane, b: usize, stages: usize) -> usize {
     let u = plane.uselen;
     let i0 = plane.lo_half as usize + b * u;
     let mut end = (b + 1) * u;
-    for f in all_fractions(stages) {
+    for f in fractions(stages) {
         let (start, len) = source_span(i0, u, &f);
         end = end.max((start - plane.lo_half).max(0) as usize + len);
     }
@@ -156,7 +160,7 @@ fn source_span(i0: usize, u: usize, f: &Fraction) -> (i64, usize) {
 }
 
 /// Per-thread buffers of [`sum_block`].
-struct Workspace {
+pub(crate) struct Workspace {
     /// Running sums of one row of a block.
     acc: Vec<f32>,
     /// Each fraction's source stretch in `f32`.
@@ -346,15 +350,16 @@ fn add_stage(h: usize, acc: &mut [f32], srcs: &[&[f32]]) -> f32 {
 type StageSink<'a> = dyn FnMut(u8, u64, i32, &[f32], f32) + 'a;
 
 /// The fractions of every stage after the first, in summing order.
-fn all_fractions(stages: usize) -> Vec<Fraction> {
-    let mut fractions = Vec::new();
-    for s in 1..stages {
+fn fractions(stages: usize) -> impl Iterator<Item = Fraction> {
+    (1..stages).flat_map(|s| {
         let h = 1usize << s;
-        for k in (1..h).step_by(2) {
-            fractions.push(Fraction { k, h });
-        }
-    }
-    fractions
+        (1..h).step_by(2).map(move |k| Fraction { k, h })
+    })
+}
+
+/// [`fractions`] in a `Vec`.
+fn all_fractions(stages: usize) -> Vec<Fraction> {
+    fractions(stages).collect()
 }
 
 /// Sums block `b`, whose own full-precision powers are `top` (`[z][u]`);

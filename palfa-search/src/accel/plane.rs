@@ -332,15 +332,17 @@ impl Correlator {
     /// in parallel over blocks when `parallel` is set. Returns each block's
     /// powers in full precision, `[z][u]`, followed (where the plane keeps an
     /// envelope) by their tile maxima `[z][u / TILE]`, in buffers taken from
-    /// `spare` where it has some.
+    /// `scratch.spare` where it has some; a serial computation keeps its
+    /// transforms' buffers in `scratch` for the next call.
     pub fn compute_blocks(
         &self,
         amps: &[Complex32],
         plane: &mut Plane,
         blocks: Range<usize>,
         parallel: bool,
-        spare: &mut Vec<Vec<f32>>,
+        scratch: &mut BlockScratch,
     ) -> Vec<Vec<f32>> {
+        let spare = &mut scratch.spare;
         let (numz, u, lo_half) = (plane.numz, plane.uselen, plane.lo_half);
         let (r0, stored, nrows) = (plane.rows.start, plane.stored, plane.rows.len());
         // u is a multiple of 32, so blocks start on a tile.
@@ -410,9 +412,9 @@ impl Correlator {
                 |bufs, ((powers, store), b)| one(bufs, b, powers, store),
             );
         } else {
-            let mut bufs = Buffers::new(self);
+            let bufs = scratch.bufs.get_or_insert_with(|| Buffers::new(self));
             for ((powers, store), b) in fresh.iter_mut().zip(stores).zip(blocks) {
-                one(&mut bufs, b, powers, store);
+                one(bufs, b, powers, store);
             }
         }
         fresh
@@ -423,7 +425,7 @@ impl Correlator {
     pub fn plane(&self, amps: &[Complex32], lo_half: i64, nr: usize, parallel: bool) -> Plane {
         let mut plane = self.empty_plane(lo_half, nr, HugeBuf::default());
         let n = plane.nblocks;
-        self.compute_blocks(amps, &mut plane, 0..n, parallel, &mut Vec::new());
+        self.compute_blocks(amps, &mut plane, 0..n, parallel, &mut BlockScratch::default());
         plane
     }
 
@@ -564,6 +566,15 @@ fn powers_interleaved(e: &[Complex32], o: &[Complex32], out: &mut [f32]) {
     }
 }
 
+/// What [`Correlator::compute_blocks`] keeps between calls: the power
+/// buffers of blocks already summed, and the serial transforms' buffers
+/// (made on first use; one correlator's only).
+#[derive(Default)]
+pub(crate) struct BlockScratch {
+    pub spare: Vec<Vec<f32>>,
+    bufs: Option<Buffers>,
+}
+
 /// Per-thread buffers of one block's correlation.
 struct Buffers {
     /// The block's forward transform (`fftlen / 2`).
@@ -692,7 +703,7 @@ mod tests {
         let lo_half = 40;
         let mut p = c.empty_plane(lo_half, 5000, HugeBuf::default());
         let nb = p.nblocks;
-        let fresh = c.compute_blocks(&amps, &mut p, 0..nb, false, &mut Vec::new());
+        let fresh = c.compute_blocks(&amps, &mut p, 0..nb, false, &mut BlockScratch::default());
         let (u, numz) = (c.uselen, c.numz());
         let mut checked = 0;
         for (j, &z) in c.zs.iter().enumerate() {
@@ -741,7 +752,16 @@ mod tests {
         // The same with parallel blocks, into a buffer with old contents.
         let mut p2 = c.empty_plane(0, 6000, HugeBuf::from_slice(&[0x3c00; 5]));
         let nb = p2.nblocks;
-        let fresh = c.compute_blocks(&amps, &mut p2, 0..nb, true, &mut vec![vec![7.0; 3]]);
+        let fresh = c.compute_blocks(
+            &amps,
+            &mut p2,
+            0..nb,
+            true,
+            &mut BlockScratch {
+                spare: vec![vec![7.0; 3]],
+                bufs: None,
+            },
+        );
         assert_eq!(p2.data[..], plane.data[..]);
         // The full-precision powers round to the stored ones; their tile
         // maxima follow them.
@@ -770,7 +790,7 @@ mod tests {
         let mut p = c.empty_plane_for_sums(0, 6000, 3, 5000, HugeBuf::from_slice(&[0x7bff; 100]));
         assert!(p.rows.len() < p.numz && !p.stored.is_multiple_of(c.uselen) && p.stored > 2 * c.uselen);
         let nb = p.nblocks;
-        c.compute_blocks(&amps, &mut p, 0..nb, false, &mut Vec::new());
+        c.compute_blocks(&amps, &mut p, 0..nb, false, &mut BlockScratch::default());
         let mut checked = 0;
         for j in p.rows.clone() {
             let want: Vec<u16> = p

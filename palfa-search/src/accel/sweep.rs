@@ -13,7 +13,7 @@ use std::collections::VecDeque;
 use rustfft::num_complex::Complex32;
 
 use super::harmsum::{sources_end, sum_blocks, Crossing, SumPlan};
-use super::plane::{Correlator, Plane};
+use super::plane::{BlockScratch, Correlator, Plane};
 use crate::hugebuf::HugeBuf;
 
 /// The harmonic-sum settings of one search (see [`SumPlan`]).
@@ -54,12 +54,15 @@ pub(crate) fn sweep(
     // Full-precision powers of the blocks computed but not yet summed
     // (blocks `summed..computed`), and their buffers once summed.
     let mut pending: VecDeque<Vec<f32>> = VecDeque::new();
-    let mut spare = Vec::new();
+    // Buffers kept from block to block (the spare powers, the transforms'
+    // and the sums' work space).
+    let mut scratch = BlockScratch::default();
+    let mut ws = None;
     let (mut computed, mut summed) = (0, 0);
     while summed < n {
         if computed < n {
             let end = (computed + step).min(n);
-            pending.extend(corr.compute_blocks(amps, &mut plane, computed..end, parallel, &mut spare));
+            pending.extend(corr.compute_blocks(amps, &mut plane, computed..end, parallel, &mut scratch));
             computed = end;
         }
         let ready = (summed..n)
@@ -71,9 +74,10 @@ pub(crate) fn sweep(
             summed..summed + ready,
             tops,
             parallel,
+            &mut ws,
             &mut crossings,
         );
-        spare.extend(pending.drain(..ready));
+        scratch.spare.extend(pending.drain(..ready));
         summed += ready;
     }
     (crossings, plane.data)
@@ -144,9 +148,9 @@ mod tests {
                 kept.len()
             );
             let nb = plane.nblocks;
-            let tops = corr.compute_blocks(&amps, &mut plane, 0..nb, false, &mut Vec::new());
+            let tops = corr.compute_blocks(&amps, &mut plane, 0..nb, false, &mut BlockScratch::default());
             let mut whole = Vec::new();
-            sum_blocks(&plan(&plane, &sums), 0..nb, &tops, false, &mut whole);
+            sum_blocks(&plan(&plane, &sums), 0..nb, &tops, false, &mut None, &mut whole);
             assert!(whole.len() > 300, "{} crossings", whole.len());
             assert_eq!(serial, whole, "fftlen {fftlen}");
             assert_eq!(par, whole, "fftlen {fftlen}");
