@@ -5,7 +5,7 @@ mod accel_support;
 
 use accel_support::*;
 use palfa_core::formats::presto::AccelFile;
-use palfa_search::accel::{write_accel_file, AccelConfig, AccelSearcher};
+use palfa_search::accel::{write_accel_file, AccelConfig, AccelSearcher, Normalised};
 use palfa_search::spectrum::Spectrum;
 use palfa_search::stats::candidate_sigma;
 use palfa_search::{AccelCandidate, AccelPass, TimeSeries};
@@ -73,6 +73,40 @@ fn lo_pass_finds_an_isolated_pulsar_with_its_harmonics() {
         "{lo_sigma} < {} < {hi_sigma}",
         top.sigma
     );
+}
+
+/// One normalisation searched by both passes finds what each pass finds
+/// normalising for itself; a searcher that does not normalise ignores it;
+/// one of another spectrum's length is an error.
+#[test]
+fn passes_share_one_normalisation() {
+    let (n, dt) = (1 << 17, 2e-4);
+    let psr = Pulsar {
+        f0: 1.0 / 0.0123,
+        fdot: 0.0,
+        duty: 0.1,
+        snr: 25.0,
+    };
+    // Red noise left in: the block levels differ from 1.
+    let mut spec = whitened(&series(n, dt, std::slice::from_ref(&psr), 3));
+    for (k, a) in spec.amps.iter_mut().enumerate() {
+        *a *= 1.0 + 3.0 * (-(k as f32) / 2000.0).exp();
+    }
+    let norm = Normalised::new(&spec);
+    for (params, pass) in [(lo_params(), AccelPass::Lo), (hi_params(), AccelPass::Hi)] {
+        let (s, own) = search(&spec, &params, pass);
+        assert!(!own.is_empty(), "{pass:?}: no candidates");
+        assert_eq!(s.search_normalised(&spec, &norm).unwrap(), own);
+        let mut cfg = AccelConfig::new(&params, pass).unwrap();
+        cfg.block_normalise = false;
+        let raw = AccelSearcher::new(spec.num_bins(), spec.t_obs_s, &cfg).unwrap();
+        let unnormalised = raw.search(&spec).unwrap();
+        assert_ne!(unnormalised, own);
+        assert_eq!(raw.search_normalised(&spec, &norm).unwrap(), unnormalised);
+    }
+    let short = whitened(&series(n / 2, dt, &[], 4));
+    let (s, _) = search(&spec, &lo_params(), AccelPass::Lo);
+    assert!(s.search_normalised(&spec, &Normalised::new(&short)).is_err());
 }
 
 #[test]

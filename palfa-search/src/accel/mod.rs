@@ -356,6 +356,37 @@ impl AccelSearcher {
     /// # Errors
     /// As [`search`](Self::search).
     pub fn search_detailed(&self, spec: &Spectrum) -> SearchResult<Vec<AccelDetection>> {
+        if self.cfg.block_normalise {
+            self.search_normalised_detailed(spec, &Normalised::new(spec))
+        } else {
+            let unit = Normalised {
+                amps: spec.amps.clone(),
+                levels: vec![1.0; spec.amps.len().div_ceil(NORM_BLOCK)],
+            };
+            self.search_normalised_detailed(spec, &unit)
+        }
+    }
+
+    /// [`search`](Self::search) with the block-median normalisation of
+    /// `spec` made beforehand ([`Normalised::new`]), so that the passes
+    /// searching one spectrum make it once. A searcher configured without
+    /// block normalisation ([`AccelConfig::block_normalise`]) ignores `norm`.
+    ///
+    /// # Errors
+    /// As [`search`](Self::search), and [`SearchError::Params`] if `norm`
+    /// is not of a spectrum of `spec`'s length.
+    pub fn search_normalised(&self, spec: &Spectrum, norm: &Normalised) -> SearchResult<Vec<AccelCandidate>> {
+        if !self.cfg.block_normalise {
+            return self.search(spec);
+        }
+        Ok(self
+            .search_normalised_detailed(spec, norm)?
+            .into_iter()
+            .map(|d| d.candidate)
+            .collect())
+    }
+
+    fn search_normalised_detailed(&self, spec: &Spectrum, norm: &Normalised) -> SearchResult<Vec<AccelDetection>> {
         if spec.amps.len() != self.n_bins {
             return Err(SearchError::Params(format!(
                 "spectrum has {} bins, the searcher was made for {}",
@@ -363,14 +394,17 @@ impl AccelSearcher {
                 self.n_bins
             )));
         }
+        if norm.amps.len() != spec.amps.len() {
+            return Err(SearchError::Params(format!(
+                "normalised amplitudes of {} bins for a spectrum of {}",
+                norm.amps.len(),
+                spec.amps.len()
+            )));
+        }
         if self.rhi <= self.rlo {
             return Ok(Vec::new());
         }
-        let (amps, levels) = if self.cfg.block_normalise {
-            normalise(&spec.amps)
-        } else {
-            (spec.amps.clone(), vec![1.0; spec.amps.len().div_ceil(NORM_BLOCK)])
-        };
+        let (amps, levels) = (&norm.amps[..], &norm.levels[..]);
         let (lo_half, nr) = self.plane_columns();
         let buf = self
             .buffers
@@ -384,7 +418,7 @@ impl AccelSearcher {
             i_lo: 2 * self.rlo,
             i_hi: 2 * self.rhi,
         };
-        let (crossings, buf) = sweep::sweep(&self.corr, &amps, lo_half, nr, &sums, self.cfg.parallel, buf);
+        let (crossings, buf) = sweep::sweep(&self.corr, amps, lo_half, nr, &sums, self.cfg.parallel, buf);
         if let Ok(mut b) = self.buffers.lock() {
             b.push(buf);
         }
@@ -392,8 +426,8 @@ impl AccelSearcher {
         if self.cfg.numharm > 1 {
             grid = select::eliminate_harmonics(grid);
         }
-        let interp = refine::Interp { amps: &amps };
-        let refine_one = |g: &select::GridCand| self.refine(&interp, &levels, spec, g);
+        let interp = refine::Interp { amps };
+        let refine_one = |g: &select::GridCand| self.refine(&interp, levels, spec, g);
         let mut out: Vec<AccelDetection> = if self.cfg.parallel {
             grid.par_iter().map(refine_one).collect()
         } else {
@@ -453,6 +487,25 @@ impl AccelSearcher {
             search_z: g.z,
             harmonics,
         }
+    }
+}
+
+/// A spectrum's amplitudes with PRESTO's block-median normalisation, made
+/// once for every pass that searches it ([`AccelSearcher::search_normalised`]).
+#[derive(Debug, Clone)]
+pub struct Normalised {
+    /// The amplitudes divided by √(level of their block).
+    amps: Vec<Complex32>,
+    /// Each block's level: the median power of its [`NORM_BLOCK`] bins / ln 2.
+    levels: Vec<f32>,
+}
+
+impl Normalised {
+    /// Normalises `spec`'s amplitudes by the median power of each block of
+    /// [`NORM_BLOCK`] bins (what [`AccelSearcher::search`] does first).
+    pub fn new(spec: &Spectrum) -> Self {
+        let (amps, levels) = normalise(&spec.amps);
+        Self { amps, levels }
     }
 }
 

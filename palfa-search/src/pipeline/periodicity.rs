@@ -21,7 +21,7 @@ use palfa_core::config::Searching;
 use palfa_core::formats::presto::{write_singlepulse, SinglePulseEvent, Zaplist};
 use palfa_core::names::with_suffix;
 
-use crate::accel::{AccelConfig, AccelSearcher};
+use crate::accel::{AccelConfig, AccelSearcher, Normalised};
 use crate::candidate::{AccelCandidate, AccelPass};
 use crate::error::SearchResult;
 use crate::ffa::{FfaConfig, FfaSearcher};
@@ -346,12 +346,16 @@ impl<'a> PerDmSearch<'a> {
         let (spec, zaplist, zap) = self.spectrum(s)?;
         let t3 = Instant::now();
         let searchers = &self.searchers[&s.data.len()];
-        let lo = searchers.lo.search(&spec)?;
+        // Both passes search the same block-median normalisation (counted
+        // with the lo pass, which makes it).
+        let norm = Normalised::new(&spec);
+        let lo = searchers.lo.search_normalised(&spec, &norm)?;
         let t4 = StageCpu::add(&self.cpu.accel_lo, t3);
         let hi = match &searchers.hi {
-            Some(h) if !searchers.hi_shared => h.search(&spec)?,
+            Some(h) if !searchers.hi_shared => h.search_normalised(&spec, &norm)?,
             _ => Vec::new(),
         };
+        drop(norm);
         self.maker.recycle(spec);
         let t5 = StageCpu::add(&self.cpu.accel_hi, t4);
         let wanted = self.ffa_dms.as_ref().is_none_or(|k| k.contains(&dm_key(s.info.dm)));
