@@ -63,6 +63,7 @@ mod output;
 pub(crate) mod plane;
 mod refine;
 pub mod response;
+mod row_dft;
 mod select;
 mod sweep;
 
