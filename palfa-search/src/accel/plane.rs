@@ -781,7 +781,7 @@ mod tests {
 
     /// The AVX-512 row transform (where the CPU has it) gives the powers
     /// of the multiply / rustfft / square path, at zmax 50 (a 1024-point
-    /// half transform) and zmax 8 (256 points).
+    /// half transform) and zmax 8 (512 points).
     #[test]
     fn fused_rows_equal_the_rustfft_rows() {
         for zmax in [50, 8] {
