@@ -640,12 +640,10 @@ impl Buffers {
             work: vec![Complex32::default(); c.fftlen],
             scratch: vec![Complex32::default(); s],
             tiles: vec![0.0; c.uselen.div_ceil(TILE)],
-            row: c.row.as_ref().map(|(plan, _)| {
-                (
-                    Split::from_complex(&vec![Complex32::default(); c.fftlen / 2]),
-                    plan.buffers(),
-                )
-            }),
+            row: c
+                .row
+                .as_ref()
+                .map(|(plan, _)| (Split::zeroed(c.fftlen / 2), plan.buffers())),
         }
     }
 }

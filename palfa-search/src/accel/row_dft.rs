@@ -55,15 +55,21 @@ pub(crate) struct RowDft {
     w16: [(f32, f32); 16],
 }
 
-/// One row's working space (the `m`-point transforms' two buffers and the
-/// powers of both halves).
+/// One row's working space: the transforms' buffers and the powers of
+/// both halves.
 pub(crate) struct RowBuffers {
+    work: PingPong,
+    even: Vec<V>,
+    odd: Vec<V>,
+}
+
+/// The two buffers the `m`-point Stockham passes alternate between
+/// (`a` also takes the first step's output).
+struct PingPong {
     a_re: Vec<V>,
     a_im: Vec<V>,
     b_re: Vec<V>,
     b_im: Vec<V>,
-    even: Vec<V>,
-    odd: Vec<V>,
 }
 
 /// A spectrum or kernel in split form (real and imaginary parts apart), in
@@ -74,12 +80,17 @@ pub(crate) struct Split {
 }
 
 impl Split {
+    /// `n` zeros (`n` a multiple of 256), to be [`fill`](Self::fill)ed.
+    pub fn zeroed(n: usize) -> Self {
+        Self {
+            re: zeroed(n / L),
+            im: zeroed(n / L),
+        }
+    }
+
     /// `v` in split form (its length a multiple of 256).
     pub fn from_complex(v: &[rustfft::num_complex::Complex32]) -> Self {
-        let mut s = Self {
-            re: zeroed(v.len() / L),
-            im: zeroed(v.len() / L),
-        };
+        let mut s = Self::zeroed(v.len());
         s.fill(v);
         s
     }
@@ -162,10 +173,12 @@ impl RowDft {
     /// Working space for [`powers`](Self::powers) (one per thread).
     pub fn buffers(&self) -> RowBuffers {
         RowBuffers {
-            a_re: zeroed(self.m),
-            a_im: zeroed(self.m),
-            b_re: zeroed(self.m),
-            b_im: zeroed(self.m),
+            work: PingPong {
+                a_re: zeroed(self.m),
+                a_im: zeroed(self.m),
+                b_re: zeroed(self.m),
+                b_im: zeroed(self.m),
+            },
             even: zeroed(self.m + 1),
             odd: zeroed(self.m + 1),
         }
@@ -198,13 +211,11 @@ fn has_avx512() -> bool {
 fn run(plan: &RowDft, s: &Split, even: &Split, odd: &Split, first: usize, out: &mut [f32], bufs: &mut RowBuffers) {
     match_target! {
         "x86_64+avx512f" => {
-            let RowBuffers { even: pe, odd: po, .. } = bufs;
-            let (mut pe, mut po) = (std::mem::take(pe), std::mem::take(po));
-            avx512::transform_powers(plan, s, even, bufs, &mut pe);
-            avx512::transform_powers(plan, s, odd, bufs, &mut po);
-            let (fe, fo): (&[f32], &[f32]) = (bytemuck::cast_slice(&pe), bytemuck::cast_slice(&po));
+            let RowBuffers { work, even: pe, odd: po } = bufs;
+            avx512::transform_powers(plan, s, even, work, pe);
+            avx512::transform_powers(plan, s, odd, work, po);
+            let (fe, fo): (&[f32], &[f32]) = (bytemuck::cast_slice(pe), bytemuck::cast_slice(po));
             avx512::interleave(&fe[first..], &fo[first..], out);
-            (bufs.even, bufs.odd) = (pe, po);
         }
         _ => {
             // RowDft::new refuses CPUs without AVX-512.
@@ -218,7 +229,7 @@ fn run(plan: &RowDft, s: &Split, even: &Split, odd: &Split, first: usize, out: &
 mod avx512 {
     use std::arch::x86_64::*;
 
-    use super::{RowBuffers, RowDft, Split, L, V};
+    use super::{PingPong, RowDft, Split, L, V};
 
     #[derive(Clone, Copy)]
     struct Cv {
@@ -372,7 +383,7 @@ mod avx512 {
     /// The powers of `DFT(conj(s·k))` (the conjugate of the inverse
     /// transform of `s·k`) into `out[..n]`.
     #[target_feature(enable = "avx512f")]
-    pub(super) fn transform_powers(plan: &RowDft, s: &Split, k: &Split, bufs: &mut RowBuffers, out: &mut [V]) {
+    pub(super) fn transform_powers(plan: &RowDft, s: &Split, k: &Split, work: &mut PingPong, out: &mut [V]) {
         let m = plan.m;
         // Four-step, first half: 16-point transforms over n2 for 16 n1 at
         // a time, twiddles, transpose; into a[n1] (lanes k2).
@@ -384,7 +395,7 @@ mod avx512 {
                 .zip(s.im.chunks_exact(L))
                 .zip(k.re.chunks_exact(L).zip(k.im.chunks_exact(L)))
                 .zip(plan.tw_re.chunks_exact(L).zip(plan.tw_im.chunks_exact(L)))
-                .zip(bufs.a_re.chunks_exact_mut(L).zip(bufs.a_im.chunks_exact_mut(L)));
+                .zip(work.a_re.chunks_exact_mut(L).zip(work.a_im.chunks_exact_mut(L)));
         for ((((sr, si), (kr, ki)), (tr, ti)), (dre, dim)) in groups {
             let (sr, si, kr, ki) = (chunk(sr), chunk(si), chunk(kr), chunk(ki));
             let x: [Cv; 16] = std::array::from_fn(|n2| {
@@ -416,9 +427,7 @@ mod avx512 {
         // Second half: the m-point transforms over n1, vector by vector:
         // Stockham passes down to 16-point subsequences, whose transforms
         // are taken in registers and give the powers.
-        let RowBuffers {
-            a_re, a_im, b_re, b_im, ..
-        } = bufs;
+        let PingPong { a_re, a_im, b_re, b_im } = work;
         let (mut src, mut dst) = ((a_re, a_im), (b_re, b_im));
         let (mut len, mut stride) = (m, 1);
         let get = |v: &(&mut Vec<V>, &mut Vec<V>), i: usize| Cv { re: v.0[i], im: v.1[i] };
